@@ -1,0 +1,314 @@
+//! The public client: validates and encodes events at the call site, hands
+//! them to its pipeline, and answers flush, shutdown and stats.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use serde_json::Value;
+
+use crate::error::{Error, FlushResult, Stats};
+use crate::event::{Encoded, Encoder, Event, Json};
+use crate::fork::PerFork;
+use crate::options::{AuthScheme, Options};
+use crate::pipeline::{BodyShape, DeliverOutcome, Pipeline, Policy, Spec, Target};
+use crate::queue::Item;
+use crate::runtime;
+use crate::sign::Signer;
+use crate::transport::{HttpSettings, HttpTransport, MemoryTransport, Transport};
+
+/// Most a `Retry-After` can park the queue.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
+
+/// An Outbox client. Cheap to share (`&Client` is `Sync`); create one per
+/// process and destination. Dropping it shuts it down with `shutdown_timeout`.
+pub struct Client {
+    encoder: Encoder,
+    /// `None` when `disabled`.
+    lane: Option<Lane>,
+    memory: Option<MemoryTransport>,
+    shutdown_timeout: Duration,
+}
+
+/// What a forked child rebuilds: the pipeline and its transport.
+struct Lane {
+    spec: Arc<Spec>,
+    transport: TransportSource,
+    pipeline: PerFork<Pipeline>,
+}
+
+#[derive(Clone)]
+enum TransportSource {
+    Http(HttpSettings),
+    Given(Arc<dyn Transport>),
+}
+
+impl TransportSource {
+    fn build(&self) -> Result<Arc<dyn Transport>, Error> {
+        match self {
+            TransportSource::Http(settings) => {
+                Ok(Arc::new(HttpTransport::new(settings).map_err(Error::InvalidOption)?))
+            }
+            TransportSource::Given(t) => Ok(t.clone()),
+        }
+    }
+}
+
+impl Lane {
+    fn pipeline(&self) -> &Arc<Pipeline> {
+        self.pipeline.get(|| {
+            // In a forked child: a fresh pipeline and connection pool. The
+            // transport built fine in the parent, so it builds here.
+            let transport = self.transport.build().unwrap_or_else(|_| Arc::new(MemoryTransport::new()));
+            Pipeline::new(self.spec.clone(), transport)
+        })
+    }
+}
+
+impl Client {
+    /// Validates `options` and creates the client. No thread starts and no
+    /// connection opens until the first event.
+    pub fn new(options: Options) -> Result<Client, Error> {
+        options.validate()?;
+        let encoder = Encoder::new(&options.library, options.max_event_bytes);
+        if options.disabled {
+            return Ok(Client { encoder, lane: None, memory: None, shutdown_timeout: options.shutdown_timeout });
+        }
+        let memory = options.test_mode.then(MemoryTransport::new);
+        let source = match (&memory, &options.transport) {
+            (Some(m), _) => TransportSource::Given(Arc::new(m.clone())),
+            (None, Some(t)) => TransportSource::Given(t.clone()),
+            (None, None) => TransportSource::Http(HttpSettings {
+                connect_timeout: options.connect_timeout,
+                proxy: options.proxy.clone(),
+            }),
+        };
+        let spec = Arc::new(spec_for(&options)?);
+        let pipeline = Pipeline::new(spec.clone(), source.build()?);
+        Ok(Client {
+            encoder,
+            lane: Some(Lane { spec, transport: source, pipeline: PerFork::new(pipeline) }),
+            memory,
+            shutdown_timeout: options.shutdown_timeout,
+        })
+    }
+
+    /// Queues a `track` event; returns its message id.
+    pub fn track(&self, user_id: &str, event: &str, properties: Option<Value>) -> Result<String, Error> {
+        let mut e = Event::track(user_id, event);
+        e.properties = properties.map(Json::from);
+        self.capture(e)
+    }
+
+    /// Queues an `identify` event; returns its message id.
+    pub fn identify(&self, user_id: &str, traits: Option<Value>) -> Result<String, Error> {
+        let mut e = Event::identify(user_id);
+        e.traits = traits.map(Json::from);
+        self.capture(e)
+    }
+
+    /// Queues a `group` event; returns its message id.
+    pub fn group(&self, user_id: &str, group_id: &str, traits: Option<Value>) -> Result<String, Error> {
+        let mut e = Event::group(user_id, group_id);
+        e.traits = traits.map(Json::from);
+        self.capture(e)
+    }
+
+    /// Queues an `alias` event; returns its message id.
+    pub fn alias(&self, previous_id: &str, user_id: &str) -> Result<String, Error> {
+        self.capture(Event::alias(previous_id, user_id))
+    }
+
+    /// Queues a `page` event; returns its message id.
+    pub fn page(&self, user_id: &str, name: Option<&str>, properties: Option<Value>) -> Result<String, Error> {
+        let mut e = Event::page(user_id, name.map(str::to_owned));
+        e.properties = properties.map(Json::from);
+        self.capture(e)
+    }
+
+    /// Queues a `screen` event; returns its message id.
+    pub fn screen(&self, user_id: &str, name: Option<&str>, properties: Option<Value>) -> Result<String, Error> {
+        let mut e = Event::screen(user_id, name.map(str::to_owned));
+        e.properties = properties.map(Json::from);
+        self.capture(e)
+    }
+
+    /// Queues any event (all options: anonymous id, timestamp, context,
+    /// message id). Returns its message id. Never waits for the network.
+    pub fn capture(&self, event: Event) -> Result<String, Error> {
+        let encoded = self.encoder.encode(&event)?;
+        self.enqueue(encoded)
+    }
+
+    /// Queues many events. All are validated first: if one is invalid,
+    /// none is queued and the error names its position.
+    pub fn batch(&self, events: &[Event]) -> Result<Vec<String>, Error> {
+        let encoded = self.encode_all(events)?;
+        encoded.into_iter().map(|e| self.enqueue(e)).collect()
+    }
+
+    fn encode_all(&self, events: &[Event]) -> Result<Vec<Encoded>, Error> {
+        events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                self.encoder.encode(e).map_err(|err| match err {
+                    Error::InvalidEvent(m) => Error::InvalidEvent(format!("event {i}: {m}")),
+                    other => other,
+                })
+            })
+            .collect()
+    }
+
+    fn enqueue(&self, encoded: Encoded) -> Result<String, Error> {
+        let Some(lane) = &self.lane else { return Ok(encoded.message_id) };
+        lane.pipeline().enqueue(encoded.message_id.as_str().into(), encoded.json.into_boxed_slice())?;
+        Ok(encoded.message_id)
+    }
+
+    /// Waits until every event queued before this call is delivered or given
+    /// up, or `timeout` passes. Blocks the calling thread (do not call it from
+    /// inside `on_error`).
+    pub fn flush(&self, timeout: Duration) -> FlushResult {
+        match &self.lane {
+            Some(lane) => lane.pipeline().flush(timeout),
+            None => FlushResult::default(),
+        }
+    }
+
+    /// Flushes for up to `timeout`, then gives up what is left (counted as
+    /// dropped, reason `shutdown`) and stops. Idempotent; capture calls
+    /// afterwards fail with `Error::Closed`.
+    pub fn shutdown(&self, timeout: Duration) -> FlushResult {
+        match &self.lane {
+            Some(lane) => lane.pipeline().shutdown(timeout),
+            None => FlushResult::default(),
+        }
+    }
+
+    /// The client's counters; `enqueued == delivered + dropped + pending`.
+    pub fn stats(&self) -> Stats {
+        match &self.lane {
+            Some(lane) => lane.pipeline().stats(),
+            None => Stats::default(),
+        }
+    }
+
+    /// Sends `events` in one request now, bypassing the queue, retrying
+    /// transient failures within `timeout`; blocks until the outcome is known.
+    /// Must not be called from inside an async runtime: use `deliver_async`.
+    pub fn deliver(&self, events: &[Event], timeout: Duration) -> Result<DeliverOutcome, Error> {
+        let job = self.deliver_job(events, timeout)?;
+        Ok(runtime::handle().block_on(job))
+    }
+
+    /// `deliver` for async callers (any executor).
+    pub async fn deliver_async(&self, events: &[Event], timeout: Duration) -> Result<DeliverOutcome, Error> {
+        let job = self.deliver_job(events, timeout)?;
+        runtime::handle()
+            .spawn(job)
+            .await
+            .map_err(|e| Error::InvalidOption(format!("delivery task failed: {e}")))
+    }
+
+    fn deliver_job(&self, events: &[Event], timeout: Duration) -> Result<impl std::future::Future<Output = DeliverOutcome> + Send + 'static, Error> {
+        if events.is_empty() {
+            return Err(Error::InvalidEvent("deliver needs at least one event".into()));
+        }
+        let encoded = self.encode_all(events)?;
+        let lane = self.lane.as_ref();
+        let pipeline = lane.map(|l| l.pipeline().clone());
+        if pipeline.as_ref().is_some_and(|p| p.is_closed()) {
+            return Err(Error::Closed);
+        }
+        let items: Vec<Item> = encoded
+            .into_iter()
+            .enumerate()
+            .map(|(seq, e)| Item { seq: seq as u64, id: e.message_id.into(), json: e.json.into_boxed_slice(), attempts: 0 })
+            .collect();
+        let count = items.len();
+        Ok(async move {
+            match pipeline {
+                Some(p) => p.deliver_now(items, timeout).await,
+                // Disabled: nothing is sent, by request.
+                None => DeliverOutcome { delivered: count == 0, status: None, attempts: 0, error: Some("the client is disabled".into()) },
+            }
+        })
+    }
+
+    /// In `test_mode`: every event delivered so far, in order, as JSON.
+    pub fn captured(&self) -> Vec<Value> {
+        let Some(memory) = &self.memory else { return Vec::new() };
+        memory
+            .requests()
+            .iter()
+            .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
+            .flat_map(|body| match body.get("batch") {
+                Some(Value::Array(events)) => events.clone(),
+                _ => vec![body],
+            })
+            .collect()
+    }
+
+    /// In `test_mode`: forget what was captured.
+    pub fn clear_captured(&self) {
+        if let Some(memory) = &self.memory {
+            memory.clear();
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        if let Some(lane) = &self.lane {
+            if let Some(pipeline) = lane.pipeline.get_current() {
+                pipeline.shutdown(self.shutdown_timeout);
+            }
+        }
+    }
+}
+
+fn spec_for(o: &Options) -> Result<Spec, Error> {
+    let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
+    if let Some(key) = &o.api_key {
+        let value = match o.auth_scheme {
+            AuthScheme::Bearer => format!("Bearer {key}"),
+            AuthScheme::Basic => format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{key}:"))),
+        };
+        headers.push(("Authorization".into(), value));
+    }
+    headers.extend(o.headers.iter().cloned());
+    let signer = if o.signing_secrets.is_empty() {
+        None
+    } else {
+        Some(Signer::new(o.signature_scheme.clone(), &o.signing_secrets).map_err(|e| Error::InvalidOption(format!("signing_secrets: {e}")))?)
+    };
+    Ok(Spec {
+        target: Target {
+            url: o.batch_url(),
+            headers,
+            signer,
+            gzip: o.gzip,
+            request_timeout: o.request_timeout,
+            shape: BodyShape::Envelope,
+            gone_disables: false,
+        },
+        policy: Policy {
+            flush_at: o.flush_at,
+            flush_interval: o.flush_interval,
+            max_batch_size: o.max_batch_size,
+            max_batch_bytes: o.max_batch_bytes,
+            max_queue_size: o.max_queue_size,
+            max_queue_bytes: o.max_queue_bytes,
+            on_full: o.on_full,
+            max_retries: o.max_retries,
+            initial_backoff: o.retry_initial_backoff,
+            max_backoff: o.retry_max_backoff,
+            max_retry_after: MAX_RETRY_AFTER,
+            max_concurrent: o.max_concurrent_requests,
+            shutdown_timeout: o.shutdown_timeout,
+        },
+        on_error: o.on_error.clone(),
+        debug: o.debug,
+    })
+}

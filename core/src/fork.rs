@@ -1,0 +1,135 @@
+//! Fork safety.
+//!
+//! After `fork()` only the forking thread exists in the child: the parent's
+//! runtime threads are gone, and any lock they held stays held forever. So
+//! the child must never touch state created before the fork. Every piece of
+//! per-process state (the runtime, the client registry, each client's queue)
+//! is tagged with the fork generation it was created in; a
+//! `pthread_atfork` child handler bumps the generation, and the next use in
+//! the child builds fresh state and leaks the old (dropping it could block on
+//! a lock or deregister the parent's sockets from the shared epoll set).
+//!
+//! Registered through libc, so C, Python (`os.fork`, multiprocessing,
+//! gunicorn) and Rust hosts all get it.
+
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::Once;
+
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+static REGISTER: Once = Once::new();
+
+extern "C" fn in_child_after_fork() {
+    GENERATION.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Installs the fork handler (once per process; idempotent).
+pub fn install() {
+    REGISTER.call_once(|| unsafe {
+        // Failure (ENOMEM) leaves fork detection off; nothing else to do.
+        libc::pthread_atfork(None, None, Some(in_child_after_fork));
+    });
+}
+
+/// How many forks separate this process from the one that loaded Outbox.
+pub fn generation() -> u64 {
+    GENERATION.load(Ordering::Acquire)
+}
+
+/// A value that exists once per process: after a fork the child lazily gets
+/// a new one and the parent's copy is leaked, never dropped.
+pub struct PerProcess<T> {
+    slot: AtomicPtr<(u64, T)>,
+    init: fn() -> T,
+}
+
+impl<T: Send + Sync> PerProcess<T> {
+    pub const fn new(init: fn() -> T) -> Self {
+        PerProcess { slot: AtomicPtr::new(std::ptr::null_mut()), init }
+    }
+
+    pub fn get(&self) -> &T {
+        install();
+        let current = generation();
+        loop {
+            let seen = self.slot.load(Ordering::Acquire);
+            // SAFETY: a published slot is never freed (see the module doc).
+            if let Some((g, value)) = unsafe { seen.as_ref() }.map(|s| (s.0, &s.1)) {
+                if g == current {
+                    return value;
+                }
+            }
+            let fresh = Box::into_raw(Box::new((current, (self.init)())));
+            match self
+                .slot
+                .compare_exchange(seen, fresh, Ordering::AcqRel, Ordering::Acquire)
+            {
+                // SAFETY: just published; never freed.
+                Ok(_) => return unsafe { &(*fresh).1 },
+                // Another thread won: discard ours (never shared) and retry.
+                Err(_) => drop(unsafe { Box::from_raw(fresh) }),
+            }
+        }
+    }
+}
+
+/// An `Arc<T>` owned by one object (a client) that is rebuilt in a forked
+/// child on first use; the parent's copy is leaked in the child.
+pub struct PerFork<T> {
+    slot: AtomicPtr<(u64, std::sync::Arc<T>)>,
+}
+
+impl<T> PerFork<T> {
+    pub fn new(value: std::sync::Arc<T>) -> Self {
+        install();
+        PerFork { slot: AtomicPtr::new(Box::into_raw(Box::new((generation(), value)))) }
+    }
+
+    /// The current process's value, built with `make` after a fork.
+    pub fn get(&self, make: impl Fn() -> std::sync::Arc<T>) -> &std::sync::Arc<T> {
+        let current = generation();
+        loop {
+            let seen = self.slot.load(Ordering::Acquire);
+            // SAFETY: the slot is never null; replaced slots are leaked, and the
+            // current one is freed only by `drop`, which has `&mut self`.
+            let (g, value) = unsafe { (&(*seen).0, &(*seen).1) };
+            if *g == current {
+                return value;
+            }
+            let fresh = Box::into_raw(Box::new((current, make())));
+            if self
+                .slot
+                .compare_exchange(seen, fresh, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                // SAFETY: just published.
+                return unsafe { &(*fresh).1 };
+            }
+            drop(unsafe { Box::from_raw(fresh) });
+        }
+    }
+
+    /// The value if it belongs to this process (no rebuilding).
+    pub fn get_current(&self) -> Option<&std::sync::Arc<T>> {
+        let seen = self.slot.load(Ordering::Acquire);
+        // SAFETY: as in `get`.
+        let (g, value) = unsafe { (&(*seen).0, &(*seen).1) };
+        (*g == generation()).then_some(value)
+    }
+}
+
+impl<T> Drop for PerFork<T> {
+    fn drop(&mut self) {
+        let seen = *self.slot.get_mut();
+        // SAFETY: we own the slot. A slot from before a fork is leaked: its
+        // contents may hold locks and sockets of the parent.
+        unsafe {
+            if (*seen).0 == generation() {
+                drop(Box::from_raw(seen));
+            }
+        }
+    }
+}
+
+// SAFETY: PerFork only hands out `&Arc<T>`; it is as thread-safe as Arc<T>.
+unsafe impl<T: Send + Sync> Send for PerFork<T> {}
+unsafe impl<T: Send + Sync> Sync for PerFork<T> {}

@@ -1,0 +1,37 @@
+//! The one background tokio runtime shared by every client in the process.
+//!
+//! Created on first use, never dropped: its worker threads are plain native
+//! threads, which neither Node's event loop nor Python's interpreter waits
+//! for, so Outbox never keeps a process alive. After `fork()` the child gets
+//! a new runtime (see `fork`).
+
+use tokio::runtime::{Builder, Handle, Runtime};
+
+use crate::fork::PerProcess;
+
+static RUNTIME: PerProcess<Runtime> = PerProcess::new(build);
+
+fn build() -> Runtime {
+    let workers = std::env::var("OUTBOX_WORKER_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(1);
+    Builder::new_multi_thread()
+        .worker_threads(workers)
+        .max_blocking_threads(2)
+        .thread_name("outbox-worker")
+        .enable_time()
+        .enable_io()
+        .build()
+        .unwrap_or_else(|e| {
+            // Without threads Outbox cannot deliver at all; this only
+            // happens when the OS refuses to start a thread.
+            panic!("outbox: cannot start its background runtime: {e}")
+        })
+}
+
+/// A handle to this process's runtime.
+pub fn handle() -> Handle {
+    RUNTIME.get().handle().clone()
+}

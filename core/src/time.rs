@@ -1,0 +1,64 @@
+//! Wall-clock helpers: RFC 3339 timestamps with milliseconds, in UTC.
+//!
+//! Written by hand (civil-from-days, Howard Hinnant's algorithm) because the
+//! engine formats a timestamp per event and a date library would be the
+//! largest dependency for ten lines of arithmetic.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Formats `t` as `YYYY-MM-DDTHH:MM:SS.mmmZ`. Times before 1970 clamp to the epoch.
+pub fn rfc3339_millis(t: SystemTime) -> String {
+    let since = t.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+    let secs = since.as_secs() as i64;
+    let millis = since.subsec_millis();
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Seconds since the Unix epoch, now.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_known_instants() {
+        let at = |s: u64, ms: u64| UNIX_EPOCH + Duration::from_millis(s * 1000 + ms);
+        assert_eq!(rfc3339_millis(at(0, 0)), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339_millis(at(1_614_265_330, 7)), "2021-02-25T15:02:10.007Z");
+        // Leap day and end of a leap year.
+        assert_eq!(rfc3339_millis(at(951_782_400, 999)), "2000-02-29T00:00:00.999Z");
+        assert_eq!(rfc3339_millis(at(1_735_689_599, 0)), "2024-12-31T23:59:59.000Z");
+    }
+
+    #[test]
+    fn before_epoch_clamps() {
+        let t = UNIX_EPOCH - Duration::from_secs(10);
+        assert_eq!(rfc3339_millis(t), "1970-01-01T00:00:00.000Z");
+    }
+}
