@@ -9,13 +9,13 @@ use serde_json::Value;
 
 use crate::error::{Error, FlushResult, Stats};
 use crate::event::{Encoded, Encoder, Event, Json};
-use crate::fork::PerFork;
+use crate::lane::{Lane, TransportSource};
 use crate::options::{AuthScheme, Options};
 use crate::pipeline::{BodyShape, DeliverOutcome, Pipeline, Policy, Spec, Target};
 use crate::queue::Item;
 use crate::runtime;
 use crate::sign::Signer;
-use crate::transport::{HttpSettings, HttpTransport, MemoryTransport, Transport};
+use crate::transport::{HttpSettings, MemoryTransport};
 
 /// Most a `Retry-After` can park the queue.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
@@ -28,41 +28,6 @@ pub struct Client {
     lane: Option<Lane>,
     memory: Option<MemoryTransport>,
     shutdown_timeout: Duration,
-}
-
-/// What a forked child rebuilds: the pipeline and its transport.
-struct Lane {
-    spec: Arc<Spec>,
-    transport: TransportSource,
-    pipeline: PerFork<Pipeline>,
-}
-
-#[derive(Clone)]
-enum TransportSource {
-    Http(HttpSettings),
-    Given(Arc<dyn Transport>),
-}
-
-impl TransportSource {
-    fn build(&self) -> Result<Arc<dyn Transport>, Error> {
-        match self {
-            TransportSource::Http(settings) => {
-                Ok(Arc::new(HttpTransport::new(settings).map_err(Error::InvalidOption)?))
-            }
-            TransportSource::Given(t) => Ok(t.clone()),
-        }
-    }
-}
-
-impl Lane {
-    fn pipeline(&self) -> &Arc<Pipeline> {
-        self.pipeline.get(|| {
-            // In a forked child: a fresh pipeline and connection pool. The
-            // transport built fine in the parent, so it builds here.
-            let transport = self.transport.build().unwrap_or_else(|_| Arc::new(MemoryTransport::new()));
-            Pipeline::new(self.spec.clone(), transport)
-        })
-    }
 }
 
 impl Client {
@@ -87,7 +52,7 @@ impl Client {
         let pipeline = Pipeline::new(spec.clone(), source.build()?);
         Ok(Client {
             encoder,
-            lane: Some(Lane { spec, transport: source, pipeline: PerFork::new(pipeline) }),
+            lane: Some(Lane::new(spec, source, pipeline)),
             memory,
             shutdown_timeout: options.shutdown_timeout,
         })
@@ -261,9 +226,7 @@ impl Client {
 impl Drop for Client {
     fn drop(&mut self) {
         if let Some(lane) = &self.lane {
-            if let Some(pipeline) = lane.pipeline.get_current() {
-                pipeline.shutdown(self.shutdown_timeout);
-            }
+            lane.shutdown_if_current(self.shutdown_timeout);
         }
     }
 }

@@ -84,7 +84,7 @@ impl Json {
         self.0.get().starts_with('{')
     }
 
-    fn raw(&self) -> &RawValue {
+    pub(crate) fn raw(&self) -> &RawValue {
         &self.0
     }
 }

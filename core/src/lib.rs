@@ -20,6 +20,7 @@ pub mod error;
 pub mod event;
 pub mod fork;
 pub mod ids;
+pub mod lane;
 pub mod options;
 pub mod pipeline;
 pub mod queue;
@@ -28,6 +29,7 @@ pub mod runtime;
 pub mod sign;
 pub mod time;
 pub mod transport;
+pub mod webhook;
 
 pub use client::Client;
 pub use error::{DeliveryError, DropReason, Error, FlushResult, Stats};
@@ -36,6 +38,7 @@ pub use options::{AuthScheme, OnError, OnFull, Options};
 pub use pipeline::{shutdown_all, DeliverOutcome};
 pub use sign::{Scheme, Signer};
 pub use transport::{HttpRequest, HttpResponse, MemoryTransport, Transport, TransportError};
+pub use webhook::{Endpoint, WebhookOptions, WebhookSender};
 
 /// This library's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

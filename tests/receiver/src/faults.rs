@@ -247,12 +247,23 @@ mod tests {
 
     #[test]
     fn parses_control_json() {
-        let f = Fault::from_json(&json!({"kind": "status", "status": 429, "retry_after": 2})).expect("valid");
+        let f = Fault::from_json(&json!({"kind": "status", "status": 429, "retry_after": 2}))
+            .expect("valid");
         assert_eq!(f, Fault::status(429).retry_after("2"));
-        let f = Fault::from_json(&json!({"kind": "delay", "ms": 50, "path": "/p", "times": null})).expect("valid");
-        assert_eq!(f, Fault::kind(FaultKind::Delay { ms: 50 }).on_path("/p").forever());
-        let f = Fault::from_json(&json!({"kind": "commit_then_fail", "forever": true, "times": 3})).expect("valid");
-        assert_eq!(f, Fault::kind(FaultKind::CommitThenFail { status: 500 }).forever());
+        let f = Fault::from_json(&json!({"kind": "delay", "ms": 50, "path": "/p", "times": null}))
+            .expect("valid");
+        assert_eq!(
+            f,
+            Fault::kind(FaultKind::Delay { ms: 50 })
+                .on_path("/p")
+                .forever()
+        );
+        let f = Fault::from_json(&json!({"kind": "commit_then_fail", "forever": true, "times": 3}))
+            .expect("valid");
+        assert_eq!(
+            f,
+            Fault::kind(FaultKind::CommitThenFail { status: 500 }).forever()
+        );
         let f = Fault::from_json(&json!({"kind": "reset_before_body", "times": 4})).expect("valid");
         assert_eq!(f, Fault::kind(FaultKind::ResetBeforeBody).times(4));
         assert!(Fault::from_json(&json!({"kind": "status"})).is_err());

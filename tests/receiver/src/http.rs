@@ -321,7 +321,8 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 fn parse_head(raw: &[u8]) -> Result<Head, HttpError> {
-    let text = std::str::from_utf8(raw).map_err(|_| HttpError::Malformed("request head is not UTF-8"))?;
+    let text =
+        std::str::from_utf8(raw).map_err(|_| HttpError::Malformed("request head is not UTF-8"))?;
     let mut lines = text.trim_start_matches(['\r', '\n']).split("\r\n");
     let request_line = lines.next().unwrap_or("");
     let mut parts = request_line.split_ascii_whitespace();

@@ -96,7 +96,11 @@ pub(crate) async fn handle(
             let looks_json = answer_body.trim_start().starts_with(['{', '[']);
             headers.push((
                 "Content-Type",
-                if looks_json { "application/json" } else { "text/plain; charset=utf-8" },
+                if looks_json {
+                    "application/json"
+                } else {
+                    "text/plain; charset=utf-8"
+                },
             ));
             if let Some(v) = &retry_after {
                 headers.push(("Retry-After", v.as_str()));
@@ -112,10 +116,12 @@ pub(crate) async fn handle(
             let answer = commit(&ctx, shared, &decoded, webhook_id, Some(status));
             respond(conn, answer, status, close).await
         }
-        Some(FaultKind::CommitThenReset) => match commit(&ctx, shared, &decoded, webhook_id, None) {
-            Ok(()) => Ok(Next::Reset),
-            Err(e) => respond(conn, Err(e), 0, close).await,
-        },
+        Some(FaultKind::CommitThenReset) => {
+            match commit(&ctx, shared, &decoded, webhook_id, None) {
+                Ok(()) => Ok(Next::Reset),
+                Err(e) => respond(conn, Err(e), 0, close).await,
+            }
+        }
         Some(FaultKind::Delay { ms }) => {
             // Stored after the delay: a client that times out meanwhile still
             // gets its events committed, as with a slow real server.
@@ -250,7 +256,10 @@ struct Item<S> {
 ///
 /// A body whose `batch` or `messageId` has an unexpected type (say, a numeric
 /// id) is still JSON and falls into the last case.
-pub(crate) fn extract_ids<'a>(body: &'a [u8], webhook_id: Option<&'a str>) -> Option<Vec<Cow<'a, str>>> {
+pub(crate) fn extract_ids<'a>(
+    body: &'a [u8],
+    webhook_id: Option<&'a str>,
+) -> Option<Vec<Cow<'a, str>>> {
     let single = || vec![Cow::Borrowed(webhook_id.unwrap_or(""))];
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     match first {
@@ -258,7 +267,11 @@ pub(crate) fn extract_ids<'a>(body: &'a [u8], webhook_id: Option<&'a str>) -> Op
         // Only objects can be envelopes; serde would also accept an array
         // as a struct, which we do not want.
         Some(b'{') => {}
-        Some(_) => return serde_json::from_slice::<IgnoredAny>(body).ok().map(|_| single()),
+        Some(_) => {
+            return serde_json::from_slice::<IgnoredAny>(body)
+                .ok()
+                .map(|_| single())
+        }
     }
     if let Ok(env) = serde_json::from_slice::<Envelope<&str>>(body) {
         return Some(ids_of(env, single, Cow::Borrowed));
@@ -266,7 +279,9 @@ pub(crate) fn extract_ids<'a>(body: &'a [u8], webhook_id: Option<&'a str>) -> Op
     if let Ok(env) = serde_json::from_slice::<Envelope<String>>(body) {
         return Some(ids_of(env, single, Cow::Owned));
     }
-    serde_json::from_slice::<IgnoredAny>(body).ok().map(|_| single())
+    serde_json::from_slice::<IgnoredAny>(body)
+        .ok()
+        .map(|_| single())
 }
 
 fn ids_of<'a, S>(
@@ -275,12 +290,15 @@ fn ids_of<'a, S>(
     to_cow: impl Fn(S) -> Cow<'a, str>,
 ) -> Vec<Cow<'a, str>> {
     match env {
-        Envelope { batch: Some(items), .. } => items
+        Envelope {
+            batch: Some(items), ..
+        } => items
             .into_iter()
             .map(|i| i.message_id.map_or(Cow::Borrowed(""), &to_cow))
             .collect(),
         Envelope {
-            message_id: Some(id), ..
+            message_id: Some(id),
+            ..
         } => vec![to_cow(id)],
         _ => single(),
     }
@@ -297,7 +315,10 @@ mod tests {
     #[test]
     fn batch_ids() {
         let body = r#"{"batch":[{"type":"track","messageId":"a","properties":{"messageId":"nested"}},{"messageId":"b"},{"event":"x"}],"sentAt":"now"}"#;
-        assert_eq!(ids(body, Some("w")), Some(vec!["a".into(), "b".into(), "".into()]));
+        assert_eq!(
+            ids(body, Some("w")),
+            Some(vec!["a".into(), "b".into(), "".into()])
+        );
     }
 
     #[test]
@@ -308,8 +329,14 @@ mod tests {
 
     #[test]
     fn single_and_fallbacks() {
-        assert_eq!(ids(r#"{"messageId":"m1","type":"track"}"#, Some("w")), Some(vec!["m1".into()]));
-        assert_eq!(ids(r#"{"hello":1}"#, Some("wh_1")), Some(vec!["wh_1".into()]));
+        assert_eq!(
+            ids(r#"{"messageId":"m1","type":"track"}"#, Some("w")),
+            Some(vec!["m1".into()])
+        );
+        assert_eq!(
+            ids(r#"{"hello":1}"#, Some("wh_1")),
+            Some(vec!["wh_1".into()])
+        );
         assert_eq!(ids(r#"{"hello":1}"#, None), Some(vec!["".into()]));
         assert_eq!(ids(r#"[{"messageId":"x"}]"#, None), Some(vec!["".into()]));
         assert_eq!(ids(r#"{"messageId":5}"#, None), Some(vec!["".into()]));

@@ -79,7 +79,8 @@ impl Receiver {
     pub fn start_with(opts: ReceiverOptions) -> std::io::Result<Receiver> {
         // Bind here, not on the server thread, so errors reach the caller and
         // the port is accepting before `start` returns.
-        let std_listener = std::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, opts.port)))?;
+        let std_listener =
+            std::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, opts.port)))?;
         std_listener.set_nonblocking(true)?;
         let port = std_listener.local_addr()?.port();
 
@@ -175,6 +176,8 @@ impl Drop for Receiver {
 
 impl std::fmt::Debug for Receiver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Receiver").field("url", &self.url()).finish()
+        f.debug_struct("Receiver")
+            .field("url", &self.url())
+            .finish()
     }
 }

@@ -6,16 +6,20 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
+use crate::control;
 use crate::http::{self, Conn};
 use crate::ingest::{self, Next};
 use crate::state::Shared;
-use crate::control;
 
 /// How long a `Hang` fault keeps a connection open at most.
 const HANG_MAX: Duration = Duration::from_secs(120);
 
 /// Serves until `shutdown` fires (or its sender is dropped).
-pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: oneshot::Receiver<()>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: oneshot::Receiver<()>,
+) {
     loop {
         tokio::select! {
             _ = &mut shutdown => return,
@@ -64,6 +68,8 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>) {
 async fn fail(mut conn: Conn, e: http::HttpError) {
     if let Some(status) = e.status() {
         let body = format!(r#"{{"error":"{}"}}"#, e.message());
-        let _ = conn.write_all(&http::json(status, body.as_bytes(), true)).await;
+        let _ = conn
+            .write_all(&http::json(status, body.as_bytes(), true))
+            .await;
     }
 }

@@ -20,9 +20,15 @@ fn counts_batches_and_duplicates() {
     assert_eq!(r.status, 200);
 
     let s = rx.stats();
-    assert_eq!((s.requests, s.events, s.unique_events, s.duplicate_events), (2, 5, 4, 1));
+    assert_eq!(
+        (s.requests, s.events, s.unique_events, s.duplicate_events),
+        (2, 5, 4, 1)
+    );
     assert_eq!(s.bad_requests, 0);
-    assert_eq!(s.bytes as usize, batch(&["a", "b", "c"]).len() + batch(&["c", "d"]).len());
+    assert_eq!(
+        s.bytes as usize,
+        batch(&["a", "b", "c"]).len() + batch(&["c", "d"]).len()
+    );
     assert_eq!(rx.message_ids(), ["a", "b", "c", "c", "d"]);
 
     let reqs = rx.requests();
@@ -35,7 +41,10 @@ fn counts_batches_and_duplicates() {
     assert!(!reqs[0].gzip);
     assert_eq!(reqs[0].body, batch(&["a", "b", "c"]).as_bytes());
     // Names are stored lowercase; lookup is case-insensitive.
-    assert!(reqs[0].headers.iter().any(|(n, v)| n == "content-type" && v == "application/json"));
+    assert!(reqs[0]
+        .headers
+        .iter()
+        .any(|(n, v)| n == "content-type" && v == "application/json"));
     assert_eq!(reqs[0].header("Content-Type"), Some("application/json"));
     assert!(reqs[0].at_ms <= reqs[1].at_ms);
 }
@@ -44,10 +53,23 @@ fn counts_batches_and_duplicates() {
 fn single_event_and_webhook_ids() {
     let rx = Receiver::start();
     let mut c = Client::connect(rx.port());
-    assert_eq!(c.post_json("/v1/track", r#"{"type":"track","messageId":"m1"}"#).status, 200);
-    let r = c.request("POST", "/hooks", &[("webhook-id", "msg_1")], br#"{"type":"user.created"}"#);
+    assert_eq!(
+        c.post_json("/v1/track", r#"{"type":"track","messageId":"m1"}"#)
+            .status,
+        200
+    );
+    let r = c.request(
+        "POST",
+        "/hooks",
+        &[("webhook-id", "msg_1")],
+        br#"{"type":"user.created"}"#,
+    );
     assert_eq!(r.status, 200);
-    assert_eq!(c.request("POST", "/hooks", &[("Webhook-Id", "msg_1")], b"{}").status, 200);
+    assert_eq!(
+        c.request("POST", "/hooks", &[("Webhook-Id", "msg_1")], b"{}")
+            .status,
+        200
+    );
     assert_eq!(c.request("POST", "/other", &[], br#"{"x":1}"#).status, 200);
     assert_eq!(rx.message_ids(), ["m1", "msg_1", "msg_1", ""]);
     let s = rx.stats();
@@ -75,7 +97,10 @@ fn gzip_bodies_are_decoded() {
     let r = c.request(
         "POST",
         "/v1/batch",
-        &[("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
+        &[
+            ("Content-Type", "application/json"),
+            ("Content-Encoding", "gzip"),
+        ],
         &gzip(plain.as_bytes()),
     );
     assert_eq!(r.status, 200);
@@ -85,7 +110,12 @@ fn gzip_bodies_are_decoded() {
     assert_eq!(req.body, plain.as_bytes());
     assert_eq!(rx.stats().bytes as usize, plain.len());
 
-    let r = c.request("POST", "/v1/batch", &[("Content-Encoding", "gzip")], b"not gzip at all");
+    let r = c.request(
+        "POST",
+        "/v1/batch",
+        &[("Content-Encoding", "gzip")],
+        b"not gzip at all",
+    );
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["error"], "invalid gzip");
     assert_eq!(rx.stats().bad_requests, 1);
@@ -117,13 +147,23 @@ fn keep_alive_pipelining_and_connection_close() {
     let mut c = Client::connect(rx.port());
     // Two requests written back to back on one connection.
     let mut both = common::request("POST", "/v1/batch", &[], batch(&["k1"]).as_bytes());
-    both.extend(common::request("POST", "/v1/batch", &[], batch(&["k2"]).as_bytes()));
+    both.extend(common::request(
+        "POST",
+        "/v1/batch",
+        &[],
+        batch(&["k2"]).as_bytes(),
+    ));
     c.write_raw(&both).expect("write");
     assert_eq!(c.read_response().expect("first").status, 200);
     assert_eq!(c.read_response().expect("second").status, 200);
     // A third, then one that asks to close.
     assert_eq!(c.post_json("/v1/batch", &batch(&["k3"])).status, 200);
-    let r = c.request("POST", "/v1/batch", &[("Connection", "close")], batch(&["k4"]).as_bytes());
+    let r = c.request(
+        "POST",
+        "/v1/batch",
+        &[("Connection", "close")],
+        batch(&["k4"]).as_bytes(),
+    );
     assert_eq!(r.status, 200);
     assert_eq!(r.header("connection"), Some("close"));
     assert!(c.is_closed());
@@ -163,7 +203,11 @@ fn status_fault_with_retry_after_stores_nothing() {
     let reqs = rx.requests();
     assert_eq!(reqs[0].fault.as_deref(), Some("status"));
     assert_eq!(reqs[0].status, Some(429));
-    assert_eq!(reqs[0].ids, ["s1"], "ids of unstored requests are still recorded");
+    assert_eq!(
+        reqs[0].ids,
+        ["s1"],
+        "ids of unstored requests are still recorded"
+    );
     assert_eq!(reqs[1].fault, None);
     assert_eq!(rx.stats().requests, 2);
 }
@@ -171,7 +215,11 @@ fn status_fault_with_retry_after_stores_nothing() {
 #[test]
 fn status_fault_with_body_and_location() {
     let rx = Receiver::start();
-    rx.push_fault(Fault::status(307).location("http://127.0.0.1:1/elsewhere").body("moved"));
+    rx.push_fault(
+        Fault::status(307)
+            .location("http://127.0.0.1:1/elsewhere")
+            .body("moved"),
+    );
     let mut c = Client::connect(rx.port());
     let r = c.post_json("/v1/batch", &batch(&["l1"]));
     assert_eq!(r.status, 307);
@@ -181,7 +229,11 @@ fn status_fault_with_body_and_location() {
 
 fn assert_reset(c: &mut Client) {
     match c.read_response() {
-        Err(e) => assert_eq!(e.kind(), ErrorKind::ConnectionReset, "expected RST, got {e:?}"),
+        Err(e) => assert_eq!(
+            e.kind(),
+            ErrorKind::ConnectionReset,
+            "expected RST, got {e:?}"
+        ),
         Ok(r) => panic!("expected a reset, got status {}", r.status),
     }
 }
@@ -201,7 +253,12 @@ fn reset_before_body() {
     assert_eq!(req.status, None);
     assert!(req.body.is_empty());
     // The server itself is fine.
-    assert_eq!(Client::connect(rx.port()).post_json("/v1/batch", &batch(&["r"])).status, 200);
+    assert_eq!(
+        Client::connect(rx.port())
+            .post_json("/v1/batch", &batch(&["r"]))
+            .status,
+        200
+    );
 }
 
 #[test]
@@ -209,7 +266,8 @@ fn reset_after_body_stores_nothing() {
     let rx = Receiver::start();
     rx.push_fault(Fault::kind(FaultKind::ResetAfterBody));
     let mut c = Client::connect(rx.port());
-    c.send("POST", "/v1/batch", &[], batch(&["ra"]).as_bytes()).expect("send");
+    c.send("POST", "/v1/batch", &[], batch(&["ra"]).as_bytes())
+        .expect("send");
     assert_reset(&mut c);
     assert_eq!(rx.stats().events, 0);
     let req = &rx.requests()[0];
@@ -224,7 +282,8 @@ fn hang_is_a_read_timeout() {
     rx.push_fault(Fault::kind(FaultKind::Hang));
     let mut c = Client::connect(rx.port());
     c.set_read_timeout(Duration::from_millis(300));
-    c.send("POST", "/v1/batch", &[], batch(&["h1"]).as_bytes()).expect("send");
+    c.send("POST", "/v1/batch", &[], batch(&["h1"]).as_bytes())
+        .expect("send");
     let err = c.read_response().err().expect("no answer while hanging");
     assert!(
         matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
@@ -234,7 +293,12 @@ fn hang_is_a_read_timeout() {
     assert_eq!(rx.requests()[0].fault.as_deref(), Some("hang"));
     assert_eq!(rx.requests()[0].status, None);
     // Other connections are served meanwhile.
-    assert_eq!(Client::connect(rx.port()).post_json("/v1/batch", &batch(&["h1"])).status, 200);
+    assert_eq!(
+        Client::connect(rx.port())
+            .post_json("/v1/batch", &batch(&["h1"]))
+            .status,
+        200
+    );
 }
 
 #[test]
@@ -270,7 +334,8 @@ fn commit_then_reset_stores_ids() {
     let rx = Receiver::start();
     rx.push_fault(Fault::kind(FaultKind::CommitThenReset));
     let mut c = Client::connect(rx.port());
-    c.send("POST", "/v1/batch", &[], batch(&["y1"]).as_bytes()).expect("send");
+    c.send("POST", "/v1/batch", &[], batch(&["y1"]).as_bytes())
+        .expect("send");
     assert_reset(&mut c);
     assert_eq!(rx.message_ids(), ["y1"]);
     assert_eq!(rx.requests()[0].status, None);
@@ -296,7 +361,10 @@ fn path_scoped_counted_and_forever_rules() {
     // The query string does not take part in path matching.
     rx.push_fault(Fault::status(418).on_path("/q"));
     assert_eq!(post("/q?x=1"), 418);
-    assert_eq!(rx.requests().last().map(|r| r.path.clone()).as_deref(), Some("/q?x=1"));
+    assert_eq!(
+        rx.requests().last().map(|r| r.path.clone()).as_deref(),
+        Some("/q?x=1")
+    );
 }
 
 #[test]
@@ -316,7 +384,9 @@ fn wait_for_unique_wakes_up_and_times_out() {
     let port = rx.port();
     let sender = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(100));
-        Client::connect(port).post_json("/v1/batch", &batch(&["w1", "w2"])).status
+        Client::connect(port)
+            .post_json("/v1/batch", &batch(&["w1", "w2"]))
+            .status
     });
     assert!(rx.wait_for_unique(2, Duration::from_secs(5)));
     assert_eq!(sender.join().expect("sender"), 200);
@@ -394,7 +464,10 @@ fn concurrent_keep_alive_connections() {
         t.join().expect("client thread");
     }
     let s = rx.stats();
-    assert_eq!((s.requests, s.events, s.unique_events), (80, 20_000, 20_000));
+    assert_eq!(
+        (s.requests, s.events, s.unique_events),
+        (80, 20_000, 20_000)
+    );
 }
 
 #[test]
@@ -414,13 +487,19 @@ fn drop_stops_the_server() {
 
 #[test]
 fn works_inside_another_tokio_runtime() {
-    let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
     rt.block_on(async {
         let rx = Receiver::start();
         let port = rx.port();
-        let status = std::thread::spawn(move || Client::connect(port).post_json("/v1/batch", &batch(&["rt"])).status)
-            .join()
-            .expect("client");
+        let status = std::thread::spawn(move || {
+            Client::connect(port)
+                .post_json("/v1/batch", &batch(&["rt"]))
+                .status
+        })
+        .join()
+        .expect("client");
         assert_eq!(status, 200);
         drop(rx); // must not panic inside an async context
     });

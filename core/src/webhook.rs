@@ -1,0 +1,294 @@
+//! Signed webhooks to customers' endpoints.
+//!
+//! Each endpoint gets its own lane (queue, dispatcher, retries), so an
+//! endpoint that keeps failing never holds back the others, and a 410 Gone
+//! disables only its own lane. Every message is one request, signed per
+//! attempt (fresh timestamp, same `webhook-id`).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::error::{Error, FlushResult, Stats};
+use crate::event::Json;
+use crate::lane::{Lane, TransportSource};
+use crate::options::{OnError, OnFull};
+use crate::pipeline::{BodyShape, Policy, Spec, Target};
+use crate::sign::{Scheme, Signer};
+use crate::transport::{HttpSettings, MemoryTransport, Transport};
+
+/// One destination.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub url: String,
+    /// Signing secrets (several during rotation). Empty sends unsigned.
+    pub secrets: Vec<String>,
+    pub scheme: Scheme,
+    /// Deadline of one delivery attempt. Default 5 s: webhook receivers are
+    /// expected to answer fast and work asynchronously.
+    pub timeout: Duration,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Endpoint {
+    pub fn new(url: impl Into<String>) -> Endpoint {
+        Endpoint {
+            url: url.into(),
+            secrets: Vec::new(),
+            scheme: Scheme::StandardWebhooks,
+            timeout: Duration::from_secs(5),
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn secret(mut self, secret: impl Into<String>) -> Endpoint {
+        self.secrets.push(secret.into());
+        self
+    }
+
+    pub fn scheme(mut self, scheme: Scheme) -> Endpoint {
+        self.scheme = scheme;
+        self
+    }
+}
+
+/// Options of a webhook sender; queue and retry settings apply per endpoint.
+#[derive(Clone)]
+pub struct WebhookOptions {
+    pub endpoints: Vec<Endpoint>,
+    /// Largest message body accepted. Default 256 KB.
+    pub max_message_bytes: usize,
+    /// Messages held per endpoint. Default 10,000.
+    pub max_queue_size: usize,
+    /// Bytes held per endpoint. Default 64 MiB.
+    pub max_queue_bytes: usize,
+    pub on_full: OnFull,
+    /// Default `None`: retry until delivered, shut down or pushed out.
+    pub max_retries: Option<u32>,
+    /// Default 500 ms.
+    pub retry_initial_backoff: Duration,
+    /// Default 60 s.
+    pub retry_max_backoff: Duration,
+    /// Requests in flight per endpoint. Default 4.
+    pub max_concurrent_requests: usize,
+    pub connect_timeout: Duration,
+    pub proxy: Option<String>,
+    pub on_error: Option<OnError>,
+    pub shutdown_timeout: Duration,
+    pub debug: bool,
+    /// Keep messages in memory instead of sending them (see `captured`).
+    pub test_mode: bool,
+    pub transport: Option<Arc<dyn Transport>>,
+}
+
+impl Default for WebhookOptions {
+    fn default() -> WebhookOptions {
+        WebhookOptions {
+            endpoints: Vec::new(),
+            max_message_bytes: 256_000,
+            max_queue_size: 10_000,
+            max_queue_bytes: 64 << 20,
+            on_full: OnFull::DropOldest,
+            max_retries: None,
+            retry_initial_backoff: Duration::from_millis(500),
+            retry_max_backoff: Duration::from_secs(60),
+            max_concurrent_requests: 4,
+            connect_timeout: Duration::from_secs(5),
+            proxy: None,
+            on_error: None,
+            shutdown_timeout: Duration::from_secs(5),
+            debug: false,
+            test_mode: false,
+            transport: None,
+        }
+    }
+}
+
+/// Sends each message, signed, to every endpoint.
+pub struct WebhookSender {
+    lanes: Vec<Lane>,
+    max_message_bytes: usize,
+    memory: Option<MemoryTransport>,
+    shutdown_timeout: Duration,
+}
+
+impl WebhookSender {
+    pub fn new(options: WebhookOptions) -> Result<WebhookSender, Error> {
+        let bad = |m: String| Error::InvalidOption(m);
+        if options.endpoints.is_empty() {
+            return Err(bad("a webhook sender needs at least one endpoint".into()));
+        }
+        if options.max_queue_size == 0 || options.max_concurrent_requests == 0 || options.max_message_bytes == 0 {
+            return Err(bad("max_queue_size, max_concurrent_requests and max_message_bytes must be at least 1".into()));
+        }
+        if options.max_message_bytes > options.max_queue_bytes {
+            return Err(bad("max_message_bytes must not exceed max_queue_bytes".into()));
+        }
+        let memory = options.test_mode.then(MemoryTransport::new);
+        let source = match (&memory, &options.transport) {
+            (Some(m), _) => TransportSource::Given(Arc::new(m.clone())),
+            (None, Some(t)) => TransportSource::Given(t.clone()),
+            (None, None) => TransportSource::Http(HttpSettings {
+                connect_timeout: options.connect_timeout,
+                proxy: options.proxy.clone(),
+            }),
+        };
+        let mut lanes = Vec::with_capacity(options.endpoints.len());
+        for (i, endpoint) in options.endpoints.iter().enumerate() {
+            let spec = spec_for(endpoint, &options).map_err(|e| bad(format!("endpoint {i} ({}): {e}", endpoint.url)))?;
+            lanes.push(Lane::start(spec, source.clone())?);
+        }
+        Ok(WebhookSender {
+            lanes,
+            max_message_bytes: options.max_message_bytes,
+            memory,
+            shutdown_timeout: options.shutdown_timeout,
+        })
+    }
+
+    /// Queues `{"type", "timestamp", "data"}` (the Standard Webhooks
+    /// envelope) to every endpoint. Returns the message id (`webhook-id`).
+    pub fn send(&self, event_type: &str, data: impl Into<Json>) -> Result<String, Error> {
+        if event_type.is_empty() {
+            return Err(Error::InvalidEvent("a webhook needs a non-empty type".into()));
+        }
+        let data = data.into();
+        let body = serde_json::to_vec(&Envelope {
+            kind: event_type,
+            timestamp: &crate::time::rfc3339_millis(SystemTime::now()),
+            data: data.raw(),
+        })
+        .map_err(|e| Error::InvalidJson(e.to_string()))?;
+        self.queue(body)
+    }
+
+    /// Queues the caller's JSON verbatim to every endpoint.
+    pub fn send_raw(&self, body: &Json) -> Result<String, Error> {
+        self.queue(body.as_str().as_bytes().to_vec())
+    }
+
+    fn queue(&self, body: Vec<u8>) -> Result<String, Error> {
+        if body.len() > self.max_message_bytes {
+            return Err(Error::EventTooLarge { size: body.len(), limit: self.max_message_bytes });
+        }
+        let id = format!("msg_{}", crate::ids::new_message_id().replace('-', ""));
+        let body: Box<[u8]> = body.into_boxed_slice();
+        for lane in &self.lanes {
+            lane.pipeline().enqueue(id.as_str().into(), body.clone())?;
+        }
+        Ok(id)
+    }
+
+    /// Waits (up to `timeout` in all) until every message queued before the
+    /// call is delivered or given up at every endpoint.
+    pub fn flush(&self, timeout: Duration) -> FlushResult {
+        let deadline = Instant::now().checked_add(timeout);
+        let mut total = FlushResult::default();
+        for lane in &self.lanes {
+            let left = deadline.map_or(timeout, |d| d.saturating_duration_since(Instant::now()));
+            total.add(lane.pipeline().flush(left));
+        }
+        total
+    }
+
+    /// Flushes every endpoint for up to `timeout` (together), then stops. Idempotent.
+    pub fn shutdown(&self, timeout: Duration) -> FlushResult {
+        let deadline = Instant::now().checked_add(timeout).unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400 * 365));
+        for lane in &self.lanes {
+            lane.pipeline().begin_shutdown();
+        }
+        let mut total = FlushResult::default();
+        for lane in &self.lanes {
+            total.add(lane.pipeline().finish_shutdown(deadline));
+        }
+        total
+    }
+
+    /// Counters summed over endpoints (a message sent to three endpoints counts three times).
+    pub fn stats(&self) -> Stats {
+        let mut total = Stats::default();
+        for lane in &self.lanes {
+            total.add(&lane.pipeline().stats());
+        }
+        total
+    }
+
+    /// Counters of each endpoint, in the order given.
+    pub fn endpoint_stats(&self) -> Vec<Stats> {
+        self.lanes.iter().map(|l| l.pipeline().stats()).collect()
+    }
+
+    /// In `test_mode`: the requests that would have been sent, in order.
+    pub fn captured(&self) -> Vec<crate::transport::CapturedRequest> {
+        self.memory.as_ref().map(MemoryTransport::requests).unwrap_or_default()
+    }
+}
+
+impl Drop for WebhookSender {
+    fn drop(&mut self) {
+        for lane in &self.lanes {
+            lane.shutdown_if_current(self.shutdown_timeout);
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Envelope<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    timestamp: &'a str,
+    data: &'a serde_json::value::RawValue,
+}
+
+fn spec_for(endpoint: &Endpoint, o: &WebhookOptions) -> Result<Spec, String> {
+    let url = endpoint.url.trim();
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(format!("url must start with http:// or https://, got {url:?}"));
+    }
+    if endpoint.timeout.is_zero() {
+        return Err("timeout must be greater than zero".into());
+    }
+    let signer = if endpoint.secrets.is_empty() {
+        None
+    } else {
+        Some(Signer::new(endpoint.scheme.clone(), &endpoint.secrets).map_err(|e| e.to_string())?)
+    };
+    let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
+    for (name, value) in &endpoint.headers {
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
+            return Err(format!("header name {name:?} is not a valid HTTP header name"));
+        }
+        if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+            return Err(format!("header {name:?} has a line break or NUL in its value"));
+        }
+        headers.push((name.clone(), value.clone()));
+    }
+    Ok(Spec {
+        target: Target {
+            url: url.to_owned(),
+            headers,
+            signer,
+            // Webhook receivers verify the raw body; many do not decode gzip.
+            gzip: false,
+            request_timeout: endpoint.timeout,
+            shape: BodyShape::Single,
+            gone_disables: true,
+        },
+        policy: Policy {
+            flush_at: 1,
+            flush_interval: Duration::from_millis(50),
+            max_batch_size: 1,
+            max_batch_bytes: usize::MAX,
+            max_queue_size: o.max_queue_size,
+            max_queue_bytes: o.max_queue_bytes,
+            on_full: o.on_full,
+            max_retries: o.max_retries,
+            initial_backoff: o.retry_initial_backoff,
+            max_backoff: o.retry_max_backoff,
+            max_retry_after: Duration::from_secs(300),
+            max_concurrent: o.max_concurrent_requests,
+            shutdown_timeout: o.shutdown_timeout,
+        },
+        on_error: o.on_error.clone(),
+        debug: o.debug,
+    })
+}
