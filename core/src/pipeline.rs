@@ -114,6 +114,8 @@ pub struct Pipeline {
     warnings: Mutex<DropWarnings>,
 }
 
+const GONE: &str = "the endpoint answered 410 Gone and was disabled";
+
 /// Rate limit of the drop warning in the log.
 const WARN_EVERY: Duration = Duration::from_secs(10);
 
@@ -173,8 +175,12 @@ impl Pipeline {
             runtime::handle().spawn(self.clone().dispatch());
         }
         if st.gone {
-            st.queue.push(id, json, WhenFull::DropNewest);
-            // Counted as enqueued then dropped, so the accounting balances.
+            let had_reports = st.queue.has_reports();
+            st.queue.push_dropped(&id, DropReason::EndpointGone, Some(410), GONE);
+            drop(st);
+            if !had_reports {
+                self.wake.notify_one();
+            }
             return Ok(());
         }
         let had_reports = st.queue.has_reports();
@@ -406,8 +412,8 @@ impl Pipeline {
                 }
                 Outcome::Gone => {
                     st.gone = true;
-                    st.queue.give_up(batch_id, items, DropReason::EndpointGone, status, "the endpoint answered 410 Gone and was disabled");
-                    st.queue.drop_all(DropReason::EndpointGone, status, "the endpoint answered 410 Gone and was disabled");
+                    st.queue.give_up(batch_id, items, DropReason::EndpointGone, status, GONE);
+                    st.queue.drop_all(DropReason::EndpointGone, status, GONE);
                     log::warn!(target: "outbox", "{} answered 410 Gone: endpoint disabled", self.spec.target.url);
                 }
                 Outcome::Transient => {

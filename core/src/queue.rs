@@ -134,6 +134,12 @@ impl Queue {
         true
     }
 
+    /// Counts an event as enqueued and at once dropped (its lane is disabled).
+    pub fn push_dropped(&mut self, id: &str, reason: DropReason, status: Option<u16>, message: &str) {
+        self.stats.enqueued += 1;
+        self.record_drop_ids(std::iter::once(id), 1, reason, status, message);
+    }
+
     /// Takes up to `max_items` events / `max_bytes` of event JSON from the
     /// front (always at least one), marking them in flight.
     pub fn take_batch(&mut self, max_items: usize, max_bytes: usize) -> Option<Batch> {

@@ -1,0 +1,34 @@
+# Outbox: the two commands that matter are `make demo` and `make test`.
+#
+# Every cargo, maturin and napi call shares one target directory: napi always
+# builds for an explicit target triple, so everything else does too (see
+# ../shared/BUILD-NOTES.md).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+export CARGO_BUILD_TARGET ?= x86_64-unknown-linux-gnu
+export CARGO_TERM_COLOR ?= never
+TARGET_DIR := $(CURDIR)/target/$(CARGO_BUILD_TARGET)
+
+# Each part of the project adds its own test target to TEST_TARGETS.
+TEST_TARGETS :=
+
+include mk/rust.mk
+-include mk/c.mk
+-include mk/python.mk
+-include mk/node.mk
+-include mk/cli.mk
+-include mk/bench.mk
+
+.PHONY: help test demo
+help:
+	@echo "make demo    build what is needed and show events travelling to a local receiver"
+	@echo "make test    every test suite (Rust, C/C++, Python, Node)"
+	@echo "make bench   benchmarks (not part of make test)"
+
+test: $(TEST_TARGETS)
+	@echo "make test: all suites passed ($(TEST_TARGETS))"
+
+demo: demo-rust
