@@ -8,7 +8,7 @@ use outbox_core::batch;
 use outbox_core::event::{Encoder, Event, Library};
 use outbox_core::queue::{Queue, WhenFull};
 use outbox_core::sign::{Scheme, Signer};
-use outbox_core::{Client, Options};
+use outbox_core::{Client, HttpRequest, HttpResponse, Options, Transport};
 use serde_json::json;
 
 /// A realistic event: ~300 bytes once serialized.
@@ -23,11 +23,25 @@ fn typical_event() -> Event {
     Event::track("user-1234567", "Order Completed").properties(typical_properties())
 }
 
+/// Answers 200 to everything without looking: isolates the caller's cost.
+struct Discard;
+
+impl Transport for Discard {
+    fn send(&self, _request: HttpRequest) -> outbox_core::transport::SendFuture {
+        Box::pin(async { Ok(HttpResponse { status: 200, retry_after: None }) })
+    }
+}
+
 fn enqueue(c: &mut Criterion) {
     let mut group = c.benchmark_group("enqueue");
     group.throughput(Throughput::Elements(1));
-    // test_mode: the real queue and dispatcher, delivery into memory.
-    let client = Client::new(Options { test_mode: true, max_batch_size: 1000, ..Options::default() }).unwrap();
+    // The real queue and dispatcher, delivering to a receiver that answers at once.
+    let client = Client::new(Options {
+        transport: Some(std::sync::Arc::new(Discard)),
+        gzip: false,
+        ..Options::default()
+    })
+    .unwrap();
     let props = outbox_core::Json::from(typical_properties());
     group.bench_function("capture (prebuilt properties)", |b| {
         b.iter(|| {

@@ -289,34 +289,6 @@ pub struct Encoder {
     default_context: Box<RawValue>,
 }
 
-#[derive(Serialize)]
-struct Wire<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(rename = "messageId")]
-    message_id: &'a str,
-    timestamp: &'a str,
-    #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
-    user_id: Option<&'a str>,
-    #[serde(rename = "anonymousId", skip_serializing_if = "Option::is_none")]
-    anonymous_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    event: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<&'a str>,
-    #[serde(rename = "groupId", skip_serializing_if = "Option::is_none")]
-    group_id: Option<&'a str>,
-    #[serde(rename = "previousId", skip_serializing_if = "Option::is_none")]
-    previous_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    properties: Option<&'a RawValue>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    traits: Option<&'a RawValue>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    integrations: Option<&'a RawValue>,
-    context: &'a RawValue,
-}
-
 impl Encoder {
     pub fn new(library: &Library, max_event_bytes: usize) -> Encoder {
         let library = serde_json::json!({"name": library.name, "version": library.version});
@@ -332,12 +304,12 @@ impl Encoder {
             Some(id) => id.clone(),
             None => ids::new_message_id(),
         };
-        let now;
+        let mut now = [0u8; 24];
         let timestamp = match &event.timestamp {
             Some(ts) => ts.as_str(),
             None => {
-                now = rfc3339_millis(SystemTime::now());
-                now.as_str()
+                crate::time::write_rfc3339_millis(SystemTime::now(), &mut now);
+                std::str::from_utf8(&now).unwrap_or_default()
             }
         };
         let merged;
@@ -348,23 +320,45 @@ impl Encoder {
                 &merged
             }
         };
-        let wire = Wire {
-            kind: event.kind.as_str(),
-            message_id: &message_id,
-            timestamp,
-            user_id: event.user_id.as_deref(),
-            anonymous_id: event.anonymous_id.as_deref(),
-            event: event.event.as_deref(),
-            name: event.name.as_deref(),
-            group_id: event.group_id.as_deref(),
-            previous_id: event.previous_id.as_deref(),
-            properties: event.properties.as_ref().map(Json::raw),
-            traits: event.traits.as_ref().map(Json::raw),
-            integrations: event.integrations.as_ref().map(Json::raw),
-            context,
-        };
-        let mut json = Vec::with_capacity(256);
-        serde_json::to_writer(&mut json, &wire).map_err(|e| Error::InvalidJson(e.to_string()))?;
+        // Written by hand: keys are constants and the generated id and
+        // timestamp need no escaping; only caller strings go through the
+        // JSON string escaper. This runs on the caller's thread per event.
+        let raw = |j: &Option<Json>| j.as_ref().map_or(0, |j| j.as_str().len());
+        let mut json = Vec::with_capacity(
+            160 + raw(&event.properties) + raw(&event.traits) + raw(&event.integrations) + context.get().len()
+                + [&event.user_id, &event.anonymous_id, &event.event, &event.name, &event.group_id, &event.previous_id]
+                    .iter()
+                    .map(|s| s.as_ref().map_or(0, |s| s.len() + 16))
+                    .sum::<usize>(),
+        );
+        json.extend_from_slice(b"{\"type\":\"");
+        json.extend_from_slice(event.kind.as_str().as_bytes());
+        json.extend_from_slice(b"\",\"messageId\":");
+        push_str(&mut json, &message_id, event.message_id.is_none());
+        json.extend_from_slice(b",\"timestamp\":");
+        push_str(&mut json, timestamp, event.timestamp.is_none());
+        for (key, value) in [
+            ("userId", &event.user_id),
+            ("anonymousId", &event.anonymous_id),
+            ("event", &event.event),
+            ("name", &event.name),
+            ("groupId", &event.group_id),
+            ("previousId", &event.previous_id),
+        ] {
+            if let Some(v) = value {
+                push_key(&mut json, key);
+                push_str(&mut json, v, false);
+            }
+        }
+        for (key, value) in [("properties", &event.properties), ("traits", &event.traits), ("integrations", &event.integrations)] {
+            if let Some(v) = value {
+                push_key(&mut json, key);
+                json.extend_from_slice(v.as_str().as_bytes());
+            }
+        }
+        push_key(&mut json, "context");
+        json.extend_from_slice(context.get().as_bytes());
+        json.push(b'}');
         if json.len() > self.max_event_bytes {
             return Err(Error::EventTooLarge { size: json.len(), limit: self.max_event_bytes });
         }
@@ -377,6 +371,24 @@ impl Encoder {
             serde_json::from_str(ctx.as_str()).map_err(|e| Error::InvalidJson(e.to_string()))?;
         map.entry("library").or_insert_with(|| self.library.clone());
         serde_json::value::to_raw_value(&map).map_err(|e| Error::InvalidJson(e.to_string()))
+    }
+}
+
+fn push_key(out: &mut Vec<u8>, key: &str) {
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
+/// A JSON string; `trusted` text (our own ids and timestamps) needs no escaping.
+fn push_str(out: &mut Vec<u8>, s: &str, trusted: bool) {
+    if trusted {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        // Writing a str into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
     }
 }
 
@@ -496,6 +508,19 @@ mod tests {
         assert!(is_rfc3339(v["timestamp"].as_str().unwrap()));
         assert!(v["timestamp"].as_str().unwrap().ends_with('Z'));
         assert!(v.get("anonymousId").is_none());
+    }
+
+    #[test]
+    fn caller_strings_are_escaped() {
+        let tricky = "quote \" backslash \\ newline \n tab \t nul \u{0} snowman \u{2603} emoji \u{1F600}";
+        let mut ev = Event::track(tricky, tricky).message_id(tricky).anonymous_id(tricky);
+        ev.name = Some(tricky.into());
+        let e = enc().encode(&ev).unwrap();
+        let v = decode(&e);
+        for key in ["userId", "event", "messageId", "anonymousId", "name"] {
+            assert_eq!(v[key], tricky, "{key}");
+        }
+        assert_eq!(e.message_id, tricky);
     }
 
     #[test]

@@ -8,17 +8,34 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Formats `t` as `YYYY-MM-DDTHH:MM:SS.mmmZ`. Times before 1970 clamp to the epoch.
 pub fn rfc3339_millis(t: SystemTime) -> String {
+    let mut buf = [0u8; 24];
+    write_rfc3339_millis(t, &mut buf);
+    // Only ASCII digits and separators were written.
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// Writes the 24 bytes of `YYYY-MM-DDTHH:MM:SS.mmmZ` without the formatting
+/// machinery: this runs once per event. Years past 9999 clamp to 9999.
+pub fn write_rfc3339_millis(t: SystemTime, out: &mut [u8; 24]) {
     let since = t.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
     let secs = since.as_secs() as i64;
-    let millis = since.subsec_millis();
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    let y = y.clamp(0, 9999) as u32;
+    fn put(out: &mut [u8; 24], at: usize, width: usize, mut v: u32) {
+        for i in (at..at + width).rev() {
+            out[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    }
+    *out = *b"0000-00-00T00:00:00.000Z";
+    put(out, 0, 4, y);
+    put(out, 5, 2, m);
+    put(out, 8, 2, d);
+    put(out, 11, 2, (rem / 3600) as u32);
+    put(out, 14, 2, ((rem % 3600) / 60) as u32);
+    put(out, 17, 2, (rem % 60) as u32);
+    put(out, 20, 3, since.subsec_millis());
 }
 
 /// Seconds since the Unix epoch, now.
