@@ -55,7 +55,7 @@ mod tests {
     use super::*;
 
     fn item(seq: u64, json: &str) -> Item {
-        Item { seq, id: format!("m{seq}").into(), json: json.as_bytes().into(), attempts: 0 }
+        Item { seq, id: format!("m{seq}").into(), json: json.as_bytes().into(), attempts: 0, sid: 0 }
     }
 
     #[test]

@@ -9,9 +9,9 @@ use serde_json::Value;
 
 use crate::error::{Error, FlushResult, Stats};
 use crate::event::{Encoded, Encoder, Event, Json};
-use crate::lane::{Lane, TransportSource};
+use crate::lane::{Lane, RecoverySummary, SpoolSettings, TransportSource};
 use crate::options::{AuthScheme, Options};
-use crate::pipeline::{BodyShape, DeliverOutcome, Pipeline, Policy, Spec, Target};
+use crate::pipeline::{BodyShape, DeliverOutcome, Policy, Spec, Target};
 use crate::queue::Item;
 use crate::runtime;
 use crate::sign::Signer;
@@ -48,11 +48,11 @@ impl Client {
                 proxy: options.proxy.clone(),
             }),
         };
-        let spec = Arc::new(spec_for(&options)?);
-        let pipeline = Pipeline::new(spec.clone(), source.build()?);
+        let spool = options.spool_dir.clone().map(|dir| SpoolSettings { dir, sync: options.spool_sync });
+        let lane = Lane::start(spec_for(&options)?, source, spool)?;
         Ok(Client {
             encoder,
-            lane: Some(Lane::new(spec, source, pipeline)),
+            lane: Some(lane),
             memory,
             shutdown_timeout: options.shutdown_timeout,
         })
@@ -189,7 +189,7 @@ impl Client {
         let items: Vec<Item> = encoded
             .into_iter()
             .enumerate()
-            .map(|(seq, e)| Item { seq: seq as u64, id: e.message_id.into(), json: e.json.into_boxed_slice(), attempts: 0 })
+            .map(|(seq, e)| Item { seq: seq as u64, id: e.message_id.into(), json: e.json.into_boxed_slice(), attempts: 0, sid: 0 })
             .collect();
         let count = items.len();
         Ok(async move {
@@ -213,6 +213,12 @@ impl Client {
                 _ => vec![body],
             })
             .collect()
+    }
+
+    /// With `spool_dir`: what the client found on disk when it started
+    /// (dead processes' spools adopted, events queued again, damage skipped).
+    pub fn recovery(&self) -> RecoverySummary {
+        self.lane.as_ref().map(Lane::recovery).unwrap_or_default()
     }
 
     /// In `test_mode`: forget what was captured.

@@ -20,6 +20,7 @@ static REGISTER: Once = Once::new();
 
 extern "C" fn in_child_after_fork() {
     GENERATION.fetch_add(1, Ordering::SeqCst);
+    crate::spool::close_inherited_locks();
 }
 
 /// Installs the fork handler (once per process; idempotent).

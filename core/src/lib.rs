@@ -27,6 +27,7 @@ pub mod queue;
 pub mod retry;
 pub mod runtime;
 pub mod sign;
+pub mod spool;
 pub mod time;
 pub mod transport;
 pub mod webhook;

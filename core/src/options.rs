@@ -111,6 +111,12 @@ pub struct Options {
     /// Keep everything in the process: requests go to an in-memory
     /// transport, readable with `Client::captured()`.
     pub test_mode: bool,
+    /// Keep queued events on disk here until delivered, so they survive a
+    /// crash: the next process opening this directory delivers them.
+    /// Default none (memory only).
+    pub spool_dir: Option<std::path::PathBuf>,
+    /// When the spool syncs to disk (default `Batch`: every 100 ms).
+    pub spool_sync: crate::spool::SpoolSync,
     /// Send through this transport instead of HTTP.
     pub transport: Option<Arc<dyn Transport>>,
     /// Named in every event's `context.library`; bindings set their own.
@@ -133,6 +139,8 @@ impl fmt::Debug for Options {
             .field("gzip", &self.gzip)
             .field("disabled", &self.disabled)
             .field("test_mode", &self.test_mode)
+            .field("spool_dir", &self.spool_dir)
+            .field("spool_sync", &self.spool_sync)
             .finish_non_exhaustive()
     }
 }
@@ -168,6 +176,8 @@ impl Default for Options {
             on_error: None,
             shutdown_timeout: Duration::from_secs(5),
             test_mode: false,
+            spool_dir: None,
+            spool_sync: crate::spool::SpoolSync::Batch,
             transport: None,
             library: Library::default(),
         }

@@ -22,6 +22,7 @@ use crate::queue::{Batch, Item, Queue, WhenFull};
 use crate::retry::{self, Outcome};
 use crate::runtime;
 use crate::sign::Signer;
+use crate::spool::{Spool, SpoolSync, SYNC_INTERVAL};
 use crate::time;
 use crate::transport::{HttpRequest, Transport};
 
@@ -106,6 +107,7 @@ struct State {
 pub struct Pipeline {
     spec: Arc<Spec>,
     transport: Arc<dyn Transport>,
+    spool: Option<Spool>,
     state: Mutex<State>,
     /// Signalled when events leave (room for blocked callers, progress for flush).
     settled: Condvar,
@@ -128,7 +130,7 @@ struct DropWarnings {
 static LIVE: PerProcess<Mutex<Vec<Weak<Pipeline>>>> = PerProcess::new(|| Mutex::new(Vec::new()));
 
 impl Pipeline {
-    pub fn new(spec: Arc<Spec>, transport: Arc<dyn Transport>) -> Arc<Pipeline> {
+    pub fn new(spec: Arc<Spec>, transport: Arc<dyn Transport>, spool: Option<Spool>) -> Arc<Pipeline> {
         let mut queue = Queue::new(spec.policy.max_queue_size, spec.policy.max_queue_bytes);
         if spec.target.gone_disables {
             queue.set_endpoint(&spec.target.url);
@@ -136,6 +138,7 @@ impl Pipeline {
         let pipeline = Arc::new(Pipeline {
             spec,
             transport,
+            spool,
             state: Mutex::new(State {
                 queue,
                 started: false,
@@ -166,13 +169,32 @@ impl Pipeline {
     /// Queues one serialized event. Never waits for the network; waits for
     /// room only under `OnFull::Block`.
     pub fn enqueue(self: &Arc<Self>, id: Box<str>, json: Box<[u8]>) -> Result<(), Error> {
+        // Written to the spool first (outside the queue lock): once this
+        // returns, a crash cannot lose the event.
+        let sid = match &self.spool {
+            Some(spool) if !spool.has_failed() => spool.append(&id, &json).unwrap_or_else(|e| {
+                self.spool_failed(&e);
+                0
+            }),
+            _ => 0,
+        };
+        self.enqueue_spooled(id, json, sid)
+    }
+
+    /// Queues an event already in the spool as `sid` (0: not spooled).
+    pub fn enqueue_spooled(self: &Arc<Self>, id: Box<str>, json: Box<[u8]>, sid: u64) -> Result<(), Error> {
         let mut st = self.state.lock();
         if st.closing {
+            drop(st);
+            self.write_acks(vec![sid]);
             return Err(Error::Closed);
         }
         if !st.started {
             st.started = true;
             runtime::handle().spawn(self.clone().dispatch());
+            if self.spool.as_ref().is_some_and(|s| s.sync_mode() == SpoolSync::Batch) {
+                runtime::handle().spawn(self.clone().sync_spool_periodically());
+            }
         }
         if st.gone {
             let had_reports = st.queue.has_reports();
@@ -202,19 +224,62 @@ impl Pipeline {
                     }
                 }
                 if st.closing {
+                    drop(st);
+                    self.write_acks(vec![sid]);
                     return Err(Error::Closed);
                 }
                 WhenFull::DropNewest
             }
         };
-        st.queue.push(id, json, when_full);
+        st.queue.push_spooled(id, json, sid, when_full);
         let len = st.queue.len();
         let wake = len == 1 || len == self.spec.policy.flush_at || (!had_reports && st.queue.has_reports());
+        let acks = st.queue.take_acks();
         drop(st);
         if wake {
             self.wake.notify_one();
         }
+        self.write_acks(acks);
         Ok(())
+    }
+
+    /// Marks events settled in the spool. Never called under the state lock.
+    fn write_acks(&self, sids: Vec<u64>) {
+        let Some(spool) = &self.spool else { return };
+        let sids: Vec<u64> = sids.into_iter().filter(|s| *s != 0).collect();
+        if sids.is_empty() || spool.has_failed() {
+            return;
+        }
+        if let Err(e) = spool.ack(&sids) {
+            self.spool_failed(&e);
+        }
+    }
+
+    fn spool_failed(&self, error: &std::io::Error) {
+        if let Some(spool) = &self.spool {
+            if spool.fail() {
+                log::error!(target: "outbox", "the spool failed ({error}); continuing in memory: events accepted from now on do not survive a crash");
+            }
+        }
+    }
+
+    async fn sync_spool_periodically(self: Arc<Self>) {
+        loop {
+            tokio::time::sleep(SYNC_INTERVAL).await;
+            if self.state.lock().stopped {
+                return;
+            }
+            let me = self.clone();
+            let _ = tokio::task::spawn_blocking(move || me.sync_spool()).await;
+        }
+    }
+
+    fn sync_spool(&self) {
+        if let Some(spool) = self.spool.as_ref().filter(|s| !s.has_failed()) {
+            if let Err(e) = spool.sync_now() {
+                self.spool_failed(&e);
+            }
+        }
     }
 
     pub fn stats(&self) -> Stats {
@@ -279,7 +344,11 @@ impl Pipeline {
         }
         st.shutdown_result = Some(result);
         let reports = st.queue.take_reports();
+        let acks = st.queue.take_acks();
         drop(st);
+        self.write_acks(acks);
+        // What shutdown gave up stays in the spool for the next process.
+        self.sync_spool();
         self.settled.notify_all();
         self.wake.notify_one();
         // Reported here, synchronously: a process about to exit would not
@@ -437,7 +506,9 @@ impl Pipeline {
         }
         let mut st = self.state.lock();
         st.requests.retain(|(id, _)| *id != batch_id);
+        let acks = st.queue.take_acks();
         drop(st);
+        self.write_acks(acks);
         self.settled.notify_all();
         self.wake.notify_one();
     }

@@ -20,6 +20,8 @@ pub struct Item {
     pub json: Box<[u8]>,
     /// Failed attempts so far.
     pub attempts: u32,
+    /// Its record in the spool (0: not spooled).
+    pub sid: u64,
 }
 
 /// What to do with a new event when the queue is full (the blocking policy
@@ -33,8 +35,8 @@ pub enum WhenFull {
 #[derive(Debug)]
 struct InFlight {
     batch: u64,
-    /// Sequence numbers still unsettled, ascending.
-    seqs: Vec<u64>,
+    /// (sequence number, spool id) of the events still unsettled, ascending.
+    seqs: Vec<(u64, u64)>,
     bytes: usize,
 }
 
@@ -59,6 +61,8 @@ pub struct Queue {
     stats: Stats,
     reports: Vec<DeliveryError>,
     endpoint: Option<String>,
+    /// Spool ids of events that left for good, to acknowledge in the spool.
+    acks: Vec<u64>,
 }
 
 impl Queue {
@@ -76,6 +80,7 @@ impl Queue {
             stats: Stats::default(),
             reports: Vec::new(),
             endpoint: None,
+            acks: Vec::new(),
         }
     }
 
@@ -114,6 +119,11 @@ impl Queue {
     /// Admits an event, applying `when_full`. Returns false when the new
     /// event itself was dropped. Either way the event counts as enqueued.
     pub fn push(&mut self, id: Box<str>, json: Box<[u8]>, when_full: WhenFull) -> bool {
+        self.push_spooled(id, json, 0, when_full)
+    }
+
+    /// `push` for an event already written to the spool as `sid`.
+    pub fn push_spooled(&mut self, id: Box<str>, json: Box<[u8]>, sid: u64, when_full: WhenFull) -> bool {
         self.stats.enqueued += 1;
         let bytes = json.len();
         while !self.has_room(bytes) {
@@ -125,11 +135,12 @@ impl Queue {
                 }
             }
             // Drop-newest, or nothing queued to push out (all in flight).
+            self.ack(sid);
             self.record_drop_ids(std::iter::once(&*id), 1, DropReason::QueueFull, None, "the queue was full; dropped the newest event");
             return false;
         }
         self.queued_bytes += bytes;
-        self.items.push_back(Item { seq: self.next_seq, id, json, attempts: 0 });
+        self.items.push_back(Item { seq: self.next_seq, id, json, attempts: 0, sid });
         self.next_seq += 1;
         true
     }
@@ -160,7 +171,7 @@ impl Queue {
         self.in_flight_bytes += bytes;
         let id = self.next_batch;
         self.next_batch += 1;
-        self.in_flight.push(InFlight { batch: id, seqs: items.iter().map(|i| i.seq).collect(), bytes });
+        self.in_flight.push(InFlight { batch: id, seqs: items.iter().map(|i| (i.seq, i.sid)).collect(), bytes });
         Some(Batch { id, items })
     }
 
@@ -174,7 +185,7 @@ impl Queue {
         let bytes: usize = items.iter().map(|i| i.json.len()).sum();
         let entry = &mut self.in_flight[pos];
         let before = entry.seqs.len();
-        entry.seqs.retain(|s| *s < first.seq || *s > last.seq);
+        entry.seqs.retain(|(s, _)| *s < first.seq || *s > last.seq);
         let removed = before - entry.seqs.len();
         entry.bytes -= bytes.min(entry.bytes);
         if entry.seqs.is_empty() {
@@ -189,6 +200,9 @@ impl Queue {
     pub fn delivered(&mut self, batch: u64, items: &[Item]) {
         if self.settle(batch, items) {
             self.stats.delivered += items.len() as u64;
+            for item in items {
+                self.ack(item.sid);
+            }
         }
     }
 
@@ -261,6 +275,11 @@ impl Queue {
         let in_flight = std::mem::take(&mut self.in_flight);
         for batch in in_flight {
             count += batch.seqs.len() as u64;
+            if reason != DropReason::Shutdown {
+                for (_, sid) in &batch.seqs {
+                    self.ack(*sid);
+                }
+            }
             // Ids of in-flight events live with their request; report the count.
             self.record_drop_ids(std::iter::empty(), batch.seqs.len() as u64, reason, status, message);
         }
@@ -277,7 +296,7 @@ impl Queue {
     /// The lowest sequence number not yet delivered or given up, if any.
     pub fn oldest_unsettled(&self) -> Option<u64> {
         let queued = self.items.front().map(|i| i.seq);
-        let flying = self.in_flight.iter().filter_map(|f| f.seqs.first().copied()).min();
+        let flying = self.in_flight.iter().filter_map(|f| f.seqs.first().map(|(seq, _)| *seq)).min();
         match (queued, flying) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -295,7 +314,7 @@ impl Queue {
         let flying: usize = self
             .in_flight
             .iter()
-            .map(|f| f.seqs.partition_point(|s| *s < target))
+            .map(|f| f.seqs.partition_point(|(s, _)| *s < target))
             .sum();
         queued + flying as u64
     }
@@ -313,8 +332,26 @@ impl Queue {
         !self.reports.is_empty()
     }
 
+    /// Spool ids to acknowledge since the last call.
+    pub fn take_acks(&mut self) -> Vec<u64> {
+        std::mem::take(&mut self.acks)
+    }
+
+    fn ack(&mut self, sid: u64) {
+        if sid != 0 {
+            self.acks.push(sid);
+        }
+    }
+
     fn record_drop(&mut self, items: impl Iterator<Item = Item>, reason: DropReason, status: Option<u16>, message: &str) {
         let items: Vec<Item> = items.collect();
+        // Given up at shutdown is not given up for good: with a spool, the
+        // next process delivers them.
+        if reason != DropReason::Shutdown {
+            for item in &items {
+                self.ack(item.sid);
+            }
+        }
         let n = items.len() as u64;
         self.record_drop_ids(items.iter().map(|i| &*i.id), n, reason, status, message);
     }

@@ -135,7 +135,7 @@ impl WebhookSender {
         let mut lanes = Vec::with_capacity(options.endpoints.len());
         for (i, endpoint) in options.endpoints.iter().enumerate() {
             let spec = spec_for(endpoint, &options).map_err(|e| bad(format!("endpoint {i} ({}): {e}", endpoint.url)))?;
-            lanes.push(Lane::start(spec, source.clone())?);
+            lanes.push(Lane::start(spec, source.clone(), None)?);
         }
         Ok(WebhookSender {
             lanes,
