@@ -1,7 +1,7 @@
 //! End-to-end throughput of the engine from Rust: N `track` calls in a
 //! tight loop to the test receiver (a separate process), then a flush.
 //!
-//! usage: e2e [--events N] [--runs R] [--gzip on|off] [--receiver PATH]
+//! usage: e2e [--events N] [--runs R] [--gzip on|off] [--spool off|batch|event] [--receiver PATH]
 //! Prints one line per run and the median; see docs/performance.md.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -29,6 +29,10 @@ fn main() {
     let events: u64 = arg("--events", "1000000").parse().expect("--events N");
     let runs: usize = arg("--runs", "3").parse().expect("--runs R");
     let gzip = arg("--gzip", "off") == "on";
+    let spool = match arg("--spool", "off").as_str() {
+        "off" => None,
+        mode => Some(outbox_core::spool::SpoolSync::parse(mode).expect("--spool off|batch|event")),
+    };
     let receiver_bin = arg(
         "--receiver",
         &std::env::var("OUTBOX_RECEIVER_BIN").unwrap_or_else(|_| "target/x86_64-unknown-linux-gnu/release/outbox-test-receiver".into()),
@@ -37,7 +41,7 @@ fn main() {
     let mut results = Vec::new();
     for run in 0..runs {
         let (mut child, url) = start_receiver(&receiver_bin);
-        let r = one_run(&url, events, gzip, child.id());
+        let r = one_run(&url, events, gzip, spool, child.id());
         println!(
             "run {run}: enqueue {:.0} ns/call, {:.2} s to delivered, {:.0} events/s, client CPU {:.2} s, receiver CPU {:.2} s, delivered {}/{events}, duplicates {}",
             r.enqueue_ns, r.total_s, events as f64 / r.total_s, r.cpu_s, r.receiver_cpu_s, r.delivered, r.duplicates
@@ -55,14 +59,25 @@ fn main() {
     let (eps, eps_min, eps_max) = median(&|r| events as f64 / r.total_s);
     let (cpu, _, _) = median(&|r| r.cpu_s);
     println!(
-        "median of {runs} (gzip {}): enqueue {enq:.0} ns/call [{enq_min:.0}-{enq_max:.0}], {eps:.0} events/s [{eps_min:.0}-{eps_max:.0}], client CPU {cpu:.2} s, peak RSS {} MB",
+        "median of {runs} (gzip {}, spool {}): enqueue {enq:.0} ns/call [{enq_min:.0}-{enq_max:.0}], {eps:.0} events/s [{eps_min:.0}-{eps_max:.0}], client CPU {cpu:.2} s, peak RSS {} MB",
         if gzip { "on" } else { "off" },
+        arg("--spool", "off"),
         peak_rss_kb() / 1024
     );
 }
 
-fn one_run(url: &str, events: u64, gzip: bool, receiver_pid: u32) -> Run {
-    let client = Client::new(Options { gzip, max_queue_size: events as usize, max_queue_bytes: 1 << 30, ..Options::new(url) }).unwrap();
+fn one_run(url: &str, events: u64, gzip: bool, spool: Option<outbox_core::spool::SpoolSync>, receiver_pid: u32) -> Run {
+    let spool_dir = std::env::temp_dir().join(format!("outbox-bench-spool-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&spool_dir);
+    let client = Client::new(Options {
+        gzip,
+        max_queue_size: events as usize,
+        max_queue_bytes: 1 << 30,
+        spool_dir: spool.map(|_| spool_dir.clone()),
+        spool_sync: spool.unwrap_or_default(),
+        ..Options::new(url)
+    })
+    .unwrap();
     let props = json!({"plan": "pro", "seats": 12, "amount": 129.99, "currency": "EUR", "source": "checkout", "items": 3});
     let props = Json::from(props);
     let cpu_before = cpu_seconds();
@@ -77,6 +92,8 @@ fn one_run(url: &str, events: u64, gzip: bool, receiver_pid: u32) -> Run {
     let result = client.flush(Duration::from_secs(600));
     let total = started.elapsed();
     assert_eq!(result.pending, 0, "flush did not complete");
+    drop(client);
+    let _ = std::fs::remove_dir_all(&spool_dir);
     let stats = control_get(url, "/_control/stats");
     let field = |k: &str| stats[k].as_u64().unwrap_or(0);
     Run {
