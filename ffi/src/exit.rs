@@ -1,0 +1,23 @@
+//! The process exit hook: a C program that returns from `main` (or calls
+//! `exit()`) without freeing its clients still delivers what it queued,
+//! within each client's `shutdown_timeout`.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Once;
+
+static REGISTER: Once = Once::new();
+
+extern "C" fn at_exit() {
+    // Clients already freed or shut down are skipped by `shutdown_all`; a
+    // forked child sees only its own clients' queues.
+    let _ = catch_unwind(AssertUnwindSafe(outbox_core::shutdown_all));
+}
+
+/// Registers the hook once per process (on the first client or sender).
+pub(crate) fn install() {
+    REGISTER.call_once(|| {
+        // SAFETY: `at_exit` is a plain function that lives as long as the
+        // library; a non-zero return (no room) only loses the hook.
+        let _ = unsafe { libc::atexit(at_exit) };
+    });
+}
