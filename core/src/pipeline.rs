@@ -102,6 +102,9 @@ struct State {
     waiting_since: Option<Instant>,
     requests: Vec<(u64, AbortHandle)>,
     shutdown_result: Option<FlushResult>,
+    /// Reports taken from the queue and not yet handed to `on_error`: flush
+    /// waits for them, so a process exiting right after flush misses none.
+    reporting: usize,
 }
 
 pub struct Pipeline {
@@ -151,6 +154,7 @@ impl Pipeline {
                 waiting_since: None,
                 requests: Vec::new(),
                 shutdown_result: None,
+                reporting: 0,
             }),
             settled: Condvar::new(),
             wake: Notify::new(),
@@ -295,7 +299,7 @@ impl Pipeline {
         let before = st.queue.stats();
         st.flush_upto = st.flush_upto.max(target);
         self.wake.notify_one();
-        while !st.queue.settled_before(target) {
+        while !st.queue.settled_before(target) || st.reporting > 0 {
             let timed_out = match deadline {
                 Some(d) => self.settled.wait_until(&mut st, d).timed_out(),
                 None => {
@@ -343,7 +347,7 @@ impl Pipeline {
             request.abort();
         }
         st.shutdown_result = Some(result);
-        let reports = st.queue.take_reports();
+        let reports = self.take_reports(&mut st);
         let acks = st.queue.take_acks();
         drop(st);
         self.write_acks(acks);
@@ -373,7 +377,7 @@ impl Pipeline {
             let (next, reports) = {
                 let mut st = self.state.lock();
                 let next = self.next_step(&mut st);
-                (next, st.queue.take_reports())
+                (next, self.take_reports(&mut st))
             };
             self.report(reports);
             match next {
@@ -497,7 +501,7 @@ impl Pipeline {
                     let delay = retry::next_delay(jittered, retry_after, policy.max_retry_after);
                     st.backoff_until = Some(Instant::now() + delay);
                     let message = format!("{detail}; retries exhausted");
-                    st.queue.retry_later(batch_id, items, policy.max_retries, &message);
+                    st.queue.retry_later_with_status(batch_id, items, policy.max_retries, status, &message);
                     if self.spec.debug {
                         log::debug!(target: "outbox", "{}: {detail}; retrying in {delay:?}", self.spec.target.url);
                     }
@@ -507,10 +511,21 @@ impl Pipeline {
         let mut st = self.state.lock();
         st.requests.retain(|(id, _)| *id != batch_id);
         let acks = st.queue.take_acks();
+        let reports = self.take_reports(&mut st);
         drop(st);
         self.write_acks(acks);
+        self.report(reports);
         self.settled.notify_all();
         self.wake.notify_one();
+    }
+
+    /// Takes the queue's reports, counting them as in progress until `report` is done.
+    fn take_reports(&self, st: &mut State) -> Vec<DeliveryError> {
+        let reports = st.queue.take_reports();
+        if !reports.is_empty() {
+            st.reporting += 1;
+        }
+        reports
     }
 
     fn build_request(&self, items: &[Item]) -> HttpRequest {
@@ -585,12 +600,17 @@ impl Pipeline {
             return;
         }
         self.warn_rate_limited(&reports);
-        let Some(callback) = &self.spec.on_error else { return };
-        for report in &reports {
-            if catch_unwind(AssertUnwindSafe(|| callback(report))).is_err() {
-                log::error!(target: "outbox", "the on_error callback panicked; delivery continues");
+        if let Some(callback) = &self.spec.on_error {
+            for report in &reports {
+                if catch_unwind(AssertUnwindSafe(|| callback(report))).is_err() {
+                    log::error!(target: "outbox", "the on_error callback panicked; delivery continues");
+                }
             }
         }
+        let mut st = self.state.lock();
+        st.reporting = st.reporting.saturating_sub(1);
+        drop(st);
+        self.settled.notify_all();
     }
 
     fn warn_rate_limited(&self, reports: &[DeliveryError]) {

@@ -216,6 +216,12 @@ impl Queue {
     /// A transient failure: events go back to the front of the queue, except
     /// those that have used up `max_retries`. Returns how many were requeued.
     pub fn retry_later(&mut self, batch: u64, items: Vec<Item>, max_retries: Option<u32>, message: &str) -> usize {
+        self.retry_later_with_status(batch, items, max_retries, None, message)
+    }
+
+    /// `retry_later`, naming the HTTP status of the failed attempt (if any)
+    /// in the report of events whose retries are exhausted.
+    pub fn retry_later_with_status(&mut self, batch: u64, items: Vec<Item>, max_retries: Option<u32>, status: Option<u16>, message: &str) -> usize {
         if !self.settle(batch, &items) {
             return 0;
         }
@@ -230,7 +236,7 @@ impl Queue {
             }
         }
         if !spent.is_empty() {
-            self.record_drop(spent.into_iter(), DropReason::RetriesExhausted, None, message);
+            self.record_drop(spent.into_iter(), DropReason::RetriesExhausted, status, message);
         }
         let requeued = keep.len();
         self.requeue_front(keep);
@@ -474,6 +480,19 @@ mod tests {
         assert!(q.is_empty());
         assert_eq!(q.stats().dropped(DropReason::RetriesExhausted), 1);
         assert!(q.stats().balances());
+    }
+
+    #[test]
+    fn retries_exhausted_reports_the_last_status() {
+        let mut q = Queue::new(10, 1 << 20);
+        push(&mut q, "a", WhenFull::DropOldest);
+        for _ in 0..2 {
+            let b = q.take_batch(10, 1 << 20).unwrap();
+            q.retry_later_with_status(b.id, b.items, Some(1), Some(503), "HTTP 503; retries exhausted");
+        }
+        let reports = q.take_reports();
+        assert_eq!(reports.len(), 1);
+        assert_eq!((reports[0].reason, reports[0].status, reports[0].count), (DropReason::RetriesExhausted, Some(503), 1));
     }
 
     #[test]

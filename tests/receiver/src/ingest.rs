@@ -41,6 +41,17 @@ pub(crate) async fn handle(
         fault: fault.as_ref().map(FaultKind::name),
     };
     let close = head.wants_close();
+    // Without a matching rule, a non-2xx default answer (`Hooks::status`)
+    // behaves as a `status` fault, though none is recorded.
+    let answer = shared.answer_status();
+    let fault = fault.or_else(|| {
+        (!(200..300).contains(&answer)).then_some(FaultKind::Status {
+            status: answer,
+            retry_after: None,
+            body: None,
+            location: None,
+        })
+    });
 
     if fault == Some(FaultKind::ResetBeforeBody) {
         shared.finish(&ctx, not_stored(&[], &[], None));
@@ -66,7 +77,7 @@ pub(crate) async fn handle(
     // compare them across retries.
     let recorded_ids = || -> Vec<Cow<'_, str>> {
         match &decoded {
-            Ok(b) if shared.record_bodies => extract_ids(b, webhook_id).unwrap_or_default(),
+            Ok(b) if shared.builds_records() => extract_ids(b, webhook_id).unwrap_or_default(),
             _ => Vec::new(),
         }
     };
@@ -130,8 +141,14 @@ pub(crate) async fn handle(
             respond(conn, answer, 200, close).await
         }
         Some(FaultKind::ResetBeforeBody) | None => {
-            let answer = commit(&ctx, shared, &decoded, webhook_id, Some(200));
-            respond(conn, answer, 200, close).await
+            let committed = commit(&ctx, shared, &decoded, webhook_id, Some(answer));
+            let resp = match committed {
+                // `answer` is 2xx here (200 unless `Hooks::status` says otherwise).
+                Ok(()) => http::json(answer, OK_BODY, close),
+                Err(msg) => http::json(400, format!(r#"{{"error":"{msg}"}}"#).as_bytes(), close),
+            };
+            conn.write_all(&resp).await?;
+            Ok(after_response(close))
         }
     }
 }

@@ -34,6 +34,36 @@ use tokio::sync::oneshot;
 pub use faults::{Fault, FaultKind};
 pub use state::{RecordedRequest, Stats};
 
+/// Called once for every ingest request (faulted and rejected ones included),
+/// on a receiver thread, just before the request is answered (or reset, or
+/// held). It sees the decoded body even when `record_bodies` is off. Keep it
+/// quick: the client waits for it. A panic in it is caught and ignored.
+pub type OnRequest = Arc<dyn Fn(&RecordedRequest) + Send + Sync>;
+
+/// What a program embedding the receiver (such as `outbox listen`) adds to
+/// [`ReceiverOptions`]. A separate struct, so code that builds
+/// `ReceiverOptions` field by field keeps compiling.
+#[derive(Clone, Default)]
+pub struct Hooks {
+    /// See [`OnRequest`].
+    pub on_request: Option<OnRequest>,
+    /// What requests that no fault rule matches are answered. `None` (the
+    /// default) is 200. A 2xx stores the events and answers
+    /// `{"ok":true}` with that status; any other status answers it without
+    /// storing anything, like a `status` fault that never runs out (but
+    /// `RecordedRequest::fault` stays `None`). Fault rules still win.
+    pub status: Option<u16>,
+}
+
+impl std::fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hooks")
+            .field("on_request", &self.on_request.as_ref().map(|_| "Fn"))
+            .field("status", &self.status)
+            .finish()
+    }
+}
+
 use state::Shared;
 
 #[derive(Debug, Clone)]
@@ -77,6 +107,21 @@ impl Receiver {
     }
 
     pub fn start_with(opts: ReceiverOptions) -> std::io::Result<Receiver> {
+        Receiver::start_with_hooks(opts, Hooks::default())
+    }
+
+    /// [`Receiver::start_with`] plus a per-request callback and a default
+    /// answer (see [`Hooks`]). A `hooks.status` outside 200..=599 is an
+    /// `InvalidInput` error.
+    pub fn start_with_hooks(opts: ReceiverOptions, hooks: Hooks) -> std::io::Result<Receiver> {
+        if let Some(status) = hooks.status {
+            if !(200..=599).contains(&status) {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("answer status {status} is not a final HTTP status (200..=599)"),
+                ));
+            }
+        }
         // Bind here, not on the server thread, so errors reach the caller and
         // the port is accepting before `start` returns.
         let std_listener =
@@ -99,7 +144,7 @@ impl Receiver {
             tokio::net::TcpListener::from_std(std_listener)?
         };
 
-        let shared = Arc::new(Shared::new(opts.record_bodies));
+        let shared = Arc::new(Shared::with_hooks(opts.record_bodies, hooks));
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
         let server_shared = shared.clone();
         let thread = std::thread::Builder::new()

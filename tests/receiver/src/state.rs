@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -16,6 +17,7 @@ use tokio::sync::Notify;
 
 use crate::faults::{Fault, FaultKind, FaultList};
 use crate::http::Head;
+use crate::Hooks;
 
 /// Counters over ingest requests (control requests are never counted).
 #[derive(Debug, Clone, Default, Serialize)]
@@ -104,6 +106,7 @@ pub(crate) struct Outcome<'a> {
 
 pub(crate) struct Shared {
     pub record_bodies: bool,
+    hooks: Hooks,
     started: Instant,
     seq: AtomicU64,
     inner: Mutex<Inner>,
@@ -114,9 +117,10 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub fn new(record_bodies: bool) -> Shared {
+    pub fn with_hooks(record_bodies: bool, hooks: Hooks) -> Shared {
         Shared {
             record_bodies,
+            hooks,
             started: Instant::now(),
             seq: AtomicU64::new(0),
             inner: Mutex::new(Inner::default()),
@@ -129,6 +133,17 @@ impl Shared {
         // Nothing panics while holding the lock, but if a test thread ever
         // did, the data is still consistent enough for a test receiver.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether requests are turned into [`RecordedRequest`]s, to keep or to
+    /// hand to the `on_request` hook.
+    pub fn builds_records(&self) -> bool {
+        self.record_bodies || self.hooks.on_request.is_some()
+    }
+
+    /// The status answered when no fault rule matches (200 by default).
+    pub fn answer_status(&self) -> u16 {
+        self.hooks.status.unwrap_or(200)
     }
 
     /// Stamps a request whose head just arrived.
@@ -178,7 +193,7 @@ impl Shared {
     /// stores its ids when `outcome.store`.
     pub fn finish(&self, ctx: &RequestCtx<'_>, outcome: Outcome<'_>) {
         // Build the record outside the lock: it copies the body and headers.
-        let record = self.record_bodies.then(|| RecordedRequest {
+        let record = self.builds_records().then(|| RecordedRequest {
             method: ctx.head.method.clone(),
             path: ctx.head.target.clone(),
             headers: ctx.head.headers.clone(),
@@ -189,6 +204,13 @@ impl Shared {
             at_ms: ctx.at_ms,
             ids: outcome.ids.iter().map(|id| id.to_string()).collect(),
         });
+        // The hook gets its own copy only when the record is also kept.
+        let (kept, observed) = match (record, &self.hooks.on_request) {
+            (Some(r), Some(hook)) if self.record_bodies => (Some(r.clone()), Some((hook, r))),
+            (Some(r), Some(hook)) => (None, Some((hook, r))),
+            (r, None) => (r, None),
+            (None, Some(_)) => (None, None),
+        };
 
         let mut inner = self.lock();
         inner.stats.requests += 1;
@@ -214,11 +236,16 @@ impl Shared {
                 }
             }
         }
-        if let Some(r) = record {
+        if let Some(r) = kept {
             inner.requests.push((ctx.seq, r));
         }
         let stored = outcome.store && !outcome.ids.is_empty();
         drop(inner);
+        if let Some((hook, r)) = observed {
+            // Outside the lock; a panicking hook must not take the
+            // connection (or the receiver) down with it.
+            let _ = catch_unwind(AssertUnwindSafe(|| hook(&r)));
+        }
         if stored {
             self.stored_cond.notify_all();
             self.stored_notify.notify_waiters();

@@ -1,0 +1,18 @@
+# The `outbox` command (cli/): its tests run the built binary as a child
+# process against the test receiver and against `outbox listen` itself.
+
+.PHONY: test-cli demo-cli build-cli
+TEST_TARGETS += test-cli
+
+# The binary, for scripts and other suites that want to run it.
+OUTBOX_BIN := $(TARGET_DIR)/debug/outbox
+
+build-cli:
+	cargo build -p outbox-cli
+
+test-cli:
+	cargo test -p outbox-cli
+
+demo: demo-cli
+demo-cli:
+	cargo run -q -p outbox-cli --bin outbox -- demo
