@@ -1,0 +1,467 @@
+//! `outbox.Client`: the engine's client with Python manners.
+
+use std::mem::ManuallyDrop;
+use std::sync::Arc;
+use std::time::Duration;
+
+use outbox_core::spool::SpoolSync;
+use outbox_core::{AuthScheme, Client as CoreClient, Event, Kind, Library, Options, Scheme};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use crate::convert::{to_json_opt, value_to_py};
+use crate::errors;
+use crate::event::{self, Common};
+use crate::options::{timeout_arg, Kwargs};
+use crate::results::{DeliverOutcome, FlushResult, Stats};
+use crate::wait;
+
+pub const CLIENT_OPTIONS: &[&str] = &[
+    "endpoint",
+    "api_key",
+    "path",
+    "auth_scheme",
+    "signing_secrets",
+    "signature_scheme",
+    "signature_header",
+    "flush_at",
+    "flush_interval",
+    "max_batch_size",
+    "max_batch_bytes",
+    "max_event_bytes",
+    "max_queue_size",
+    "max_queue_bytes",
+    "on_full",
+    "block_timeout",
+    "request_timeout",
+    "connect_timeout",
+    "max_retries",
+    "retry_initial_backoff",
+    "retry_max_backoff",
+    "max_concurrent_requests",
+    "gzip",
+    "headers",
+    "proxy",
+    "disabled",
+    "debug",
+    "on_error",
+    "shutdown_timeout",
+    "test_mode",
+    "spool_dir",
+    "spool_sync",
+];
+
+/// Default timeout of ``deliver()``.
+const DELIVER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Sends analytics events (track, identify, group, alias, page, screen) to a
+/// Segment-compatible collector, in the background.
+///
+/// ``Client(endpoint, api_key=None, **options)``; every option is a keyword
+/// argument (see ``docs/python.md``), checked here: a wrong type raises
+/// ``TypeError``, a bad value ``outbox.InvalidOptionError``. Durations are
+/// seconds (int, float or ``timedelta``).
+///
+/// Capture calls validate and serialize the event at once (bad input raises
+/// right there) and return its message id without waiting for the network.
+/// ``flush()`` waits for delivery; ``shutdown()`` (or leaving a ``with``
+/// block) flushes and stops. At interpreter exit every open client is shut
+/// down within its ``shutdown_timeout`` (default 5 s).
+#[pyclass(module = "outbox", name = "Client", frozen, subclass, weakref)]
+pub struct Client {
+    inner: ManuallyDrop<Arc<CoreClient>>,
+    /// `on_full="block"` or `spool_sync="event"`: capture calls may wait,
+    /// so they release the GIL.
+    block: bool,
+    endpoint: String,
+    shutdown_timeout: Duration,
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        // SAFETY: taken once, here; never used again.
+        let inner = unsafe { ManuallyDrop::take(&mut self.inner) };
+        // Dropping the last engine client shuts it down (blocking, up to
+        // shutdown_timeout), and its on_error may need the GIL: release it.
+        // Deallocation always runs with the GIL held.
+        if crate::gil::finalizing() {
+            // Collected during interpreter teardown, after the exit hook shut
+            // every client down (or skipped it: shutdown_timeout=0 means
+            // nothing more is sent). Leave the engine client be.
+            std::mem::forget(inner);
+            return;
+        }
+        let py = unsafe { Python::assume_attached() };
+        py.detach(move || drop(inner));
+    }
+}
+
+fn build_options(kw: &Kwargs<'_>) -> PyResult<(Options, bool)> {
+    let py = kw.py();
+    let mut o = Options::new(kw.string("endpoint")?.unwrap_or_default());
+    o.library = Library { name: "outbox-python".into(), version: env!("CARGO_PKG_VERSION").into() };
+    o.api_key = kw.string("api_key")?;
+    if let Some(path) = kw.string("path")? {
+        o.path = path;
+    }
+    if let Some(auth) = kw.string("auth_scheme")? {
+        o.auth_scheme = match auth.to_ascii_lowercase().as_str() {
+            "bearer" => AuthScheme::Bearer,
+            "basic" => AuthScheme::Basic,
+            other => {
+                return Err(errors::invalid_option(
+                    py,
+                    format!("Client(): auth_scheme must be \"bearer\" or \"basic\", not {other:?}"),
+                ))
+            }
+        };
+    }
+    o.signing_secrets = kw.strings("signing_secrets")?;
+    let header = kw.string("signature_header")?;
+    if let Some(name) = kw.string("signature_scheme")? {
+        o.signature_scheme = Scheme::parse(&name).map_err(|e| errors::invalid_option(py, format!("Client(): signature_scheme: {e}")))?;
+    }
+    if let Some(h) = header {
+        match o.signature_scheme {
+            Scheme::HmacSha256 { .. } => o.signature_scheme = Scheme::hmac_sha256_with_header(h),
+            Scheme::StandardWebhooks => {
+                return Err(errors::invalid_option(py, "Client(): signature_header only applies to signature_scheme=\"hmac-sha256\"".into()))
+            }
+        }
+    }
+    o.flush_at = kw.count("flush_at", o.flush_at)?;
+    o.flush_interval = kw.seconds("flush_interval", o.flush_interval)?;
+    o.max_batch_size = kw.count("max_batch_size", o.max_batch_size)?;
+    o.max_batch_bytes = kw.count("max_batch_bytes", o.max_batch_bytes)?;
+    o.max_event_bytes = kw.count("max_event_bytes", o.max_event_bytes)?;
+    o.max_queue_size = kw.count("max_queue_size", o.max_queue_size)?;
+    o.max_queue_bytes = kw.count("max_queue_bytes", o.max_queue_bytes)?;
+    let (on_full, block) = kw.on_full()?;
+    o.on_full = on_full;
+    o.request_timeout = kw.seconds("request_timeout", o.request_timeout)?;
+    o.connect_timeout = kw.seconds("connect_timeout", o.connect_timeout)?;
+    o.max_retries = kw.optional_count("max_retries")?;
+    o.retry_initial_backoff = kw.seconds("retry_initial_backoff", o.retry_initial_backoff)?;
+    o.retry_max_backoff = kw.seconds("retry_max_backoff", o.retry_max_backoff)?;
+    o.max_concurrent_requests = kw.count("max_concurrent_requests", o.max_concurrent_requests)?;
+    o.gzip = kw.boolean("gzip", o.gzip)?;
+    o.headers = kw.pairs("headers")?;
+    o.proxy = kw.string("proxy")?;
+    o.disabled = kw.boolean("disabled", false)?;
+    o.debug = kw.boolean("debug", false)?;
+    o.on_error = kw.on_error()?;
+    o.shutdown_timeout = kw.seconds("shutdown_timeout", o.shutdown_timeout)?;
+    o.test_mode = kw.boolean("test_mode", false)?;
+    o.spool_dir = kw.path("spool_dir")?;
+    let mut may_wait = block;
+    if let Some(sync) = kw.string("spool_sync")? {
+        o.spool_sync = SpoolSync::parse(&sync).ok_or_else(|| {
+            errors::invalid_option(py, format!("Client(): spool_sync must be \"batch\" or \"event\", not {sync:?}"))
+        })?;
+        // Each capture call waits for the disk: release the GIL meanwhile.
+        may_wait |= o.spool_sync == SpoolSync::Event;
+    }
+    Ok((o, may_wait))
+}
+
+/// Turns on debug output: engine debug records, and Python's logger
+/// `outbox` at DEBUG with a stderr handler unless logging is configured.
+pub fn enable_debug(py: Python<'_>) -> PyResult<()> {
+    crate::logging::set_verbose();
+    py.import("outbox._lifecycle")?.call_method0("enable_debug_logging")?;
+    Ok(())
+}
+
+impl Client {
+    fn capture(&self, py: Python<'_>, e: Event) -> PyResult<String> {
+        let result = if self.block { py.detach(|| self.inner.capture(e)) } else { self.inner.capture(e) };
+        result.map_err(|err| errors::from_core(py, err))
+    }
+
+    fn engine(&self) -> Arc<CoreClient> {
+        Arc::clone(&self.inner)
+    }
+}
+
+#[pymethods]
+impl Client {
+    #[new]
+    #[pyo3(signature = (endpoint=None, api_key=None, **options))]
+    fn new(
+        py: Python<'_>,
+        endpoint: Option<&Bound<'_, PyAny>>,
+        api_key: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Client> {
+        let kw = Kwargs::new(py, "Client()", CLIENT_OPTIONS, options)?;
+        kw.put("endpoint", endpoint)?;
+        kw.put("api_key", api_key)?;
+        let (options, block) = build_options(&kw)?;
+        kw.finish()?;
+        if options.debug {
+            enable_debug(py)?;
+        }
+        let endpoint = options.endpoint.clone();
+        let shutdown_timeout = options.shutdown_timeout;
+        let inner = CoreClient::new(options).map_err(|e| errors::from_core(py, e))?;
+        Ok(Client { inner: ManuallyDrop::new(Arc::new(inner)), block, endpoint, shutdown_timeout })
+    }
+
+    /// Queues a ``track`` event (a user did something); returns its message id.
+    ///
+    /// ``user_id`` may be None when ``anonymous_id`` is given. ``properties``
+    /// is a dict (or dataclass, or mapping) converted to JSON right here.
+    #[pyo3(signature = (user_id, event, properties=None, *, anonymous_id=None, timestamp=None, context=None, message_id=None, integrations=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn track(
+        &self,
+        py: Python<'_>,
+        user_id: Option<&Bound<'_, PyAny>>,
+        event: &Bound<'_, PyAny>,
+        properties: Option<&Bound<'_, PyAny>>,
+        anonymous_id: Option<&Bound<'_, PyAny>>,
+        timestamp: Option<&Bound<'_, PyAny>>,
+        context: Option<&Bound<'_, PyAny>>,
+        message_id: Option<&Bound<'_, PyAny>>,
+        integrations: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        let mut e = Event::new(Kind::Track);
+        e.user_id = event::id(user_id, "user_id")?;
+        e.event = event::text(Some(event), "event")?;
+        e.properties = to_json_opt(py, properties, "properties")?;
+        Common { anonymous_id, timestamp, context, message_id, integrations }.apply(py, &mut e)?;
+        self.capture(py, e)
+    }
+
+    /// Queues an ``identify`` event (who the user is); returns its message id.
+    #[pyo3(signature = (user_id, traits=None, *, anonymous_id=None, timestamp=None, context=None, message_id=None, integrations=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn identify(
+        &self,
+        py: Python<'_>,
+        user_id: Option<&Bound<'_, PyAny>>,
+        traits: Option<&Bound<'_, PyAny>>,
+        anonymous_id: Option<&Bound<'_, PyAny>>,
+        timestamp: Option<&Bound<'_, PyAny>>,
+        context: Option<&Bound<'_, PyAny>>,
+        message_id: Option<&Bound<'_, PyAny>>,
+        integrations: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        let mut e = Event::new(Kind::Identify);
+        e.user_id = event::id(user_id, "user_id")?;
+        e.traits = to_json_opt(py, traits, "traits")?;
+        Common { anonymous_id, timestamp, context, message_id, integrations }.apply(py, &mut e)?;
+        self.capture(py, e)
+    }
+
+    /// Queues a ``group`` event (the user belongs to a group); returns its message id.
+    #[pyo3(signature = (user_id, group_id, traits=None, *, anonymous_id=None, timestamp=None, context=None, message_id=None, integrations=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn group(
+        &self,
+        py: Python<'_>,
+        user_id: Option<&Bound<'_, PyAny>>,
+        group_id: &Bound<'_, PyAny>,
+        traits: Option<&Bound<'_, PyAny>>,
+        anonymous_id: Option<&Bound<'_, PyAny>>,
+        timestamp: Option<&Bound<'_, PyAny>>,
+        context: Option<&Bound<'_, PyAny>>,
+        message_id: Option<&Bound<'_, PyAny>>,
+        integrations: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        let mut e = Event::new(Kind::Group);
+        e.user_id = event::id(user_id, "user_id")?;
+        e.group_id = event::id(Some(group_id), "group_id")?;
+        e.traits = to_json_opt(py, traits, "traits")?;
+        Common { anonymous_id, timestamp, context, message_id, integrations }.apply(py, &mut e)?;
+        self.capture(py, e)
+    }
+
+    /// Queues an ``alias`` event (``previous_id`` is now ``user_id``); returns its message id.
+    #[pyo3(signature = (previous_id, user_id, *, anonymous_id=None, timestamp=None, context=None, message_id=None, integrations=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn alias(
+        &self,
+        py: Python<'_>,
+        previous_id: &Bound<'_, PyAny>,
+        user_id: &Bound<'_, PyAny>,
+        anonymous_id: Option<&Bound<'_, PyAny>>,
+        timestamp: Option<&Bound<'_, PyAny>>,
+        context: Option<&Bound<'_, PyAny>>,
+        message_id: Option<&Bound<'_, PyAny>>,
+        integrations: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        let mut e = Event::new(Kind::Alias);
+        e.previous_id = event::id(Some(previous_id), "previous_id")?;
+        e.user_id = event::id(Some(user_id), "user_id")?;
+        Common { anonymous_id, timestamp, context, message_id, integrations }.apply(py, &mut e)?;
+        self.capture(py, e)
+    }
+
+    /// Queues a ``page`` event (a web page view); returns its message id.
+    #[pyo3(signature = (user_id, name=None, properties=None, *, anonymous_id=None, timestamp=None, context=None, message_id=None, integrations=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn page(
+        &self,
+        py: Python<'_>,
+        user_id: Option<&Bound<'_, PyAny>>,
+        name: Option<&Bound<'_, PyAny>>,
+        properties: Option<&Bound<'_, PyAny>>,
+        anonymous_id: Option<&Bound<'_, PyAny>>,
+        timestamp: Option<&Bound<'_, PyAny>>,
+        context: Option<&Bound<'_, PyAny>>,
+        message_id: Option<&Bound<'_, PyAny>>,
+        integrations: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        let mut e = Event::new(Kind::Page);
+        e.user_id = event::id(user_id, "user_id")?;
+        e.name = event::text(name, "name")?;
+        e.properties = to_json_opt(py, properties, "properties")?;
+        Common { anonymous_id, timestamp, context, message_id, integrations }.apply(py, &mut e)?;
+        self.capture(py, e)
+    }
+
+    /// Queues a ``screen`` event (a mobile screen view); returns its message id.
+    #[pyo3(signature = (user_id, name=None, properties=None, *, anonymous_id=None, timestamp=None, context=None, message_id=None, integrations=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn screen(
+        &self,
+        py: Python<'_>,
+        user_id: Option<&Bound<'_, PyAny>>,
+        name: Option<&Bound<'_, PyAny>>,
+        properties: Option<&Bound<'_, PyAny>>,
+        anonymous_id: Option<&Bound<'_, PyAny>>,
+        timestamp: Option<&Bound<'_, PyAny>>,
+        context: Option<&Bound<'_, PyAny>>,
+        message_id: Option<&Bound<'_, PyAny>>,
+        integrations: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        let mut e = Event::new(Kind::Screen);
+        e.user_id = event::id(user_id, "user_id")?;
+        e.name = event::text(name, "name")?;
+        e.properties = to_json_opt(py, properties, "properties")?;
+        Common { anonymous_id, timestamp, context, message_id, integrations }.apply(py, &mut e)?;
+        self.capture(py, e)
+    }
+
+    /// Queues many events of any type; returns their message ids, in order.
+    ///
+    /// Each event is a dict in Segment's shape, e.g.
+    /// ``{"type": "track", "userId": "u1", "event": "Signed Up", "properties": {...}}``
+    /// (snake_case keys such as ``user_id`` and ``message_id`` work too).
+    /// All are validated first: if one is invalid, none is queued and the
+    /// error names its position (``event 3: ...``).
+    fn batch(&self, py: Python<'_>, events: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+        let events = event::many(py, events)?;
+        let result = if self.block { py.detach(|| self.inner.batch(&events)) } else { self.inner.batch(&events) };
+        result.map_err(|err| errors::from_core(py, err))
+    }
+
+    /// Waits until every event queued before the call is delivered or given
+    /// up, or ``timeout`` seconds pass (None: no deadline; Ctrl-C still
+    /// interrupts). Releases the GIL while it waits. Returns a ``FlushResult``.
+    #[pyo3(signature = (timeout=None))]
+    fn flush(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<FlushResult> {
+        let timeout = timeout_arg(py, timeout, Duration::MAX)?;
+        let inner = self.engine();
+        wait::interruptible(py, move || inner.flush(timeout)).map(FlushResult::from)
+    }
+
+    /// Flushes for up to ``timeout`` seconds (None: the client's
+    /// ``shutdown_timeout``), then gives up what is left (reported to
+    /// ``on_error`` with reason ``"shutdown"``) and stops. Idempotent;
+    /// capture calls afterwards raise ``outbox.ClosedError``.
+    #[pyo3(signature = (timeout=None))]
+    fn shutdown(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<FlushResult> {
+        let timeout = timeout_arg(py, timeout, self.shutdown_timeout)?;
+        let inner = self.engine();
+        wait::interruptible(py, move || inner.shutdown(timeout)).map(FlushResult::from)
+    }
+
+    /// ``await client.aflush(timeout)``: ``flush`` on asyncio's default
+    /// executor, so the event loop keeps running while it waits.
+    #[pyo3(signature = (timeout=None))]
+    fn aflush<'py>(slf: &Bound<'py, Self>, timeout: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        wait::in_executor(slf.py(), slf.getattr("flush")?, timeout)
+    }
+
+    /// ``await client.ashutdown(timeout)``: ``shutdown`` without blocking the event loop.
+    #[pyo3(signature = (timeout=None))]
+    fn ashutdown<'py>(slf: &Bound<'py, Self>, timeout: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        wait::in_executor(slf.py(), slf.getattr("shutdown")?, timeout)
+    }
+
+    /// The client's counters (a ``Stats``); they always balance:
+    /// ``enqueued == delivered + dropped + pending``.
+    fn stats(&self) -> Stats {
+        self.inner.stats().into()
+    }
+
+    /// Sends one event (a dict as in ``batch``) or a list of them in one
+    /// request now, bypassing the queue; retries transient failures within
+    /// ``timeout`` seconds (default 10) and returns a ``DeliverOutcome``
+    /// (delivered, HTTP status, attempts). For serverless handlers and
+    /// events whose sender must know. Releases the GIL while it waits.
+    #[pyo3(signature = (events, timeout=None))]
+    fn deliver(&self, py: Python<'_>, events: &Bound<'_, PyAny>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<DeliverOutcome> {
+        let events = event::one_or_many(py, events)?;
+        let timeout = timeout_arg(py, timeout, DELIVER_TIMEOUT)?;
+        let inner = self.engine();
+        wait::interruptible(py, move || inner.deliver(&events, timeout))?
+            .map(DeliverOutcome::from)
+            .map_err(|e| errors::from_core(py, e))
+    }
+
+    /// ``await client.adeliver(events, timeout)``: ``deliver`` without blocking the event loop.
+    #[pyo3(signature = (events, timeout=None))]
+    fn adeliver<'py>(slf: &Bound<'py, Self>, events: Bound<'py, PyAny>, timeout: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let functools = py.import("functools")?;
+        let call = functools.call_method1("partial", (slf.getattr("deliver")?, events, timeout))?;
+        wait::in_executor(py, call, None)
+    }
+
+    /// In ``test_mode``: every event "sent" so far, as dicts, in order.
+    fn captured<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for event in self.inner.captured() {
+            list.append(value_to_py(py, &event)?)?;
+        }
+        Ok(list)
+    }
+
+    /// In ``test_mode``: forget what was captured.
+    fn clear_captured(&self) {
+        self.inner.clear_captured();
+    }
+
+    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    /// Leaving a ``with`` block shuts the client down (``shutdown()``).
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<bool> {
+        self.shutdown(py, None)?;
+        Ok(false)
+    }
+
+    fn __aenter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        wait::ready(slf.py(), slf.clone().into_any())
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __aexit__<'py>(slf: &Bound<'py, Self>, _exc: &Bound<'py, pyo3::types::PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        wait::in_executor(slf.py(), slf.getattr("_shutdown_for_exit")?, None)
+    }
+
+    /// `shutdown()` returning None (an `__aexit__` result must be falsy).
+    fn _shutdown_for_exit(&self, py: Python<'_>) -> PyResult<()> {
+        self.shutdown(py, None).map(|_| ())
+    }
+
+    fn __repr__(&self) -> String {
+        let s = self.inner.stats();
+        format!("<outbox.Client endpoint={:?} pending={} delivered={}>", self.endpoint, s.pending, s.delivered)
+    }
+}

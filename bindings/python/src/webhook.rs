@@ -1,0 +1,279 @@
+//! `outbox.WebhookSender` and `outbox.Endpoint`: signed webhooks to your
+//! customers' endpoints, under the same delivery contract as the client.
+
+use std::mem::ManuallyDrop;
+use std::sync::Arc;
+use std::time::Duration;
+
+use outbox_core::{Endpoint as CoreEndpoint, Json, WebhookOptions, WebhookSender as CoreSender};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+
+use crate::convert::to_json;
+use crate::errors;
+use crate::options::{self, timeout_arg, Kwargs};
+use crate::results::{FlushResult, Stats};
+use crate::signing;
+use crate::wait;
+
+const SENDER_OPTIONS: &[&str] = &[
+    "max_message_bytes",
+    "max_queue_size",
+    "max_queue_bytes",
+    "on_full",
+    "block_timeout",
+    "max_retries",
+    "retry_initial_backoff",
+    "retry_max_backoff",
+    "max_concurrent_requests",
+    "connect_timeout",
+    "proxy",
+    "on_error",
+    "shutdown_timeout",
+    "debug",
+    "test_mode",
+];
+
+/// One webhook destination: its URL, signing secret(s) and scheme.
+///
+/// ``Endpoint(url, secret=None, *, scheme="standard-webhooks", header=None,
+/// timeout=5.0, headers=None)``. ``secret`` is one secret or a list (during
+/// rotation every request carries one signature per secret); None sends
+/// unsigned requests. ``timeout`` is the deadline of one attempt, in seconds.
+#[pyclass(module = "outbox", name = "Endpoint", frozen, from_py_object)]
+#[derive(Clone)]
+pub struct Endpoint {
+    inner: CoreEndpoint,
+}
+
+#[pymethods]
+impl Endpoint {
+    #[new]
+    #[pyo3(signature = (url, secret=None, *, scheme="standard-webhooks", header=None, timeout=None, headers=None))]
+    fn new(
+        py: Python<'_>,
+        url: String,
+        secret: Option<&Bound<'_, PyAny>>,
+        scheme: &str,
+        header: Option<String>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        headers: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Endpoint> {
+        let mut inner = CoreEndpoint::new(url);
+        if let Some(s) = secret.filter(|s| !s.is_none()) {
+            inner.secrets = options::strings(s).map_err(|_| PyTypeError::new_err("Endpoint(): secret must be a str or a list of str"))?;
+        }
+        inner.scheme = signing::scheme(py, scheme, header)?;
+        if !inner.secrets.is_empty() {
+            // Checked now, so a bad secret fails where it is written.
+            outbox_core::Signer::new(inner.scheme.clone(), &inner.secrets).map_err(|e| signing::sign_error(py, e))?;
+        }
+        inner.timeout = timeout_arg(py, timeout, inner.timeout)?;
+        if let Some(h) = headers.filter(|h| !h.is_none()) {
+            inner.headers = options::pairs(h).map_err(|_| PyTypeError::new_err("Endpoint(): headers must be a dict of str to str"))?;
+        }
+        Ok(Endpoint { inner })
+    }
+
+    /// The URL messages are posted to.
+    #[getter]
+    fn url(&self) -> &str {
+        &self.inner.url
+    }
+
+    /// ``"standard-webhooks"`` or ``"hmac-sha256"``.
+    #[getter]
+    fn scheme(&self) -> &'static str {
+        self.inner.scheme.name()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Endpoint({:?}, scheme={:?}, secrets=<{} redacted>)",
+            self.inner.url,
+            self.inner.scheme.name(),
+            self.inner.secrets.len()
+        )
+    }
+}
+
+fn endpoint_from(py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<CoreEndpoint> {
+    if let Ok(e) = v.cast::<Endpoint>() {
+        return Ok(e.get().inner.clone());
+    }
+    if let Ok(s) = v.cast::<PyString>() {
+        return Ok(CoreEndpoint::new(crate::convert::utf8(s)?.to_owned()));
+    }
+    if let Ok(d) = v.cast::<PyDict>() {
+        let cls = py.import("outbox")?.getattr("Endpoint")?;
+        let e = cls.call((), Some(d))?;
+        return Ok(e.cast::<Endpoint>()?.get().inner.clone());
+    }
+    let got = v.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
+    Err(PyTypeError::new_err(format!("endpoints must be outbox.Endpoint, a URL str or a dict of Endpoint arguments, not {got}")))
+}
+
+/// Sends signed webhooks (Standard Webhooks by default) to one or more
+/// endpoints, in the background: each endpoint has its own queue and retries,
+/// so one that fails never holds back the others; a 410 Gone disables it.
+///
+/// ``WebhookSender(endpoints, **options)``: ``endpoints`` is an ``Endpoint``,
+/// a URL, or a list of them. ``send(type, data)`` queues one message to every
+/// endpoint and returns its id (the ``webhook-id``).
+#[pyclass(module = "outbox", name = "WebhookSender", frozen, subclass, weakref)]
+pub struct WebhookSender {
+    inner: ManuallyDrop<Arc<CoreSender>>,
+    block: bool,
+    shutdown_timeout: Duration,
+    urls: Vec<String>,
+}
+
+impl Drop for WebhookSender {
+    fn drop(&mut self) {
+        // SAFETY: taken once, here. See `Client::drop`.
+        let inner = unsafe { ManuallyDrop::take(&mut self.inner) };
+        if crate::gil::finalizing() {
+            // Collected during interpreter teardown, after the exit hook shut
+            // every client down (or skipped it: shutdown_timeout=0 means
+            // nothing more is sent). Leave the engine client be.
+            std::mem::forget(inner);
+            return;
+        }
+        let py = unsafe { Python::assume_attached() };
+        py.detach(move || drop(inner));
+    }
+}
+
+#[pymethods]
+impl WebhookSender {
+    #[new]
+    #[pyo3(signature = (endpoints, **options))]
+    fn new(py: Python<'_>, endpoints: &Bound<'_, PyAny>, options: Option<&Bound<'_, PyDict>>) -> PyResult<WebhookSender> {
+        let list: Vec<CoreEndpoint> = if endpoints.is_instance_of::<PyList>() || endpoints.is_instance_of::<pyo3::types::PyTuple>() {
+            endpoints.try_iter()?.map(|e| endpoint_from(py, &e?)).collect::<PyResult<_>>()?
+        } else {
+            vec![endpoint_from(py, endpoints)?]
+        };
+        let kw = Kwargs::new(py, "WebhookSender()", SENDER_OPTIONS, options)?;
+        let mut o = WebhookOptions { endpoints: list, ..WebhookOptions::default() };
+        o.max_message_bytes = kw.count("max_message_bytes", o.max_message_bytes)?;
+        o.max_queue_size = kw.count("max_queue_size", o.max_queue_size)?;
+        o.max_queue_bytes = kw.count("max_queue_bytes", o.max_queue_bytes)?;
+        let (on_full, block) = kw.on_full()?;
+        o.on_full = on_full;
+        o.max_retries = kw.optional_count("max_retries")?;
+        o.retry_initial_backoff = kw.seconds("retry_initial_backoff", o.retry_initial_backoff)?;
+        o.retry_max_backoff = kw.seconds("retry_max_backoff", o.retry_max_backoff)?;
+        o.max_concurrent_requests = kw.count("max_concurrent_requests", o.max_concurrent_requests)?;
+        o.connect_timeout = kw.seconds("connect_timeout", o.connect_timeout)?;
+        o.proxy = kw.string("proxy")?;
+        o.on_error = kw.on_error()?;
+        o.shutdown_timeout = kw.seconds("shutdown_timeout", o.shutdown_timeout)?;
+        o.debug = kw.boolean("debug", false)?;
+        o.test_mode = kw.boolean("test_mode", false)?;
+        kw.finish()?;
+        if o.debug {
+            crate::client::enable_debug(py)?;
+        }
+        let urls = o.endpoints.iter().map(|e| e.url.clone()).collect();
+        let shutdown_timeout = o.shutdown_timeout;
+        let inner = CoreSender::new(o).map_err(|e| errors::from_core(py, e))?;
+        Ok(WebhookSender { inner: ManuallyDrop::new(Arc::new(inner)), block, shutdown_timeout, urls })
+    }
+
+    /// Queues ``{"type": type, "timestamp": now, "data": data}`` to every
+    /// endpoint; returns the message id. ``data`` is converted like event
+    /// properties.
+    fn send(&self, py: Python<'_>, r#type: &str, data: &Bound<'_, PyAny>) -> PyResult<String> {
+        let data = to_json(py, data, "data")?;
+        let result = if self.block { py.detach(|| self.inner.send(r#type, data)) } else { self.inner.send(r#type, data) };
+        result.map_err(|e| errors::from_core(py, e))
+    }
+
+    /// Queues a body you built yourself (JSON text as str or bytes), as is.
+    fn send_raw(&self, py: Python<'_>, body: &Bound<'_, PyAny>) -> PyResult<String> {
+        let raw = signing::raw_body(body, "send_raw()")?;
+        let text = std::str::from_utf8(&raw).map_err(|_| errors::invalid_event(py, "send_raw(): the body is not UTF-8 text".into()))?;
+        let json = Json::parse(text).map_err(|e| errors::from_core(py, e))?;
+        let result = if self.block { py.detach(|| self.inner.send_raw(&json)) } else { self.inner.send_raw(&json) };
+        result.map_err(|e| errors::from_core(py, e))
+    }
+
+    /// Waits (up to ``timeout`` seconds in all; None: no deadline) until every
+    /// message queued before the call is delivered or given up at every endpoint.
+    #[pyo3(signature = (timeout=None))]
+    fn flush(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<FlushResult> {
+        let timeout = timeout_arg(py, timeout, Duration::MAX)?;
+        let inner = Arc::clone(&self.inner);
+        wait::interruptible(py, move || inner.flush(timeout)).map(FlushResult::from)
+    }
+
+    /// Flushes every endpoint for up to ``timeout`` seconds (None: the
+    /// sender's ``shutdown_timeout``), then stops. Idempotent.
+    #[pyo3(signature = (timeout=None))]
+    fn shutdown(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<FlushResult> {
+        let timeout = timeout_arg(py, timeout, self.shutdown_timeout)?;
+        let inner = Arc::clone(&self.inner);
+        wait::interruptible(py, move || inner.shutdown(timeout)).map(FlushResult::from)
+    }
+
+    /// ``await sender.aflush(timeout)``: ``flush`` without blocking the event loop.
+    #[pyo3(signature = (timeout=None))]
+    fn aflush<'py>(slf: &Bound<'py, Self>, timeout: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        wait::in_executor(slf.py(), slf.getattr("flush")?, timeout)
+    }
+
+    /// ``await sender.ashutdown(timeout)``: ``shutdown`` without blocking the event loop.
+    #[pyo3(signature = (timeout=None))]
+    fn ashutdown<'py>(slf: &Bound<'py, Self>, timeout: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        wait::in_executor(slf.py(), slf.getattr("shutdown")?, timeout)
+    }
+
+    /// Counters summed over endpoints (a message to three endpoints counts three times).
+    fn stats(&self) -> Stats {
+        self.inner.stats().into()
+    }
+
+    /// A dict of endpoint URL to its ``Stats``.
+    fn endpoint_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (url, stats) in self.urls.iter().zip(self.inner.endpoint_stats()) {
+            d.set_item(url, Stats::from(stats))?;
+        }
+        Ok(d)
+    }
+
+    /// In ``test_mode``: the requests that would have been sent, as dicts
+    /// ``{"url": str, "headers": dict, "body": bytes}``, in order.
+    fn captured<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for r in self.inner.captured() {
+            let d = PyDict::new(py);
+            d.set_item("url", &r.url)?;
+            let headers = PyDict::new(py);
+            for (k, v) in &r.headers {
+                headers.set_item(k, v)?;
+            }
+            d.set_item("headers", headers)?;
+            d.set_item("body", PyBytes::new(py, &r.body))?;
+            list.append(d)?;
+        }
+        Ok(list)
+    }
+
+    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    /// Leaving a ``with`` block shuts the sender down.
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<bool> {
+        self.shutdown(py, None)?;
+        Ok(false)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<outbox.WebhookSender endpoints={:?}>", self.urls)
+    }
+}

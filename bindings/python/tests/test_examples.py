@@ -1,0 +1,117 @@
+"""examples/python run for real: the quickstart against the receiver, the
+webhook receivers in Flask and FastAPI through their test clients, and the
+type stubs checked against the compiled module."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+import outbox
+
+from conftest import REPO
+
+EXAMPLES = REPO / "examples" / "python"
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+def run_example(name: str, *args: str, replace: tuple[str, str] | None = None) -> subprocess.CompletedProcess:
+    code = (EXAMPLES / name).read_text()
+    if replace:
+        code = code.replace(*replace)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60, cwd=EXAMPLES
+    )
+
+
+def test_quickstart_runs_as_written(fresh_receiver):
+    proc = run_example("quickstart.py", replace=("http://127.0.0.1:8080", fresh_receiver.url))
+    assert proc.returncode == 0, proc.stderr
+    assert re.fullmatch(
+        r"[0-9a-f-]{36} FlushResult\(delivered=1, failed=0, pending=0\)\n", proc.stdout
+    ), proc.stdout
+    (event,) = fresh_receiver.events()
+    assert event["event"] == "Order Completed" and event["properties"] == {"total": 99.5}
+    assert fresh_receiver.requests()[0]["headers"]["authorization"] == "Bearer my-write-key"
+
+
+def test_readme_python_snippet_is_the_quickstart():
+    readme = (REPO / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    if not blocks:
+        pytest.skip("README.md has no Python section yet")
+    want = (EXAMPLES / "quickstart.py").read_text().rstrip()
+    assert any(b.rstrip() == want for b in blocks), "README's python block differs from examples/python/quickstart.py"
+
+
+def test_send_webhooks_example(fresh_receiver):
+    proc = run_example("send_webhooks.py", fresh_receiver.url + "/webhooks")
+    assert proc.returncode == 0, proc.stderr
+    (request,) = fresh_receiver.requests()
+    outbox.verify(request["body"], request["headers"], SECRET)
+
+
+def test_async_example(fresh_receiver):
+    proc = run_example("async_app.py", fresh_receiver.url)
+    assert proc.returncode == 0, proc.stderr
+    assert "pending 0" in proc.stdout
+    assert fresh_receiver.stats()["unique_events"] == 10
+
+
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(name.removesuffix(".py"), EXAMPLES / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def signed(body: str) -> dict:
+    return outbox.sign(body, SECRET)
+
+
+def test_flask_example_verifies_the_raw_body():
+    app = load("flask_verify.py").app
+    client = app.test_client()
+    body = '{"type": "invoice.paid", "data": {"id": 1}}'
+    assert client.post("/webhooks", data=body, headers=signed(body)).status_code == 204
+    assert client.post("/webhooks", data=body.replace("1", "2"), headers=signed(body)).status_code == 400
+    assert client.post("/webhooks", data=body).status_code == 400
+
+
+def test_fastapi_example_verifies_the_raw_body():
+    from fastapi.testclient import TestClient
+
+    client = TestClient(load("fastapi_verify.py").app)
+    body = '{"type": "invoice.paid", "data": {"id": 1}}'
+    assert client.post("/webhooks", content=body, headers=signed(body)).status_code == 204
+    assert client.post("/webhooks", content=body + " ", headers=signed(body)).status_code == 400
+
+
+def test_stubs_match_the_compiled_module(tmp_path):
+    env = dict(os.environ, MYPY_CACHE_DIR=str(tmp_path / "cache"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy.stubtest", "outbox"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import outbox\n"
+        "c = outbox.Client('http://x', flush_interval=0.5, on_error=lambda e: print(e.reason, e.status))\n"
+        "mid: str = c.track('u', 'e', {'a': 1}, timestamp='2024-05-01T00:00:00Z')\n"
+        "r: outbox.FlushResult = c.flush(1.0)\n"
+        "n: int = r.delivered + c.stats().dropped_by_reason['rejected']\n"
+        "h: dict[str, str] = outbox.sign(b'x', 'whsec_x')\n"
+        "outbox.verify(b'x', h, 'whsec_x')\n"
+        "async def main() -> None:\n"
+        "    res = await c.aflush()\n"
+        "    print(res.pending)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", str(sample)], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr

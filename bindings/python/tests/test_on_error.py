@@ -1,0 +1,154 @@
+"""on_error receives a structured report for every group of lost events."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import outbox
+
+from conftest import wait_until
+
+
+class Reports:
+    def __init__(self):
+        self.items = []
+        self.threads = set()
+        self.lock = threading.Lock()
+
+    def __call__(self, report):
+        with self.lock:
+            self.items.append(report)
+            self.threads.add(threading.current_thread().name)
+
+    def total(self, reason=None):
+        return sum(r.count for r in self.items if reason is None or r.reason == reason)
+
+
+def test_rejected_with_status_and_ids(receiver):
+    reports = Reports()
+    receiver.faults({"kind": "status", "status": 400, "body": "bad"})
+    c = outbox.Client(receiver.url, on_error=reports, flush_interval=0.05)
+    ids = [c.track("u", "e", {"i": i}) for i in range(3)]
+    result = c.flush(10)
+    assert result.failed == 3 and result.delivered == 0
+    assert wait_until(lambda: reports.total() == 3)
+    (r,) = reports.items
+    assert r.reason == "rejected" and r.status == 400 and r.count == 3
+    assert sorted(r.message_ids) == sorted(ids)
+    assert r.endpoint is None
+    assert "400" in str(r) and "rejected" in repr(r)
+    s = c.stats()
+    assert s.dropped_by_reason["rejected"] == 3 and s.enqueued == s.delivered + s.dropped + s.pending
+    c.shutdown(0)
+
+
+def test_retries_exhausted_with_status(receiver):
+    reports = Reports()
+    receiver.faults({"kind": "status", "status": 503, "forever": True})
+    c = outbox.Client(receiver.url, on_error=reports, max_retries=2, retry_initial_backoff=0.01, flush_interval=0.05)
+    c.track("u", "e")
+    assert c.flush(10).failed == 1
+    assert wait_until(lambda: reports.items)
+    (r,) = reports.items
+    assert r.reason == "retries_exhausted" and r.status == 503 and r.count == 1
+    assert c.stats().requests == 3
+    c.shutdown(0)
+
+
+def test_single_event_too_large_for_the_receiver(receiver):
+    reports = Reports()
+    receiver.faults({"kind": "status", "status": 413, "forever": True})
+    c = outbox.Client(receiver.url, on_error=reports, flush_interval=0.05)
+    c.track("u", "big")
+    c.flush(10)
+    assert wait_until(lambda: reports.items)
+    assert reports.items[0].reason == "too_large" and reports.items[0].status == 413
+    c.shutdown(0)
+
+
+def test_queue_full_drops_are_reported(receiver):
+    reports = Reports()
+    receiver.faults({"kind": "hang", "forever": True})
+    c = outbox.Client(receiver.url, on_error=reports, max_queue_size=10, flush_at=1000, flush_interval=60)
+    for i in range(25):
+        c.track("u", "e", {"i": i})
+    assert wait_until(lambda: reports.total("queue_full") == 15)
+    assert reports.items[0].status is None
+    assert c.stats().dropped_by_reason["queue_full"] == 15
+    c.shutdown(0)
+
+
+def test_shutdown_gives_up_on_the_calling_thread(receiver):
+    reports = Reports()
+    receiver.faults({"kind": "hang", "forever": True})
+    c = outbox.Client(receiver.url, on_error=reports, flush_interval=0.05)
+    c.track("u", "e1")
+    c.track("u", "e2")
+    result = c.shutdown(0.3)
+    assert result.pending == 2
+    # Reported synchronously, before shutdown returns, on this very thread.
+    assert reports.total("shutdown") == 2
+
+
+def test_on_full_block_waits_for_room_without_holding_the_gil(receiver):
+    receiver.faults({"kind": "delay", "ms": 300})
+    c = outbox.Client(receiver.url, max_queue_size=5, flush_at=5, on_full="block", block_timeout=10)
+    ticks = []
+    stop = threading.Event()
+
+    def ticker():
+        while not stop.is_set():
+            ticks.append(1)
+            stop.wait(0.01)
+
+    t = threading.Thread(target=ticker)
+    t.start()
+    for i in range(12):
+        c.track("u", "e", {"i": i})
+    stop.set()
+    t.join()
+    assert c.flush(10).pending == 0
+    assert c.stats().dropped == 0 and c.stats().delivered == 12
+    assert len(ticks) > 10  # another Python thread ran while track() waited
+    c.shutdown(0)
+
+
+def test_a_raising_callback_is_logged_and_delivery_goes_on(receiver, caplog):
+    def bad(report):
+        raise RuntimeError("callback bug")
+
+    receiver.faults({"kind": "status", "status": 400})
+    c = outbox.Client(receiver.url, on_error=bad, flush_interval=0.05)
+    with caplog.at_level(logging.ERROR, logger="outbox"):
+        c.track("u", "rejected")
+        c.flush(10)
+        assert wait_until(lambda: any("on_error callback raised" in r.message for r in caplog.records))
+    record = next(r for r in caplog.records if "on_error callback raised" in r.message)
+    assert record.exc_info and "callback bug" in str(record.exc_info[1])
+    c.track("u", "fine")
+    assert c.flush(10).delivered == 1
+    c.shutdown(0)
+
+
+def test_webhook_sender_reports_the_endpoint(receiver):
+    reports = Reports()
+    receiver.faults({"kind": "status", "status": 410, "path": "/gone"})
+    s = outbox.WebhookSender([receiver.url + "/gone", receiver.url + "/ok"], on_error=reports)
+    s.send("ping", {})
+    s.flush(10)
+    assert wait_until(lambda: reports.items)
+    (r,) = reports.items
+    assert r.reason == "endpoint_gone" and r.status == 410 and r.endpoint == receiver.url + "/gone"
+    assert receiver.stats()["unique_events"] == 1
+    s.shutdown(0)
+
+
+def test_drop_warnings_reach_python_logging(receiver, caplog):
+    receiver.faults({"kind": "status", "status": 400})
+    with caplog.at_level(logging.WARNING, logger="outbox"):
+        c = outbox.Client(receiver.url, flush_interval=0.05)
+        c.track("u", "e")
+        c.flush(10)
+        assert wait_until(lambda: any(r.name == "outbox" and "dropped" in r.message for r in caplog.records))
+    c.shutdown(0)
