@@ -157,12 +157,14 @@ impl Stats {
     }
 }
 
-/// The outcome of `flush` or `shutdown`, for the events enqueued before the call.
+/// The outcome of `flush` or `shutdown`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FlushResult {
-    /// Events delivered while the call waited.
+    /// Events delivered since the previous flush returned (or since the
+    /// client started): "track 1,000 then flush" reports 1,000 even when
+    /// most left before the flush began.
     pub delivered: u64,
-    /// Events given up while the call waited (any reason).
+    /// Events given up (any reason) over the same span.
     pub failed: u64,
     /// Events enqueued before the call that were neither delivered nor given
     /// up when it returned. For `shutdown` these are dropped with reason `shutdown`.

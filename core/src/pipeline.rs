@@ -102,6 +102,9 @@ struct State {
     waiting_since: Option<Instant>,
     requests: Vec<(u64, AbortHandle)>,
     shutdown_result: Option<FlushResult>,
+    /// The counters when the last flush returned: a flush reports what was
+    /// delivered and given up since then.
+    flushed: Stats,
     /// Reports taken from the queue and not yet handed to `on_error`: flush
     /// waits for them, so a process exiting right after flush misses none.
     reporting: usize,
@@ -154,6 +157,7 @@ impl Pipeline {
                 waiting_since: None,
                 requests: Vec::new(),
                 shutdown_result: None,
+                flushed: Stats::default(),
                 reporting: 0,
             }),
             settled: Condvar::new(),
@@ -296,7 +300,6 @@ impl Pipeline {
         let deadline = Instant::now().checked_add(timeout);
         let mut st = self.state.lock();
         let target = st.queue.next_seq();
-        let before = st.queue.stats();
         st.flush_upto = st.flush_upto.max(target);
         self.wake.notify_one();
         while !st.queue.settled_before(target) || st.reporting > 0 {
@@ -312,6 +315,7 @@ impl Pipeline {
             }
         }
         let after = st.queue.stats();
+        let before = std::mem::replace(&mut st.flushed, after);
         FlushResult {
             delivered: after.delivered - before.delivered,
             failed: after.dropped_total() - before.dropped_total(),

@@ -346,3 +346,17 @@ fn message_ids_are_unique_and_kept_when_given() {
     client.flush(SECS(10));
     assert!(receiver.message_ids().contains(&"order-42-paid".to_string()));
 }
+
+#[test]
+fn flush_reports_everything_delivered_since_the_previous_flush() {
+    let receiver = Receiver::start();
+    let client = client(Options { flush_at: 10, ..options(&receiver) });
+    for _ in 0..1000 {
+        client.track("u", "e", None).unwrap();
+    }
+    // Most of these leave before the flush starts; it still reports them all.
+    assert!(receiver.wait_for_unique(900, SECS(10)));
+    assert_eq!(client.flush(SECS(10)), outbox_core::FlushResult { delivered: 1000, failed: 0, pending: 0 });
+    client.track("u", "e", None).unwrap();
+    assert_eq!(client.flush(SECS(10)).delivered, 1);
+}

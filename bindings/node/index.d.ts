@@ -1,0 +1,403 @@
+// Type definitions for the npm package `outbox`.
+// The guide is docs/node.md; every option's default and reason is there.
+
+/// <reference types="node" />
+
+// ---------------------------------------------------------------------------
+// Values
+
+/** Anything `track()` and friends accept as properties / traits / context. */
+export type JsonInput =
+  | string
+  | number
+  | bigint
+  | boolean
+  | null
+  | undefined
+  | Date
+  | Uint8Array
+  | ArrayBuffer
+  | DataView
+  | ArrayBufferView
+  | Map<string | number | bigint | boolean, unknown>
+  | Set<unknown>
+  | { toJSON(key?: string): unknown }
+  | readonly unknown[]
+  | { readonly [key: string]: unknown };
+
+/**
+ * Event properties, traits or context: an object (plain, a class instance
+ * with own enumerable fields, or a Map). Values follow `JsonInput`.
+ */
+export type Properties = object;
+
+/** A user, group or previous id: strings, or numbers (sent as strings). */
+export type Id = string | number;
+
+/** Why events were given up. */
+export type DropReason = 'queue_full' | 'rejected' | 'too_large' | 'retries_exhausted' | 'shutdown' | 'endpoint_gone';
+
+/** What `onFull` does when the queue is full. */
+export type OnFull = 'drop_oldest' | 'drop_newest' | 'block' | 'drop-oldest' | 'drop-newest';
+
+/** Webhook signature schemes. */
+export type SignatureScheme = 'standard-webhooks' | 'hmac-sha256' | 'standard' | 'sha256';
+
+// ---------------------------------------------------------------------------
+// Options
+
+export interface ClientOptions {
+  /** Base URL of the collector, e.g. `https://collector.example.com`. Required unless `testMode` or `disabled`. */
+  endpoint?: string;
+  /** Path of the batch API under `endpoint`. Default `/v1/batch` (Segment's). */
+  path?: string;
+  /** Sent as `Authorization: Bearer <apiKey>`, or Basic with `authScheme: 'basic'`. */
+  apiKey?: string;
+  /** How `apiKey` is sent. Default `'bearer'`; `'basic'` is what Segment expects of write keys. */
+  authScheme?: 'bearer' | 'basic';
+  /** Secrets that sign every request; several during rotation. */
+  signingSecrets?: string | readonly string[];
+  /** Default `'standard-webhooks'`. */
+  signatureScheme?: SignatureScheme;
+  /** Header of the `hmac-sha256` scheme. Default `X-Hub-Signature-256`. */
+  signatureHeader?: string;
+  /** Send as soon as this many events are queued. Default 100. */
+  flushAt?: number;
+  /** Send queued events at least this often. Default 500 ms. */
+  flushIntervalMs?: number;
+  /** Most events per request. Default 1000. */
+  maxBatchSize?: number;
+  /** Most bytes per request. Default 500,000 (Segment's limit). */
+  maxBatchBytes?: number;
+  /** Largest event, serialized. Default 32,000 bytes (Segment's limit). */
+  maxEventBytes?: number;
+  /** Events held in memory at most. Default 200,000. */
+  maxQueueSize?: number;
+  /** Bytes held in memory at most. Default 64 MiB. */
+  maxQueueBytes?: number;
+  /** What happens when the queue is full. Default `'drop_oldest'`. `'block'` blocks the event loop: avoid it in servers. */
+  onFull?: OnFull;
+  /** With `onFull: 'block'`: longest wait for room. Default 1000 ms. */
+  blockTimeoutMs?: number;
+  /** Deadline of one request. Default 10,000 ms. */
+  requestTimeoutMs?: number;
+  /** Deadline of opening a connection. Default 5,000 ms. */
+  connectTimeoutMs?: number;
+  /** Retries of transient failures; `null` or `Infinity` (default): until delivered, shut down or pushed out. */
+  maxRetries?: number | null;
+  /** First backoff cap, doubling per consecutive failure. Default 100 ms. */
+  retryInitialBackoffMs?: number;
+  /** Largest backoff cap. Default 30,000 ms. */
+  retryMaxBackoffMs?: number;
+  /** Requests in flight at once. Default 4. */
+  maxConcurrentRequests?: number;
+  /** Gzip bodies of 1 KiB and more. Default true. */
+  gzip?: boolean;
+  /** Extra headers on every request. */
+  headers?: Readonly<Record<string, string>>;
+  /** Proxy URL. Default: `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`. */
+  proxy?: string;
+  /** Validate calls, send nothing, start no thread. */
+  disabled?: boolean;
+  /** Log every request and retry to stderr. */
+  debug?: boolean;
+  /** Called (on the JS thread) with every group of events that will never be delivered. */
+  onError?: (error: DeliveryError) => void;
+  /** How long exit hooks wait for delivery. Default 5,000 ms; 0 sends nothing at exit. */
+  shutdownTimeoutMs?: number;
+  /** Keep everything in memory; read it back with `captured()`. */
+  testMode?: boolean;
+}
+
+/** Options of one call. */
+export interface CallOptions {
+  /** Identifies a visitor who is not logged in (with or instead of the user id). */
+  anonymousId?: Id;
+  /** When it happened. Default: the time of the call. */
+  timestamp?: Date | string;
+  /** Merged into the event's context (`context.library` is added unless given). */
+  context?: Properties;
+  /** Segment's `integrations` object. */
+  integrations?: Properties;
+  /** Your own id for the event (deduplication). Default: a new UUID v4. */
+  messageId?: string;
+}
+
+/** One event in Segment's shape, for `batch()` and `deliver()`. */
+export interface EventInput {
+  type: 'track' | 'identify' | 'group' | 'alias' | 'page' | 'screen';
+  userId?: Id | null;
+  anonymousId?: Id | null;
+  /** The event name (`track`). */
+  event?: string | null;
+  /** The page or screen name. */
+  name?: string | null;
+  groupId?: Id | null;
+  previousId?: Id | null;
+  properties?: Properties | null;
+  traits?: Properties | null;
+  context?: Properties | null;
+  integrations?: Properties | null;
+  timestamp?: Date | string | null;
+  messageId?: string | null;
+}
+
+export interface WebhookEndpoint {
+  url: string;
+  /** Signing secrets (several during rotation). None sends unsigned. */
+  secrets?: string | readonly string[];
+  /** Default `'standard-webhooks'`. */
+  scheme?: SignatureScheme;
+  /** Header of the `hmac-sha256` scheme. Default `X-Hub-Signature-256`. */
+  header?: string;
+  /** Deadline of one attempt. Default 5,000 ms. */
+  timeoutMs?: number;
+  headers?: Readonly<Record<string, string>>;
+}
+
+export interface WebhookSenderOptions {
+  endpoints: readonly WebhookEndpoint[];
+  /** Largest message body. Default 256,000 bytes. */
+  maxMessageBytes?: number;
+  /** Messages held per endpoint. Default 10,000. */
+  maxQueueSize?: number;
+  /** Bytes held per endpoint. Default 64 MiB. */
+  maxQueueBytes?: number;
+  onFull?: OnFull;
+  blockTimeoutMs?: number;
+  maxRetries?: number | null;
+  /** Default 500 ms. */
+  retryInitialBackoffMs?: number;
+  /** Default 60,000 ms. */
+  retryMaxBackoffMs?: number;
+  /** Requests in flight per endpoint. Default 4. */
+  maxConcurrentRequests?: number;
+  connectTimeoutMs?: number;
+  proxy?: string;
+  onError?: (error: DeliveryError) => void;
+  /** Default 5,000 ms. */
+  shutdownTimeoutMs?: number;
+  debug?: boolean;
+  testMode?: boolean;
+}
+
+// ---------------------------------------------------------------------------
+// Results
+
+/** The outcome of `flush()` / `shutdown()` for the events queued before the call. */
+export interface FlushResult {
+  /** Events delivered while the call waited. */
+  delivered: number;
+  /** Events given up while the call waited (any reason). */
+  failed: number;
+  /** Events still neither delivered nor given up (for `shutdown`: given up, reason `shutdown`). */
+  pending: number;
+}
+
+/** Counters: `enqueued === delivered + droppedTotal + pending` always holds. */
+export interface Stats {
+  enqueued: number;
+  delivered: number;
+  /** Queued or in flight. */
+  pending: number;
+  /** Events given up, by reason. */
+  dropped: Record<DropReason, number>;
+  droppedTotal: number;
+  /** Requests sent, retries included. */
+  requests: number;
+  /** Attempts that failed transiently and were retried. */
+  retries: number;
+}
+
+/** The outcome of `deliver()`. */
+export interface DeliverOutcome {
+  delivered: boolean;
+  /** The last HTTP status received, if any. */
+  status: number | null;
+  attempts: number;
+  /** Why it was not delivered. */
+  error: string | null;
+}
+
+/** A request a `WebhookSender` in test mode would have sent. */
+export interface CapturedRequest {
+  url: string;
+  /** Header names in lowercase. */
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A delivered event as `captured()` returns it (Segment's shape). */
+export interface CapturedEvent {
+  type: EventInput['type'];
+  messageId: string;
+  timestamp: string;
+  userId?: string;
+  anonymousId?: string;
+  event?: string;
+  name?: string;
+  groupId?: string;
+  previousId?: string;
+  properties?: Record<string, unknown>;
+  traits?: Record<string, unknown>;
+  integrations?: Record<string, unknown>;
+  context: Record<string, unknown>;
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+
+export type OutboxErrorCode =
+  | 'invalid_option'
+  | 'invalid_event'
+  | 'event_too_large'
+  | 'invalid_json'
+  | 'closed'
+  | 'internal'
+  | 'no_secret'
+  | 'invalid_secret'
+  | 'unknown_scheme'
+  | 'invalid_header_name';
+
+/** Every error Outbox throws, except `TypeError`s for arguments of the wrong type. */
+export class OutboxError extends Error {
+  readonly code: OutboxErrorCode | VerificationErrorCode;
+}
+
+export type VerificationErrorCode =
+  | 'missing_header'
+  | 'empty_header'
+  | 'malformed_signature'
+  | 'invalid_base64'
+  | 'unknown_version'
+  | 'invalid_timestamp'
+  | 'timestamp_too_old'
+  | 'timestamp_too_new'
+  | 'body_not_utf8'
+  | 'no_matching_signature'
+  | 'no_secret'
+  | 'invalid_secret';
+
+/** Thrown by `verify()` when a webhook does not verify. */
+export class WebhookVerificationError extends OutboxError {
+  readonly code: VerificationErrorCode;
+}
+
+/** What `onError` receives: a group of events lost for one reason. */
+export class DeliveryError extends Error {
+  readonly reason: DropReason;
+  /** The HTTP status that caused it, when there was one. */
+  readonly status: number | null;
+  /** Exact number of events lost. */
+  readonly count: number;
+  /** Their message ids (at most 1,000; `count` is always exact). */
+  readonly messageIds: string[];
+  /** For webhook senders: the endpoint concerned. */
+  readonly endpoint: string | null;
+}
+
+// ---------------------------------------------------------------------------
+// Classes
+
+declare abstract class Lane {
+  /**
+   * Waits until everything queued before the call is delivered or given up,
+   * or `timeoutMs` passes (default 30,000; `Infinity` waits without limit).
+   * Runs on Node's thread pool; never blocks the event loop.
+   */
+  flush(timeoutMs?: number): Promise<FlushResult>;
+  /**
+   * Flushes for up to `timeoutMs` (default `shutdownTimeoutMs`), gives up
+   * what is left (reported to `onError` before the Promise resolves) and
+   * stops. Idempotent; later calls return the first result.
+   */
+  shutdown(timeoutMs?: number): Promise<FlushResult>;
+  stats(): Stats;
+  /** How long exit hooks wait for delivery, in milliseconds. */
+  readonly shutdownTimeoutMs: number;
+}
+
+/** An Outbox client. Create one per process and destination, and share it. */
+export class Client extends Lane {
+  constructor(options: ClientOptions);
+  /** Queues a `track` event; returns its message id. Never waits for the network. */
+  track(userId: Id | null | undefined, event: string, properties?: Properties | null, options?: CallOptions): string;
+  identify(userId: Id | null | undefined, traits?: Properties | null, options?: CallOptions): string;
+  group(userId: Id | null | undefined, groupId: Id, traits?: Properties | null, options?: CallOptions): string;
+  /** Links `previousId` (e.g. an anonymous id) to `userId`. */
+  alias(previousId: Id, userId: Id, options?: CallOptions): string;
+  page(userId: Id | null | undefined, name?: string | null, properties?: Properties | null, options?: CallOptions): string;
+  screen(userId: Id | null | undefined, name?: string | null, properties?: Properties | null, options?: CallOptions): string;
+  /** Queues many events; all are checked first (none is queued if one is invalid). Returns their ids. */
+  batch(events: readonly EventInput[]): string[];
+  /** Sends now, bypassing the queue, retrying transient failures within `timeoutMs` (default 10,000). */
+  deliver(events: EventInput | readonly EventInput[], timeoutMs?: number): Promise<DeliverOutcome>;
+  /** In test mode: every event delivered so far. */
+  captured(): CapturedEvent[];
+  clearCaptured(): void;
+}
+
+/** Sends signed webhooks to one or more endpoints, each with its own queue and retries. */
+export class WebhookSender extends Lane {
+  constructor(options: WebhookSenderOptions);
+  /** Queues `{ type, timestamp, data }` to every endpoint; returns the message id (`webhook-id`). */
+  send(type: string, data: JsonInput): string;
+  /** Queues `body` as it is to every endpoint; returns the message id. */
+  sendRaw(body: JsonInput): string;
+  /** Counters of each endpoint, in the order given. */
+  endpointStats(): Stats[];
+  captured(): CapturedRequest[];
+}
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+export interface SignOptions {
+  /** Default `'standard-webhooks'`. */
+  scheme?: SignatureScheme;
+  /** Header of the `hmac-sha256` scheme. */
+  header?: string;
+  /** The message id (`webhook-id`). Default: a new `msg_...` id. */
+  id?: string;
+  /** Default: now. Unix seconds or a Date. */
+  timestamp?: number | Date;
+}
+
+export interface VerifyOptions {
+  /** Default `'standard-webhooks'`. */
+  scheme?: SignatureScheme;
+  /** Header of the `hmac-sha256` scheme. */
+  header?: string;
+  /** Allowed clock distance for Standard Webhooks timestamps. Default 300 s. */
+  toleranceSec?: number;
+  /** The current time (tests, stored requests). Unix seconds or a Date. */
+  now?: number | Date;
+}
+
+/** Raw request bodies: what the signature covers. */
+export type RawBody = string | Buffer | Uint8Array | ArrayBuffer | ArrayBufferView;
+
+/** Request headers: Node's `req.headers`, a fetch `Headers`, or `[name, value]` pairs. */
+export type HeadersInput =
+  | Readonly<Record<string, string | readonly string[] | undefined>>
+  | { entries(): IterableIterator<[string, string]>; get(name: string): string | null }
+  | ReadonlyArray<readonly [string, string]>;
+
+/** Signs one webhook body; returns the headers to send with it. */
+export function sign(payload: RawBody, secret: string | readonly string[], options?: SignOptions): Record<string, string>;
+
+/**
+ * Verifies a received webhook against its raw body. Returns true, or throws
+ * a `WebhookVerificationError` (never returns false). A parsed body (an
+ * object) is refused with a `TypeError`: the raw bytes are needed.
+ */
+export function verify(payload: RawBody, headers: HeadersInput, secret: string | readonly string[], options?: VerifyOptions): true;
+
+/** Lowercase hex HMAC-SHA256 of `userId` keyed with `secret`, for front-end identity verification. */
+export function userHash(secret: string, userId: Id): string;
+
+/** Whether `hash` is `userHash(secret, userId)`, compared in constant time. */
+export function verifyUserHash(secret: string, userId: Id, hash: string): boolean;
+
+/** The version of the engine. */
+export const version: string;

@@ -1,0 +1,589 @@
+'use strict';
+// The npm package `outbox`: the Outbox engine (Rust, loaded as a native
+// addon) with Node manners. See docs/node.md.
+
+const { isMainThread } = require('node:worker_threads');
+const native = require('./lib/native.js');
+
+// ---------------------------------------------------------------------------
+// Errors
+
+/** Every error Outbox throws (except TypeErrors for misused arguments). */
+class OutboxError extends Error {
+  constructor(message, code) {
+    super(message);
+    this.code = code;
+  }
+}
+Object.defineProperty(OutboxError.prototype, 'name', { value: 'OutboxError', writable: true, configurable: true });
+
+/** A webhook that failed verification; `code` says why. */
+class WebhookVerificationError extends OutboxError {}
+Object.defineProperty(WebhookVerificationError.prototype, 'name', {
+  value: 'WebhookVerificationError',
+  writable: true,
+  configurable: true,
+});
+
+/** What `onError` receives: a group of events that will never be delivered. */
+class DeliveryError extends Error {
+  constructor(report) {
+    super(report.message || `${report.count} event(s) dropped (${report.reason})`);
+    this.reason = report.reason;
+    this.status = report.status ?? null;
+    this.count = report.count;
+    this.messageIds = report.messageIds;
+    this.endpoint = report.endpoint ?? null;
+  }
+}
+Object.defineProperty(DeliveryError.prototype, 'name', { value: 'DeliveryError', writable: true, configurable: true });
+
+const OUTBOX_CODES = new Set([
+  'invalid_option',
+  'invalid_event',
+  'event_too_large',
+  'invalid_json',
+  'closed',
+  'internal',
+  'no_secret',
+  'invalid_secret',
+  'unknown_scheme',
+  'invalid_header_name',
+]);
+
+/** Gives errors thrown by the addon their class (keeps message and stack). */
+function adopt(err) {
+  if (err instanceof Error && !(err instanceof OutboxError) && OUTBOX_CODES.has(err.code) && !(err instanceof TypeError)) {
+    Object.setPrototypeOf(err, OutboxError.prototype);
+  }
+  return err;
+}
+
+// ---------------------------------------------------------------------------
+// Live clients of this environment (main thread or worker), for exit hooks.
+
+const live = new Map(); // key -> WeakRef(client)
+const forget = new FinalizationRegistry((key) => live.delete(key));
+
+function liveObjects() {
+  const out = [];
+  for (const [key, ref] of live) {
+    const obj = ref.deref();
+    if (obj === undefined) live.delete(key);
+    else out.push(obj);
+  }
+  return out;
+}
+
+const kNative = Symbol('outbox.native');
+const kCapture = Symbol('outbox.capture');
+const kDispatch = Symbol('outbox.dispatch');
+
+function makeDispatcher(onError) {
+  if (onError === undefined || onError === null) return undefined;
+  if (typeof onError !== 'function') {
+    throw new OutboxError(`options.onError must be a function, not ${describe(onError)}`, 'invalid_option');
+  }
+  return function dispatch(report) {
+    try {
+      onError(new DeliveryError(report));
+    } catch (err) {
+      // A throwing callback never stops delivery, nor crashes the process.
+      try {
+        process.emitWarning(`outbox: the onError callback threw: ${err && err.stack ? err.stack : err}`);
+      } catch {}
+    }
+  };
+}
+
+function describe(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  const t = typeof v;
+  return t === 'object' ? 'an object' : t === 'undefined' ? 'undefined' : `a ${t}`;
+}
+
+function toStats(s) {
+  const reasons = dropReasons();
+  const dropped = {};
+  let droppedTotal = 0;
+  for (let i = 0; i < reasons.length; i++) {
+    dropped[reasons[i]] = s.droppedByReason[i];
+    droppedTotal += s.droppedByReason[i];
+  }
+  return {
+    enqueued: s.enqueued,
+    delivered: s.delivered,
+    pending: s.pending,
+    dropped,
+    droppedTotal,
+    requests: s.requests,
+    retries: s.retries,
+  };
+}
+
+let reasonNames;
+function dropReasons() {
+  reasonNames ??= native.dropReasons();
+  return reasonNames;
+}
+
+/** Base of Client and WebhookSender: flush, shutdown, stats, exit hooks. */
+class Lane {
+  constructor(nativeObj, dispatch) {
+    this[kNative] = nativeObj;
+    this[kDispatch] = dispatch;
+    this._closed = false;
+    live.set(nativeObj.key, new WeakRef(this));
+    forget.register(this, nativeObj.key);
+  }
+
+  /**
+   * Waits until everything queued before the call is delivered or given up,
+   * or `timeoutMs` (default 30000; Infinity waits without limit) passes.
+   * Resolves with `{ delivered, failed, pending }`.
+   */
+  flush(timeoutMs) {
+    let task;
+    try {
+      task = this[kNative].flush(timeoutMs);
+    } catch (err) {
+      return Promise.reject(adopt(err));
+    }
+    return task.then((out) => this._settle(out));
+  }
+
+  /**
+   * Flushes for up to `timeoutMs` (default `shutdownTimeoutMs`), gives up
+   * what is left (reported to `onError`, reason `shutdown`) and stops.
+   * Idempotent. Resolves with `{ delivered, failed, pending }`.
+   */
+  shutdown(timeoutMs) {
+    let task;
+    try {
+      task = this[kNative].shutdown(timeoutMs);
+    } catch (err) {
+      return Promise.reject(adopt(err));
+    }
+    this._closed = true;
+    return task.then((out) => {
+      live.delete(this[kNative].key);
+      return this._settle(out);
+    });
+  }
+
+  /** Counters: `enqueued == delivered + droppedTotal + pending`. */
+  stats() {
+    return toStats(this[kNative].stats());
+  }
+
+  /** How long exit hooks wait for delivery, in milliseconds. */
+  get shutdownTimeoutMs() {
+    return this[kNative].shutdownTimeoutMs;
+  }
+
+  _settle(out) {
+    this._report(out.errors);
+    return { delivered: out.delivered, failed: out.failed, pending: out.pending };
+  }
+
+  _report(errors) {
+    const dispatch = this[kDispatch];
+    if (dispatch === undefined) return;
+    for (const e of errors) dispatch(e);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Client
+
+const TRACK = 0, IDENTIFY = 1, GROUP = 2, ALIAS = 3, PAGE = 4, SCREEN = 5;
+
+class Client extends Lane {
+  /**
+   * @param {object} options `{ endpoint, apiKey, ... }`, see index.d.ts.
+   */
+  constructor(options) {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      throw new TypeError(
+        `new Client(options) needs an options object, e.g. { endpoint: "https://collector.example.com" }, not ${describe(options)}`,
+      );
+    }
+    const dispatch = makeDispatcher(options.onError);
+    let n;
+    try {
+      n = new native.NativeClient(options, dispatch);
+    } catch (err) {
+      throw adopt(err);
+    }
+    super(n, dispatch);
+    this[kCapture] = n.captureFn();
+  }
+
+  /** Queues a `track` event; returns its message id. */
+  track(userId, event, properties, options) {
+    try {
+      return this[kCapture](TRACK, userId, event, properties, options);
+    } catch (err) {
+      throw adopt(err);
+    }
+  }
+
+  /** Queues an `identify` event; returns its message id. */
+  identify(userId, traits, options) {
+    try {
+      return this[kCapture](IDENTIFY, userId, undefined, traits, options);
+    } catch (err) {
+      throw adopt(err);
+    }
+  }
+
+  /** Queues a `group` event; returns its message id. */
+  group(userId, groupId, traits, options) {
+    try {
+      return this[kCapture](GROUP, userId, groupId, traits, options);
+    } catch (err) {
+      throw adopt(err);
+    }
+  }
+
+  /** Queues an `alias` event (previousId becomes userId); returns its message id. */
+  alias(previousId, userId, options) {
+    try {
+      return this[kCapture](ALIAS, userId, previousId, undefined, options);
+    } catch (err) {
+      throw adopt(err);
+    }
+  }
+
+  /** Queues a `page` event; returns its message id. */
+  page(userId, name, properties, options) {
+    try {
+      return this[kCapture](PAGE, userId, name, properties, options);
+    } catch (err) {
+      throw adopt(err);
+    }
+  }
+
+  /** Queues a `screen` event; returns its message id. */
+  screen(userId, name, properties, options) {
+    try {
+      return this[kCapture](SCREEN, userId, name, properties, options);
+    } catch (err) {
+      throw adopt(err);
+    }
+  }
+
+  /**
+   * Queues many events in Segment's shape (`{ type: 'track', userId, event,
+   * properties, ... }`). All are checked first: if one is invalid, none is
+   * queued. Returns their message ids.
+   */
+  batch(events) {
+    try {
+      return this[kNative].batch(events);
+    } catch (err) {
+      throw adopt(err);
+    }
+  }
+
+  /**
+   * Sends one event (or an array) now, bypassing the queue, retrying
+   * transient failures for up to `timeoutMs` (default 10000). Resolves with
+   * `{ delivered, status, attempts, error }`.
+   */
+  deliver(events, timeoutMs) {
+    let task;
+    try {
+      task = this[kNative].deliver(events, timeoutMs);
+    } catch (err) {
+      return Promise.reject(adopt(err));
+    }
+    return task.then((out) => {
+      if (out.failCode != null) throw new OutboxError(out.failMessage, out.failCode);
+      return { delivered: out.delivered, status: out.status ?? null, attempts: out.attempts, error: out.error ?? null };
+    });
+  }
+
+  /** In test mode: every event delivered so far, in order. */
+  captured() {
+    return JSON.parse(this[kNative].capturedJson());
+  }
+
+  /** In test mode: forgets what was captured. */
+  clearCaptured() {
+    this[kNative].clearCaptured();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Webhooks
+
+class WebhookSender extends Lane {
+  constructor(options) {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      throw new TypeError(
+        `new WebhookSender(options) needs an options object, e.g. { endpoints: [{ url, secrets }] }, not ${describe(options)}`,
+      );
+    }
+    const dispatch = makeDispatcher(options.onError);
+    let n;
+    try {
+      n = new native.NativeWebhookSender(options, dispatch);
+    } catch (err) {
+      throw adopt(err);
+    }
+    super(n, dispatch);
+  }
+
+  /**
+   * Queues `{ type, timestamp, data }` to every endpoint, signed; returns
+   * the message id (the `webhook-id` header).
+   */
+  send(type, data) {
+    try {
+      return this[kNative].send(type, data);
+    } catch (err) {
+      throw adopt(err);
+    }
+  }
+
+  /** Queues `body` (any JSON value) as it is to every endpoint. */
+  sendRaw(body) {
+    try {
+      return this[kNative].sendRaw(body);
+    } catch (err) {
+      throw adopt(err);
+    }
+  }
+
+  /** Counters of each endpoint, in the order given. */
+  endpointStats() {
+    return this[kNative].endpointStats().map(toStats);
+  }
+
+  /** In test mode: the requests that would have been sent. */
+  captured() {
+    return JSON.parse(this[kNative].capturedJson()).map((r) => ({
+      url: r.url,
+      headers: Object.fromEntries(r.headers.map(([k, v]) => [k.toLowerCase(), v])),
+      body: r.body,
+    }));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Signing helpers
+
+function rawBody(body, fn) {
+  if (typeof body === 'string' || body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  if (body !== null && typeof body === 'object') {
+    const err = new TypeError(
+      `${fn}() needs the raw request body (a Buffer or string), but got ${describe(body)}: ` +
+        'the body was probably already parsed as JSON, and re-serializing it does not give back the signed bytes. ' +
+        "Read the body raw (e.g. express.raw({ type: 'application/json' }), or the verifyWebhook() middleware from 'outbox/express') " +
+        'and parse it after verifying.',
+    );
+    err.code = 'ERR_INVALID_ARG_TYPE';
+    throw err;
+  }
+  const err = new TypeError(`${fn}() needs the body as a Buffer or string, not ${describe(body)}`);
+  err.code = 'ERR_INVALID_ARG_TYPE';
+  throw err;
+}
+
+function secretList(secret, fn) {
+  if (typeof secret === 'string') return [secret];
+  if (Array.isArray(secret) && secret.every((s) => typeof s === 'string')) return secret;
+  const err = new TypeError(`${fn}() needs a secret (a string) or an array of secrets, not ${describe(secret)}`);
+  err.code = 'ERR_INVALID_ARG_TYPE';
+  throw err;
+}
+
+function checkKeys(obj, known, fn) {
+  if (obj === undefined || obj === null) return {};
+  if (typeof obj !== 'object') {
+    const err = new TypeError(`${fn}() options must be an object, not ${describe(obj)}`);
+    err.code = 'ERR_INVALID_ARG_TYPE';
+    throw err;
+  }
+  for (const k of Object.keys(obj)) {
+    if (!known.includes(k)) {
+      throw new OutboxError(`unknown option ${JSON.stringify(k)} for ${fn}() (known: ${known.join(', ')})`, 'invalid_option');
+    }
+  }
+  return obj;
+}
+
+function unixSeconds(v, name, fn) {
+  if (v === undefined || v === null) return undefined;
+  if (v instanceof Date) {
+    const t = v.getTime();
+    if (Number.isNaN(t)) throw new OutboxError(`${fn}(): ${name} is an invalid Date`, 'invalid_option');
+    return Math.floor(t / 1000);
+  }
+  if (typeof v === 'number' && Number.isFinite(v)) return Math.floor(v);
+  throw new OutboxError(`${fn}(): ${name} must be a Date or unix seconds, not ${describe(v)}`, 'invalid_option');
+}
+
+/**
+ * Signs one webhook: returns the headers to send with `payload`.
+ * `options`: `{ scheme = 'standard-webhooks', header, id, timestamp }`.
+ */
+function sign(payload, secret, options) {
+  const body = rawBody(payload, 'sign');
+  const secrets = secretList(secret, 'sign');
+  const o = checkKeys(options, ['scheme', 'header', 'id', 'timestamp'], 'sign');
+  const id = o.id ?? native.newWebhookId();
+  if (typeof id !== 'string') throw new OutboxError(`sign(): id must be a string, not ${describe(id)}`, 'invalid_option');
+  const timestamp = unixSeconds(o.timestamp, 'timestamp', 'sign') ?? Math.floor(Date.now() / 1000);
+  try {
+    const pairs = native.signRaw(o.scheme ?? 'standard-webhooks', o.header ?? undefined, secrets, id, timestamp, body);
+    return Object.fromEntries(pairs);
+  } catch (err) {
+    throw adopt(err);
+  }
+}
+
+function headerPairs(headers) {
+  if (headers === null || typeof headers !== 'object') {
+    const err = new TypeError(`verify() needs the request headers (an object, a Headers or [name, value] pairs), not ${describe(headers)}`);
+    err.code = 'ERR_INVALID_ARG_TYPE';
+    throw err;
+  }
+  const pairs = [];
+  const add = (k, v) => {
+    if (v === undefined || v === null) return;
+    if (Array.isArray(v)) for (const x of v) pairs.push([String(k), String(x)]);
+    else pairs.push([String(k), String(v)]);
+  };
+  if (Array.isArray(headers)) {
+    for (const p of headers) if (Array.isArray(p) && p.length === 2) add(p[0], p[1]);
+  } else if (typeof headers.entries === 'function' && typeof headers.get === 'function') {
+    for (const [k, v] of headers.entries()) add(k, v);
+  } else {
+    for (const k of Object.keys(headers)) add(k, headers[k]);
+  }
+  return pairs;
+}
+
+/**
+ * Verifies a received webhook against its raw body. Returns true, or throws
+ * a WebhookVerificationError whose `code` says why (never returns false).
+ * `options`: `{ scheme = 'standard-webhooks', header, toleranceSec = 300, now }`.
+ */
+function verify(payload, headers, secret, options) {
+  const body = rawBody(payload, 'verify');
+  const pairs = headerPairs(headers);
+  const secrets = secretList(secret, 'verify');
+  const o = checkKeys(options, ['scheme', 'header', 'toleranceSec', 'now'], 'verify');
+  if (o.toleranceSec !== undefined && typeof o.toleranceSec !== 'number') {
+    throw new OutboxError(`verify(): toleranceSec must be a number of seconds, not ${describe(o.toleranceSec)}`, 'invalid_option');
+  }
+  let out;
+  try {
+    out = native.verifyRaw(
+      o.scheme ?? 'standard-webhooks',
+      o.header ?? undefined,
+      body,
+      pairs,
+      secrets,
+      o.toleranceSec,
+      unixSeconds(o.now, 'now', 'verify'),
+    );
+  } catch (err) {
+    throw adopt(err);
+  }
+  if (!out.ok) throw new WebhookVerificationError(out.message, out.code);
+  return true;
+}
+
+/** Hex HMAC-SHA256 of `userId` keyed with `secret` (front-end identity verification). */
+function userHash(secret, userId) {
+  if (typeof secret !== 'string' || secret.length === 0) {
+    throw new OutboxError('userHash(secret, userId): secret must be a non-empty string', 'invalid_option');
+  }
+  if (typeof userId === 'number') userId = String(userId);
+  if (typeof userId !== 'string') {
+    const err = new TypeError(`userHash(secret, userId): userId must be a string, not ${describe(userId)}`);
+    err.code = 'ERR_INVALID_ARG_TYPE';
+    throw err;
+  }
+  return native.userHash(secret, userId);
+}
+
+/** Whether `hash` is `userHash(secret, userId)`, compared in constant time. */
+function verifyUserHash(secret, userId, hash) {
+  if (typeof userId === 'number') userId = String(userId);
+  if (typeof secret !== 'string' || typeof userId !== 'string' || typeof hash !== 'string') return false;
+  return native.verifyUserHash(secret, userId, hash);
+}
+
+// ---------------------------------------------------------------------------
+// Exit hooks. Nothing of Outbox keeps the event loop alive; these make sure
+// nothing queued is lost when the program ends.
+
+// When the loop runs dry: flush whatever is pending (the flush itself keeps
+// the loop alive until it is done), each client within its
+// shutdownTimeoutMs counted from the first time; past that, give up what is
+// left (reported to onError) so that this never loops.
+let exitDeadlines = null;
+function onBeforeExit() {
+  const busy = liveObjects().filter((c) => !c._closed && c[kNative].pending() > 0);
+  if (busy.length === 0) {
+    exitDeadlines = null;
+    return;
+  }
+  exitDeadlines ??= new Map();
+  const now = Date.now();
+  for (const c of busy) {
+    const timeout = c[kNative].shutdownTimeoutMs;
+    if (timeout <= 0) continue; // shutdownTimeoutMs: 0 sends nothing at exit
+    let deadline = exitDeadlines.get(c);
+    if (deadline === undefined) {
+      deadline = now + timeout;
+      exitDeadlines.set(c, deadline);
+    }
+    const left = deadline - now;
+    if (left <= 0) {
+      c._closed = true;
+      c._report(c[kNative].shutdownSync(0).errors);
+    } else {
+      c.flush(left).catch(() => {});
+    }
+  }
+}
+
+// process.exit() (or the end after beforeExit): a bounded synchronous
+// shutdown in native code. On the main thread it covers every client of the
+// process, workers' included; in a worker, that worker's.
+function onExit() {
+  let captured;
+  try {
+    captured = native.shutdownAtExit(isMainThread);
+  } catch {
+    return;
+  }
+  for (const { key, errors } of captured) {
+    const obj = live.get(key)?.deref();
+    if (obj !== undefined) obj._report(errors);
+  }
+}
+
+process.on('beforeExit', onBeforeExit);
+process.on('exit', onExit);
+
+module.exports = {
+  Client,
+  WebhookSender,
+  OutboxError,
+  WebhookVerificationError,
+  DeliveryError,
+  sign,
+  verify,
+  userHash,
+  verifyUserHash,
+  version: native.version(),
+};
