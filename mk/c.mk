@@ -110,6 +110,7 @@ c-valgrind: $(C_PROGRAMS) ensure-valgrind
 # Consumers of the installed prefix, built the way a service would: the C
 # example with pkg-config, the C++ example with CMake's find_package(outbox).
 c-consumers: $(C_BUILD)/.installed ensure-cmake
+	python3 tests/readme_snippets.py c examples/c/quickstart.c
 	@echo "== pkg-config consumer: examples/c/quickstart.c"
 	PKG_CONFIG_PATH=$(C_PREFIX)/lib/pkgconfig pkg-config --modversion outbox | grep -qx '$(OUTBOX_VERSION)'
 	$(C_CC) -std=c99 -Wall -Wextra -Werror examples/c/quickstart.c -o $(C_BUILD)/quickstart_c \

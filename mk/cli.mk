@@ -16,3 +16,9 @@ test-cli:
 demo: demo-cli
 demo-cli:
 	cargo run -q -p outbox-cli --bin outbox -- demo
+
+# The README's `outbox` block, run as written with the built binary on PATH.
+test-cli: test-cli-readme
+.PHONY: test-cli-readme
+test-cli-readme: build-cli
+	PATH=$(dir $(OUTBOX_BIN)):$$PATH python3 tests/readme_snippets.py run "outbox listen"
