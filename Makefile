@@ -21,6 +21,7 @@ include mk/rust.mk
 -include mk/node.mk
 -include mk/cli.mk
 -include mk/bench.mk
+-include mk/demo.mk
 
 .PHONY: help test demo
 help:
@@ -31,4 +32,5 @@ help:
 test: $(TEST_TARGETS)
 	@echo "make test: all suites passed ($(TEST_TARGETS))"
 
-demo: demo-rust
+# Each fragment adds its part of the demo (mk/cli.mk, mk/demo.mk).
+demo:
