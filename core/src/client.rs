@@ -1,7 +1,6 @@
 //! The public client: validates and encodes events at the call site, hands
 //! them to its pipeline, and answers flush, shutdown and stats.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -40,14 +39,11 @@ impl Client {
             return Ok(Client { encoder, lane: None, memory: None, shutdown_timeout: options.shutdown_timeout });
         }
         let memory = options.test_mode.then(MemoryTransport::new);
-        let source = match (&memory, &options.transport) {
-            (Some(m), _) => TransportSource::Given(Arc::new(m.clone())),
-            (None, Some(t)) => TransportSource::Given(t.clone()),
-            (None, None) => TransportSource::Http(HttpSettings {
-                connect_timeout: options.connect_timeout,
-                proxy: options.proxy.clone(),
-            }),
-        };
+        let source = TransportSource::choose(
+            memory.as_ref(),
+            options.transport.as_ref(),
+            HttpSettings { connect_timeout: options.connect_timeout, proxy: options.proxy.clone() },
+        );
         let spool = options.spool_dir.clone().map(|dir| SpoolSettings { dir, sync: options.spool_sync });
         let lane = Lane::start(spec_for(&options)?, source, spool)?;
         Ok(Client {

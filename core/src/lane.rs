@@ -12,7 +12,7 @@ use parking_lot::Mutex;
 
 use crate::pipeline::{Pipeline, Spec};
 use crate::spool::{Spool, SpoolSync};
-use crate::transport::{HttpRequest, HttpSettings, HttpTransport, SendFuture, Transport, TransportError};
+use crate::transport::{HttpRequest, HttpSettings, HttpTransport, MemoryTransport, SendFuture, Transport, TransportError};
 
 /// Where a lane's transport comes from, so a child can build its own.
 #[derive(Clone)]
@@ -22,6 +22,15 @@ pub enum TransportSource {
 }
 
 impl TransportSource {
+    /// In test mode the memory transport, else the caller's transport, else HTTP.
+    pub fn choose(memory: Option<&MemoryTransport>, given: Option<&Arc<dyn Transport>>, settings: HttpSettings) -> TransportSource {
+        match (memory, given) {
+            (Some(m), _) => TransportSource::Given(Arc::new(m.clone())),
+            (None, Some(t)) => TransportSource::Given(t.clone()),
+            (None, None) => TransportSource::Http(settings),
+        }
+    }
+
     pub fn build(&self) -> Result<Arc<dyn Transport>, Error> {
         match self {
             TransportSource::Http(settings) => {

@@ -46,7 +46,9 @@ pub fn unix_now() -> i64 {
         .unwrap_or(0)
 }
 
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+/// (year, month, day) of the day `z` days after 1970-01-01 (proleptic
+/// Gregorian; negative `z` and years outside 0-9999 included).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

@@ -124,14 +124,11 @@ impl WebhookSender {
             return Err(bad("max_message_bytes must not exceed max_queue_bytes".into()));
         }
         let memory = options.test_mode.then(MemoryTransport::new);
-        let source = match (&memory, &options.transport) {
-            (Some(m), _) => TransportSource::Given(Arc::new(m.clone())),
-            (None, Some(t)) => TransportSource::Given(t.clone()),
-            (None, None) => TransportSource::Http(HttpSettings {
-                connect_timeout: options.connect_timeout,
-                proxy: options.proxy.clone(),
-            }),
-        };
+        let source = TransportSource::choose(
+            memory.as_ref(),
+            options.transport.as_ref(),
+            HttpSettings { connect_timeout: options.connect_timeout, proxy: options.proxy.clone() },
+        );
         let mut lanes = Vec::with_capacity(options.endpoints.len());
         for (i, endpoint) in options.endpoints.iter().enumerate() {
             let spec = spec_for(endpoint, &options).map_err(|e| bad(format!("endpoint {i} ({}): {e}", endpoint.url)))?;
