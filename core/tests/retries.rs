@@ -31,11 +31,11 @@ fn three_503s_then_200_delivers_each_event_once_with_growing_jittered_delays() {
     assert!(keys.windows(2).all(|w| w[0] == w[1]), "{keys:?}");
     let stats = receiver.stats();
     assert_eq!((stats.unique_events, stats.duplicate_events), (20, 0));
-    // Full jitter: the n-th wait lies in [0, 100ms * 2^(n-1)] (plus scheduling slack).
+    // Full jitter: the n-th wait lies in [0, 100ms * 2^(n-1)] (plus request time and scheduling slack).
     let gaps: Vec<u64> = requests.windows(2).map(|w| w[1].at_ms - w[0].at_ms).collect();
     for (n, gap) in gaps.iter().enumerate() {
         let cap = 100u64 << n;
-        assert!(*gap <= cap + 150, "wait {n} was {gap} ms, cap {cap} ms");
+        assert!(*gap <= cap + 300, "wait {n} was {gap} ms, cap {cap} ms");
     }
     assert_eq!(client.stats().retries, 3);
     assert!(client.stats().balances());
