@@ -245,8 +245,8 @@ fn gunzip(raw: &[u8]) -> Option<Vec<u8>> {
     (out.len() <= MAX_BODY).then_some(out)
 }
 
-// Only `messageId` is deserialized; every other field is skipped by serde
-// without allocating. Generic over the string type: the borrowed `&str` pass
+// Only `messageId` (and PostHog's `uuid`, its event id) is deserialized;
+// every other field is skipped by serde without allocating. Generic over the string type: the borrowed `&str` pass
 // is the fast path, the owned pass handles ids containing JSON escapes.
 #[derive(Deserialize)]
 #[serde(bound(deserialize = "S: Deserialize<'de>"))]
@@ -255,6 +255,8 @@ struct Envelope<S> {
     batch: Option<Vec<Item<S>>>,
     #[serde(default, rename = "messageId")]
     message_id: Option<S>,
+    #[serde(default)]
+    uuid: Option<S>,
 }
 
 #[derive(Deserialize)]
@@ -262,12 +264,16 @@ struct Envelope<S> {
 struct Item<S> {
     #[serde(default, rename = "messageId")]
     message_id: Option<S>,
+    /// PostHog's SDKs identify events by `uuid` and send no `messageId`.
+    #[serde(default)]
+    uuid: Option<S>,
 }
 
 /// The event ids carried by a decoded body, or `None` if it is not JSON.
 ///
-/// - `{"batch": [...]}`: each element's `messageId` ("" when missing);
-/// - `{"messageId": "..."}`: that id;
+/// - `{"batch": [...]}`: each element's `messageId`, else its `uuid` (PostHog's
+///   event id), else "";
+/// - `{"messageId": "..."}` (or, without `messageId`, `{"uuid": "..."}`): that id;
 /// - any other JSON (or an empty body): one event, identified by the
 ///   `webhook-id` header if present, else by "".
 ///
@@ -311,10 +317,15 @@ fn ids_of<'a, S>(
             batch: Some(items), ..
         } => items
             .into_iter()
-            .map(|i| i.message_id.map_or(Cow::Borrowed(""), &to_cow))
+            .map(|i| i.message_id.or(i.uuid).map_or(Cow::Borrowed(""), &to_cow))
             .collect(),
         Envelope {
             message_id: Some(id),
+            ..
+        }
+        | Envelope {
+            message_id: None,
+            uuid: Some(id),
             ..
         } => vec![to_cow(id)],
         _ => single(),
@@ -359,6 +370,25 @@ mod tests {
         assert_eq!(ids(r#"{"messageId":5}"#, None), Some(vec!["".into()]));
         assert_eq!(ids("", Some("w")), Some(vec!["w".into()]));
         assert_eq!(ids("  ", None), Some(vec!["".into()]));
+    }
+
+    #[test]
+    fn posthog_uuid_when_no_message_id() {
+        // PostHog's /batch/ body: `api_key`, events with `uuid`, `sent_at`.
+        let body = r#"{"api_key":"k","batch":[{"event":"e","uuid":"u1","properties":{"uuid":"nested"}},{"uuid":"u2","messageId":"m2"},{"event":"x"}],"sent_at":"now"}"#;
+        assert_eq!(
+            ids(body, Some("w")),
+            Some(vec!["u1".into(), "m2".into(), "".into()])
+        );
+        assert_eq!(
+            ids(r#"{"uuid":"u\u0031","event":"e"}"#, None),
+            Some(vec!["u1".into()])
+        );
+        assert_eq!(
+            ids(r#"{"uuid":"u1","messageId":"m1"}"#, None),
+            Some(vec!["m1".into()])
+        );
+        assert_eq!(ids(r#"{"uuid":7}"#, Some("w")), Some(vec!["w".into()]));
     }
 
     #[test]

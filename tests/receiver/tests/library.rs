@@ -77,6 +77,44 @@ fn single_event_and_webhook_ids() {
 }
 
 #[test]
+fn posthog_batches_are_counted_by_uuid() {
+    // PostHog's SDKs POST `{"api_key", "batch": [...], "sent_at"}` to /batch/
+    // and identify each event by `uuid` (no `messageId`).
+    let rx = Receiver::start_with(ReceiverOptions {
+        record_bodies: false,
+        port: 0,
+    })
+    .expect("start");
+    let mut c = Client::connect(rx.port());
+    let body = |ids: &[&str]| {
+        let events: Vec<String> = ids
+            .iter()
+            .map(|id| {
+                format!(r#"{{"event":"e","distinct_id":"u","uuid":"{id}","properties":{{}}}}"#)
+            })
+            .collect();
+        format!(
+            r#"{{"api_key":"k","batch":[{}],"sent_at":"now"}}"#,
+            events.join(",")
+        )
+    };
+    assert_eq!(c.post_json("/batch/", &body(&["p1", "p2"])).status, 200);
+    assert_eq!(c.post_json("/batch/", &body(&["p2", "p3"])).status, 200);
+    // A `messageId` still wins over a `uuid`.
+    assert_eq!(
+        c.post_json("/v1/batch", r#"{"batch":[{"messageId":"m1","uuid":"p9"}]}"#)
+            .status,
+        200
+    );
+    let s = rx.stats();
+    assert_eq!(
+        (s.requests, s.events, s.unique_events, s.duplicate_events),
+        (3, 5, 4, 1)
+    );
+    assert_eq!(rx.message_ids(), ["p1", "p2", "p2", "p3", "m1"]);
+}
+
+#[test]
 fn invalid_json_is_a_bad_request_and_the_connection_survives() {
     let rx = Receiver::start();
     let mut c = Client::connect(rx.port());
