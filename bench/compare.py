@@ -398,7 +398,7 @@ def markdown(doc: dict) -> str:
     for mode in ("loop", "outage", "exit"):
         rows = table(results, mode, doc["runs"], doc.get("timeout_s", RUN_TIMEOUT_S))
         if rows:
-            out += [f"#### {titles[mode]}", "", *rows, ""]
+            out += [f"### {titles[mode]}", "", *rows, ""]
     out.append("Outbox events/s over the fastest peer's in the same run (any setting), per language:")
     out.append("")
     for mode in ("loop", "outage"):

@@ -1,7 +1,7 @@
 # Benchmarks: `make bench`. Not part of `make test`. Figures and how to
 # read them: docs/performance.md.
 #
-#   make bench           all three below (about 13 minutes on 2 busy cores)
+#   make bench           all three below (11 minutes on 2 cores with other builds running)
 #   make bench-core      criterion micro-benchmarks of the engine
 #   make bench-e2e       end-to-end throughput from Rust (bench/src/bin/e2e.rs)
 #   make bench-compare   Outbox from Rust, C, Python and Node against
@@ -31,10 +31,11 @@ bench-e2e:
 
 # ---- Outbox against the peers ------------------------------------------------
 
-# Events per run and runs per workload. The peers take 10-50 s per run, so
-# the outage and exit workloads run once each by default to keep `make
-# bench` under 15 minutes; BENCH_OUTAGE_RUNS=3 BENCH_EXIT_RUNS=3 gives the
-# full set (about 25 minutes), as used for docs/performance.md.
+# Events per run and runs per workload. The peers take 5-60 s per run (a
+# run is killed at 60 s), so the outage and exit workloads run once each by
+# default to keep `make bench` under 15 minutes; BENCH_OUTAGE_RUNS=3
+# BENCH_EXIT_RUNS=3 gives the full set (bench-compare alone: about 17
+# minutes), as used for docs/performance.md.
 BENCH_N ?= 100000
 BENCH_RUNS ?= 3
 BENCH_OUTAGE_RUNS ?= 1
