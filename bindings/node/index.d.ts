@@ -85,9 +85,9 @@ export interface ClientOptions {
   connectTimeoutMs?: number;
   /** Retries of transient failures; `null` or `Infinity` (default): until delivered, shut down or pushed out. */
   maxRetries?: number | null;
-  /** First backoff cap, doubling per consecutive failure. Default 100 ms. */
+  /** First backoff cap, doubling per failed round. Default 100 ms. */
   retryInitialBackoffMs?: number;
-  /** Largest backoff cap. Default 30,000 ms. */
+  /** Largest backoff cap: the probe interval during an outage. Default 2,000 ms. */
   retryMaxBackoffMs?: number;
   /** Requests in flight at once. Default 4. */
   maxConcurrentRequests?: number;
@@ -207,6 +207,8 @@ export interface Stats {
   requests: number;
   /** Attempts that failed transiently and were retried. */
   retries: number;
+  /** Requests (counted in `requests` too) that were halves of a batch split to isolate refused events. */
+  splitRequests: number;
 }
 
 /** The outcome of `deliver()`. */

@@ -119,6 +119,7 @@ function toStats(s) {
     droppedTotal,
     requests: s.requests,
     retries: s.retries,
+    splitRequests: s.splitRequests,
   };
 }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use serde_json::Value;
 
+use crate::backoff::Schedule;
 use crate::error::{Error, FlushResult, Stats};
 use crate::event::{Encoded, Encoder, Event, Json};
 use crate::lane::{Lane, RecoverySummary, SpoolSettings, TransportSource};
@@ -267,9 +268,7 @@ fn spec_for(o: &Options) -> Result<Spec, Error> {
             max_queue_bytes: o.max_queue_bytes,
             on_full: o.on_full,
             max_retries: o.max_retries,
-            initial_backoff: o.retry_initial_backoff,
-            max_backoff: o.retry_max_backoff,
-            max_retry_after: MAX_RETRY_AFTER,
+            backoff: Schedule { initial: o.retry_initial_backoff, max: o.retry_max_backoff, max_retry_after: MAX_RETRY_AFTER },
             max_concurrent: o.max_concurrent_requests,
             shutdown_timeout: o.shutdown_timeout,
         },

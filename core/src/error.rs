@@ -129,6 +129,9 @@ pub struct Stats {
     pub requests: u64,
     /// Attempts that failed transiently and were retried.
     pub retries: u64,
+    /// Requests (counted in `requests` too) that were parts of a batch split
+    /// to isolate events the receiver refused (413, or a 4xx blaming an event).
+    pub split_requests: u64,
 }
 
 impl Stats {
@@ -151,6 +154,7 @@ impl Stats {
         self.pending += other.pending;
         self.requests += other.requests;
         self.retries += other.retries;
+        self.split_requests += other.split_requests;
         for (a, b) in self.dropped_by_reason.iter_mut().zip(other.dropped_by_reason) {
             *a += b;
         }

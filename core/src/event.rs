@@ -392,6 +392,47 @@ fn push_str(out: &mut Vec<u8>, s: &str, trusted: bool) {
     }
 }
 
+/// The deepest nesting accepted in `properties`, `traits`, `context` and
+/// `integrations` (the object itself is level 1), in every language. With
+/// the event and the batch around it a request stays under 100 levels, which
+/// common JSON parsers accept (Ruby's default limit is 100, serde_json's 128):
+/// one deep event can never make a receiver refuse the events batched with it.
+pub const MAX_DEPTH: usize = 64;
+
+/// True when arrays and objects in valid JSON `text` nest deeper than `max`.
+fn nests_deeper_than(text: &[u8], max: usize) -> bool {
+    // Most events have fewer brackets than the limit: counting them is a
+    // vectorised pass, and no deeper nesting is possible then.
+    let openers = text.iter().filter(|b| matches!(b, b'{' | b'[')).count();
+    openers > max && nesting_depth(text) > max
+}
+
+/// How deeply arrays and objects nest in valid JSON `text`.
+fn nesting_depth(text: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in text {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 fn validate(event: &Event) -> Result<(), Error> {
     let present = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.is_empty());
     if !present(&event.user_id) && !present(&event.anonymous_id) {
@@ -423,6 +464,11 @@ fn validate(event: &Event) -> Result<(), Error> {
                 return Err(Error::InvalidEvent(format!(
                     "{field} must be a JSON object, not {}",
                     v.as_str().chars().take(40).collect::<String>()
+                )));
+            }
+            if nests_deeper_than(v.as_str().as_bytes(), MAX_DEPTH) {
+                return Err(Error::InvalidEvent(format!(
+                    "{field} is nested more than {MAX_DEPTH} levels deep"
                 )));
             }
         }
@@ -491,6 +537,44 @@ mod tests {
 
     fn decode(e: &Encoded) -> Value {
         serde_json::from_slice(&e.json).unwrap()
+    }
+
+    fn nested(levels: usize) -> String {
+        format!("{}1{}", "{\"a\":".repeat(levels), "}".repeat(levels))
+    }
+
+    #[test]
+    fn nesting_is_limited_in_every_object_field() {
+        let ok = Json::parse(&nested(MAX_DEPTH)).unwrap();
+        enc().encode(&Event::track("u1", "Deep").properties(ok)).unwrap();
+        let deep = Json::parse(&nested(MAX_DEPTH + 1)).unwrap();
+        for event in [
+            Event::track("u1", "Deep").properties(deep.clone()),
+            Event::identify("u1").traits(deep.clone()),
+            Event::track("u1", "Deep").context(deep.clone()),
+        ] {
+            let err = enc().encode(&event).unwrap_err().to_string();
+            assert!(err.contains("nested more than 64 levels deep"), "{err}");
+        }
+    }
+
+    #[test]
+    fn very_deep_json_is_refused_at_the_call_site() {
+        // What a C caller can pass: refused by the parser or by the limit.
+        let text = nested(10_000);
+        let refused = Json::parse(&text).map_err(|e| e.to_string()).and_then(|j| {
+            enc().encode(&Event::track("u1", "Deep").properties(j)).map_err(|e| e.to_string())
+        });
+        assert!(refused.is_err());
+    }
+
+    #[test]
+    fn brackets_inside_strings_do_not_count() {
+        let brackets = format!("{{\"s\":\"{}\\\"{}\"}}", "[{".repeat(100), "[".repeat(100));
+        assert_eq!(nesting_depth(brackets.as_bytes()), 1, "{brackets}");
+        assert_eq!(nesting_depth(br#"{"a":[[1],{"b":[]}]}"#), 4);
+        assert!(!nests_deeper_than(br#"{"a":[[1],{"b":[]}]}"#, 4));
+        assert!(nests_deeper_than(br#"{"a":[[1],{"b":[]}]}"#, 3));
     }
 
     #[test]

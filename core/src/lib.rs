@@ -14,6 +14,7 @@
 //! println!("delivered {}, pending {}", result.delivered, result.pending);
 //! ```
 
+pub mod backoff;
 pub mod batch;
 pub mod client;
 pub mod error;

@@ -90,7 +90,9 @@ pub struct Options {
     pub max_retries: Option<u32>,
     /// First backoff cap (doubles per consecutive failure). Default 100 ms.
     pub retry_initial_backoff: Duration,
-    /// Largest backoff cap. Default 30 s.
+    /// Largest backoff cap. Default 2 s: during an outage a client probes
+    /// about once a second (waits of 1-2 s) and resumes within 2 s of the
+    /// endpoint's recovery. A server's `Retry-After` always wins.
     pub retry_max_backoff: Duration,
     /// Requests in flight at once. Default 4.
     pub max_concurrent_requests: usize,
@@ -166,7 +168,7 @@ impl Default for Options {
             connect_timeout: Duration::from_secs(5),
             max_retries: None,
             retry_initial_backoff: Duration::from_millis(100),
-            retry_max_backoff: Duration::from_secs(30),
+            retry_max_backoff: Duration::from_secs(2),
             max_concurrent_requests: 4,
             gzip: true,
             headers: Vec::new(),

@@ -13,6 +13,7 @@ use parking_lot::{Condvar, Mutex};
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 
+use crate::backoff::{Backoff, Schedule};
 use crate::batch;
 use crate::error::{DeliveryError, DropReason, Error, FlushResult, Stats};
 use crate::fork::PerProcess;
@@ -59,9 +60,7 @@ pub struct Policy {
     pub max_queue_bytes: usize,
     pub on_full: OnFull,
     pub max_retries: Option<u32>,
-    pub initial_backoff: Duration,
-    pub max_backoff: Duration,
-    pub max_retry_after: Duration,
+    pub backoff: Schedule,
     pub max_concurrent: usize,
     pub shutdown_timeout: Duration,
 }
@@ -96,8 +95,10 @@ struct State {
     gone: bool,
     /// Send everything below this sequence number without waiting for `flush_at`.
     flush_upto: u64,
-    backoff_until: Option<Instant>,
-    consecutive_failures: u32,
+    backoff: Backoff,
+    /// Deadlines of the flushes and shutdowns waiting now: none of them
+    /// sits out a backoff past its deadline.
+    deadlines: Vec<Instant>,
     /// When the oldest unsent event was first seen by the dispatcher.
     waiting_since: Option<Instant>,
     requests: Vec<(u64, AbortHandle)>,
@@ -108,6 +109,10 @@ struct State {
     /// Reports taken from the queue and not yet handed to `on_error`: flush
     /// waits for them, so a process exiting right after flush misses none.
     reporting: usize,
+    /// Reports waiting for the reporter (see `hand_off`), oldest first.
+    report_queue: std::collections::VecDeque<Vec<DeliveryError>>,
+    /// A blocking task is draining `report_queue`.
+    reporter_running: bool,
 }
 
 pub struct Pipeline {
@@ -152,13 +157,15 @@ impl Pipeline {
                 stopped: false,
                 gone: false,
                 flush_upto: 0,
-                backoff_until: None,
-                consecutive_failures: 0,
+                backoff: Backoff::default(),
+                deadlines: Vec::new(),
                 waiting_since: None,
                 requests: Vec::new(),
                 shutdown_result: None,
                 flushed: Stats::default(),
                 reporting: 0,
+                report_queue: std::collections::VecDeque::new(),
+                reporter_running: false,
             }),
             settled: Condvar::new(),
             wake: Notify::new(),
@@ -199,7 +206,7 @@ impl Pipeline {
         }
         if !st.started {
             st.started = true;
-            runtime::handle().spawn(self.clone().dispatch());
+            runtime::handle().spawn(self.clone().supervise());
             if self.spool.as_ref().is_some_and(|s| s.sync_mode() == SpoolSync::Batch) {
                 runtime::handle().spawn(self.clone().sync_spool_periodically());
             }
@@ -218,7 +225,7 @@ impl Pipeline {
             OnFull::DropOldest => WhenFull::DropOldest,
             OnFull::DropNewest => WhenFull::DropNewest,
             OnFull::Block(limit) => {
-                let deadline = Instant::now().checked_add(limit);
+                let deadline = Some(time::later(Instant::now(), limit));
                 while !st.queue.has_room(json.len()) && !st.closing {
                     let timed_out = match deadline {
                         Some(d) => self.settled.wait_until(&mut st, d).timed_out(),
@@ -297,12 +304,17 @@ impl Pipeline {
     /// Waits until every event enqueued before the call is delivered or given
     /// up, or `timeout` passes.
     pub fn flush(&self, timeout: Duration) -> FlushResult {
-        let deadline = Instant::now().checked_add(timeout);
+        let deadline = time::later(Instant::now(), timeout);
+        // Inside on_error the reports behind this very callback cannot
+        // finish before it returns: wait for delivery only.
+        let wait_for_reports = !runtime::in_callback();
         let mut st = self.state.lock();
         let target = st.queue.next_seq();
         st.flush_upto = st.flush_upto.max(target);
+        st.deadlines.push(deadline);
         self.wake.notify_one();
-        while !st.queue.settled_before(target) || st.reporting > 0 {
+        let deadline = Some(deadline);
+        while !st.queue.settled_before(target) || (wait_for_reports && st.reporting > 0) {
             let timed_out = match deadline {
                 Some(d) => self.settled.wait_until(&mut st, d).timed_out(),
                 None => {
@@ -313,6 +325,9 @@ impl Pipeline {
             if timed_out {
                 break;
             }
+        }
+        if let Some(mine) = deadline.and_then(|d| st.deadlines.iter().position(|x| *x == d)) {
+            st.deadlines.swap_remove(mine);
         }
         let after = st.queue.stats();
         let before = std::mem::replace(&mut st.flushed, after);
@@ -366,13 +381,31 @@ impl Pipeline {
     }
 
     pub fn shutdown(&self, timeout: Duration) -> FlushResult {
-        let deadline = Instant::now().checked_add(timeout).unwrap_or_else(far_future);
+        let deadline = time::later(Instant::now(), timeout);
         self.begin_shutdown();
         self.finish_shutdown(deadline)
     }
 
     pub fn is_closed(&self) -> bool {
         self.state.lock().closing
+    }
+
+    fn is_stopped(&self) -> bool {
+        self.state.lock().stopped
+    }
+
+    /// Runs the dispatcher, restarting it if it ever panics: a dead
+    /// dispatcher would leave the client silently accepting events forever.
+    async fn supervise(self: Arc<Self>) {
+        loop {
+            match tokio::spawn(self.clone().dispatch()).await {
+                Err(e) if e.is_panic() => {
+                    log::error!(target: "outbox", "the dispatcher panicked ({}); restarting it", panic_message(e.into_panic()));
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                _ => return,
+            }
+        }
     }
 
     async fn dispatch(self: Arc<Self>) {
@@ -383,15 +416,15 @@ impl Pipeline {
                 let next = self.next_step(&mut st);
                 (next, self.take_reports(&mut st))
             };
-            self.report(reports);
+            self.hand_off(reports);
             match next {
                 Step::Stop => return,
-                Step::Send(batch) => {
+                Step::Send(batch, round) => {
                     // Spawned under the lock so the task cannot finish (and
                     // forget its handle) before the handle is recorded.
                     let mut st = self.state.lock();
                     let id = batch.id;
-                    let task = tokio::spawn(self.clone().send(batch));
+                    let task = tokio::spawn(self.clone().send_guarded(batch, round));
                     st.requests.push((id, task.abort_handle()));
                 }
                 Step::Wait(None) => notified.await,
@@ -405,6 +438,8 @@ impl Pipeline {
         }
     }
 
+    /// The scheduling decision: stop, send a batch now, or wait (until a
+    /// time, or until woken).
     fn next_step(&self, st: &mut State) -> Step {
         if st.stopped {
             return Step::Stop;
@@ -414,23 +449,22 @@ impl Pipeline {
             return Step::Wait(None);
         };
         let now = Instant::now();
-        if let Some(until) = st.backoff_until {
-            if now < until {
-                return Step::Wait(Some(until));
-            }
-            st.backoff_until = None;
-        }
         let policy = &self.spec.policy;
-        if st.queue.in_flight_batches() >= policy.max_concurrent {
+        let deadline = st.deadlines.iter().min().copied();
+        if let Some(at) = st.backoff.ready_at(now, deadline, self.last_attempt_slack()) {
+            return Step::Wait(Some(at));
+        }
+        // While failures are unresolved a single probe decides whether the
+        // other requests follow.
+        let concurrency = if st.backoff.probing() { 1 } else { policy.max_concurrent };
+        if st.queue.in_flight_batches() >= concurrency {
             return Step::Wait(None);
         }
         let since = *st.waiting_since.get_or_insert(now);
-        let due = st.queue.len() >= policy.flush_at
-            || st.closing
-            || front < st.flush_upto
-            || now >= since + policy.flush_interval;
+        let interval_ends = time::later(since, policy.flush_interval);
+        let due = st.queue.len() >= policy.flush_at || st.closing || front < st.flush_upto || now >= interval_ends;
         if !due {
-            return Step::Wait(Some(since + policy.flush_interval));
+            return Step::Wait(Some(interval_ends));
         }
         let max_bytes = policy.max_batch_bytes.saturating_sub(batch::ENVELOPE_OVERHEAD);
         let max_items = match self.spec.target.shape {
@@ -440,21 +474,47 @@ impl Pipeline {
         match st.queue.take_batch(max_items, max_bytes) {
             Some(batch) => {
                 st.waiting_since = (!st.queue.is_empty()).then_some(now);
-                Step::Send(batch)
+                st.backoff.sending(now, deadline);
+                Step::Send(batch, st.backoff.round())
             }
             None => Step::Wait(None),
         }
     }
 
-    /// Sends one batch until it is delivered, given up, or sent back to the
-    /// queue after a transient failure.
-    async fn send(self: Arc<Self>, batch: Batch) {
+    /// How long before a flush or shutdown deadline its last attempt starts.
+    fn last_attempt_slack(&self) -> Duration {
+        self.spec.target.request_timeout.min(Duration::from_secs(1))
+    }
+
+    /// `send`, and if it panics (a user's `Transport`, say), its events are
+    /// given up and reported instead of staying in flight forever.
+    async fn send_guarded(self: Arc<Self>, batch: Batch, round: u64) {
         let batch_id = batch.id;
-        // Parts still to send; a 413 splits a part in two.
-        let mut parts = vec![batch.items];
-        while let Some(mut items) = parts.pop() {
+        let task = tokio::spawn(self.clone().send(batch, round));
+        if let Err(e) = task.await {
+            if !e.is_panic() {
+                return;
+            }
+            let message = format!("internal error: sending panicked ({})", panic_message(e.into_panic()));
+            log::error!(target: "outbox", "{message}");
+            let mut st = self.state.lock();
+            st.queue.abandon(batch_id, DropReason::Rejected, None, &message);
+            self.finish_request(st, batch_id);
+        }
+    }
+
+    /// Sends one batch until it is delivered, given up, or sent back to the
+    /// queue after a transient failure. `round` is the backoff round it was
+    /// taken in.
+    async fn send(self: Arc<Self>, batch: Batch, mut round: u64) {
+        let batch_id = batch.id;
+        let mut split_budget = retry::split_budget(batch.items.len());
+        // Parts still to send, each marked when it came from a split; a 413,
+        // or a 4xx blaming an event, splits a part in two.
+        let mut parts = vec![(batch.items, false)];
+        while let Some((mut items, from_split)) = parts.pop() {
             let request = self.build_request(&items);
-            self.state.lock().queue.count_request();
+            self.state.lock().queue.count_request(from_split);
             let started = Instant::now();
             let result = self.transport.send(request).await;
             let (outcome, status, retry_after, detail) = match &result {
@@ -469,19 +529,34 @@ impl Pipeline {
             if self.spec.debug {
                 log::debug!(target: "outbox", "POST {} ({} events): {} in {:?}", self.spec.target.url, items.len(), detail, started.elapsed());
             }
+            let splittable = items.len() > 1
+                && split_budget >= 2
+                && match outcome {
+                    Outcome::TooLarge => true,
+                    Outcome::Rejected => status.is_some_and(retry::blames_an_event),
+                    _ => false,
+                };
+            let mut log_after = None;
             let mut st = self.state.lock();
             match outcome {
                 Outcome::Delivered => {
-                    st.consecutive_failures = 0;
+                    st.backoff.succeeded();
                     st.queue.delivered(batch_id, &items);
                 }
-                Outcome::TooLarge if items.len() > 1 => {
+                _ if splittable => {
+                    if outcome == Outcome::Rejected {
+                        split_budget -= 2;
+                    }
                     let second = items.split_off(items.len() / 2);
-                    parts.push(second);
-                    parts.push(items);
+                    parts.push((second, true));
+                    parts.push((items, true));
                 }
                 Outcome::TooLarge => {
-                    st.queue.give_up(batch_id, items, DropReason::TooLarge, status, "the receiver refused this single event as too large (413)");
+                    let message = match items.len() {
+                        1 => "the receiver refused this single event as too large (413)".to_owned(),
+                        n => format!("the receiver refused {n} events as too large (413) after splitting"),
+                    };
+                    st.queue.give_up(batch_id, items, DropReason::TooLarge, status, &message);
                 }
                 Outcome::Rejected => {
                     let message = format!("the receiver rejected the request ({detail}); not retried");
@@ -490,35 +565,48 @@ impl Pipeline {
                 Outcome::Gone => {
                     st.gone = true;
                     st.queue.give_up(batch_id, items, DropReason::EndpointGone, status, GONE);
+                    for (rest, _) in parts.drain(..) {
+                        st.queue.give_up(batch_id, rest, DropReason::EndpointGone, status, GONE);
+                    }
                     st.queue.drop_all(DropReason::EndpointGone, status, GONE);
-                    log::warn!(target: "outbox", "{} answered 410 Gone: endpoint disabled", self.spec.target.url);
+                    log_after = Some(format!("{} answered 410 Gone: endpoint disabled", self.spec.target.url));
                 }
                 Outcome::Transient => {
-                    // This part and every part not yet sent go back to the queue together.
-                    for rest in parts.drain(..) {
-                        items.extend(rest);
-                    }
-                    items.sort_by_key(|i| i.seq);
-                    st.consecutive_failures = st.consecutive_failures.saturating_add(1);
+                    // This part is charged an attempt; the parts not yet sent
+                    // go back with it, uncharged.
+                    let mut unsent: Vec<Item> = parts.drain(..).flat_map(|(rest, _)| rest).collect();
+                    unsent.sort_by_key(|i| i.seq);
                     let policy = &self.spec.policy;
-                    let jittered = retry::backoff(st.consecutive_failures, policy.initial_backoff, policy.max_backoff, ids::random_unit());
-                    let delay = retry::next_delay(jittered, retry_after, policy.max_retry_after);
-                    st.backoff_until = Some(Instant::now() + delay);
+                    let delay = st.backoff.failed(round, Instant::now(), retry_after, &policy.backoff, ids::random_unit());
                     let message = format!("{detail}; retries exhausted");
-                    st.queue.retry_later_with_status(batch_id, items, policy.max_retries, status, &message);
+                    st.queue.retry_later(batch_id, items, unsent, policy.max_retries, status, &message);
                     if self.spec.debug {
-                        log::debug!(target: "outbox", "{}: {detail}; retrying in {delay:?}", self.spec.target.url);
+                        log_after = Some(format!("{}: {detail}; retrying in {delay:?}", self.spec.target.url));
                     }
                 }
             }
+            round = st.backoff.round();
+            drop(st);
+            if let Some(line) = log_after {
+                if outcome == Outcome::Gone {
+                    log::warn!(target: "outbox", "{line}");
+                } else {
+                    log::debug!(target: "outbox", "{line}");
+                }
+            }
         }
-        let mut st = self.state.lock();
+        let st = self.state.lock();
+        self.finish_request(st, batch_id);
+    }
+
+    /// Forgets a finished request and passes on what it settled.
+    fn finish_request(self: &Arc<Self>, mut st: parking_lot::MutexGuard<'_, State>, batch_id: u64) {
         st.requests.retain(|(id, _)| *id != batch_id);
         let acks = st.queue.take_acks();
         let reports = self.take_reports(&mut st);
         drop(st);
         self.write_acks(acks);
-        self.report(reports);
+        self.hand_off(reports);
         self.settled.notify_all();
         self.wake.notify_one();
     }
@@ -530,6 +618,39 @@ impl Pipeline {
             st.reporting += 1;
         }
         reports
+    }
+
+    /// Passes reports to a blocking thread that runs `on_error`: a slow
+    /// callback never holds up the runtime (and with it every client's
+    /// deliveries). Each lane's reports run one at a time, in order.
+    fn hand_off(self: &Arc<Self>, reports: Vec<DeliveryError>) {
+        if reports.is_empty() {
+            return;
+        }
+        let mut st = self.state.lock();
+        st.report_queue.push_back(reports);
+        if std::mem::replace(&mut st.reporter_running, true) {
+            return;
+        }
+        drop(st);
+        let me = self.clone();
+        runtime::handle().spawn_blocking(move || me.drain_reports());
+    }
+
+    fn drain_reports(&self) {
+        loop {
+            let next = {
+                let mut st = self.state.lock();
+                match st.report_queue.pop_front() {
+                    Some(reports) => reports,
+                    None => {
+                        st.reporter_running = false;
+                        return;
+                    }
+                }
+            };
+            self.report(next);
+        }
     }
 
     fn build_request(&self, items: &[Item]) -> HttpRequest {
@@ -559,7 +680,7 @@ impl Pipeline {
     /// Sends `items` in one request now, retrying transient failures until
     /// `timeout`. Outside the queue and its accounting.
     pub async fn deliver_now(self: Arc<Self>, items: Vec<Item>, timeout: Duration) -> DeliverOutcome {
-        let deadline = Instant::now().checked_add(timeout).unwrap_or_else(far_future);
+        let deadline = time::later(Instant::now(), timeout);
         let policy = &self.spec.policy;
         let mut attempts = 0u32;
         let mut last_status = None;
@@ -586,9 +707,10 @@ impl Pipeline {
             match outcome {
                 Outcome::Delivered => return DeliverOutcome { delivered: true, status: last_status, attempts, error: None },
                 Outcome::Transient if policy.max_retries.is_none_or(|m| attempts <= m) => {
-                    let jittered = retry::backoff(attempts, policy.initial_backoff, policy.max_backoff, ids::random_unit());
-                    let delay = retry::next_delay(jittered, retry_after, policy.max_retry_after);
-                    if Instant::now() + delay >= deadline {
+                    let b = &policy.backoff;
+                    let jittered = retry::backoff(attempts, b.initial, b.max, ids::random_unit());
+                    let delay = retry::next_delay(jittered, retry_after, b.max_retry_after);
+                    if time::later(Instant::now(), delay) >= deadline {
                         return DeliverOutcome { delivered: false, status: last_status, attempts, error: Some(format!("{detail}; no time left to retry")) };
                     }
                     tokio::time::sleep(delay).await;
@@ -605,6 +727,7 @@ impl Pipeline {
         }
         self.warn_rate_limited(&reports);
         if let Some(callback) = &self.spec.on_error {
+            let _scope = runtime::CallbackScope::enter();
             for report in &reports {
                 if catch_unwind(AssertUnwindSafe(|| callback(report))).is_err() {
                     log::error!(target: "outbox", "the on_error callback panicked; delivery continues");
@@ -621,23 +744,30 @@ impl Pipeline {
         let mut w = self.warnings.lock();
         w.unreported += reports.iter().map(|r| r.count).sum::<u64>();
         let now = Instant::now();
-        if w.last.is_none_or(|t| now.duration_since(t) >= WARN_EVERY) {
-            let first = &reports[0];
-            log::warn!(target: "outbox", "{} event(s) dropped since the last warning; latest: {first}", w.unreported);
-            w.last = Some(now);
-            w.unreported = 0;
+        if w.last.is_some_and(|t| now.duration_since(t) < WARN_EVERY) {
+            return;
         }
+        let dropped = std::mem::take(&mut w.unreported);
+        w.last = Some(now);
+        // Logged after the lock: a logger may call back into Outbox.
+        drop(w);
+        log::warn!(target: "outbox", "{dropped} event(s) dropped since the last warning; latest: {}", reports[0]);
     }
 }
 
 enum Step {
     Stop,
-    Send(Batch),
+    /// Send this batch, taken in this backoff round.
+    Send(Batch, u64),
     Wait(Option<Instant>),
 }
 
-fn far_future() -> Instant {
-    Instant::now() + Duration::from_secs(100 * 365 * 86_400)
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into())
 }
 
 /// Every live pipeline of this process (for exit hooks).
@@ -651,14 +781,15 @@ pub fn shutdown_all() -> FlushResult {
     let start = Instant::now();
     let open: Vec<Arc<Pipeline>> = live_pipelines()
         .into_iter()
-        .filter(|p| !p.is_closed() && !p.spec.policy.shutdown_timeout.is_zero())
+        // A pipeline another thread is shutting down is waited for too.
+        .filter(|p| !p.is_stopped() && !p.spec.policy.shutdown_timeout.is_zero())
         .collect();
     for p in &open {
         p.begin_shutdown();
     }
     let mut total = FlushResult::default();
     for p in &open {
-        let deadline = start.checked_add(p.spec.policy.shutdown_timeout).unwrap_or_else(far_future);
+        let deadline = time::later(start, p.spec.policy.shutdown_timeout);
         total.add(p.finish_shutdown(deadline));
     }
     total

@@ -213,21 +213,27 @@ impl Queue {
         }
     }
 
-    /// A transient failure: events go back to the front of the queue, except
-    /// those that have used up `max_retries`. Returns how many were requeued.
-    pub fn retry_later(&mut self, batch: u64, items: Vec<Item>, max_retries: Option<u32>, message: &str) -> usize {
-        self.retry_later_with_status(batch, items, max_retries, None, message)
-    }
-
-    /// `retry_later`, naming the HTTP status of the failed attempt (if any)
-    /// in the report of events whose retries are exhausted.
-    pub fn retry_later_with_status(&mut self, batch: u64, items: Vec<Item>, max_retries: Option<u32>, status: Option<u16>, message: &str) -> usize {
-        if !self.settle(batch, &items) {
+    /// A transient failure: the `failed` events (charged an attempt) and the
+    /// `unsent` ones (parts of a split never sent, not charged) go back to
+    /// the front of the queue, except those that have used up `max_retries`;
+    /// `status` is the failed attempt's, named in their report. Returns how
+    /// many were requeued.
+    pub fn retry_later(
+        &mut self,
+        batch: u64,
+        failed: Vec<Item>,
+        unsent: Vec<Item>,
+        max_retries: Option<u32>,
+        status: Option<u16>,
+        message: &str,
+    ) -> usize {
+        if !self.settle(batch, &failed) {
             return 0;
         }
+        self.settle(batch, &unsent);
         self.stats.retries += 1;
-        let (mut keep, mut spent) = (Vec::with_capacity(items.len()), Vec::new());
-        for mut item in items {
+        let (mut keep, mut spent) = (Vec::with_capacity(failed.len() + unsent.len()), Vec::new());
+        for mut item in failed {
             item.attempts = item.attempts.saturating_add(1);
             if max_retries.is_some_and(|max| item.attempts > max) {
                 spent.push(item);
@@ -238,9 +244,24 @@ impl Queue {
         if !spent.is_empty() {
             self.record_drop(spent.into_iter(), DropReason::RetriesExhausted, status, message);
         }
+        keep.extend(unsent);
+        keep.sort_by_key(|i| i.seq);
         let requeued = keep.len();
         self.requeue_front(keep);
         requeued
+    }
+
+    /// Gives up whatever of batch `batch` is still in flight, by count: its
+    /// items were lost with the request (a task that panicked).
+    pub fn abandon(&mut self, batch: u64, reason: DropReason, status: Option<u16>, message: &str) {
+        let Some(pos) = self.in_flight.iter().position(|f| f.batch == batch) else { return };
+        let entry = self.in_flight.swap_remove(pos);
+        self.in_flight_items -= entry.seqs.len();
+        self.in_flight_bytes -= entry.bytes.min(self.in_flight_bytes);
+        for (_, sid) in &entry.seqs {
+            self.ack(*sid);
+        }
+        self.record_drop_ids(std::iter::empty(), entry.seqs.len() as u64, reason, status, message);
     }
 
     /// Puts events back, keeping the queue ordered by sequence number.
@@ -294,9 +315,13 @@ impl Queue {
         count
     }
 
-    /// Counts one request sent.
-    pub fn count_request(&mut self) {
+    /// Counts one request sent; `from_split` when it is a part of a batch
+    /// split to isolate events the receiver refused.
+    pub fn count_request(&mut self, from_split: bool) {
         self.stats.requests += 1;
+        if from_split {
+            self.stats.split_requests += 1;
+        }
     }
 
     /// The lowest sequence number not yet delivered or given up, if any.
@@ -445,7 +470,7 @@ mod tests {
         let b = q.take_batch(2, 1 << 20).unwrap();
         push(&mut q, "d", WhenFull::DropOldest); // pushes out "c" (oldest queued)
         assert_eq!(q.stats().pending, 3);
-        assert_eq!(q.retry_later(b.id, b.items, None, "503"), 2);
+        assert_eq!(q.retry_later(b.id, b.items, Vec::new(), None, None, "503"), 2);
         let again = q.take_batch(10, 1 << 20).unwrap();
         assert_eq!(ids(&again.items), ["a", "b", "d"]);
         assert!(again.items[0].attempts == 1 && again.items[2].attempts == 0);
@@ -463,8 +488,8 @@ mod tests {
         }
         let a = q.take_batch(2, 1 << 20).unwrap();
         let b = q.take_batch(2, 1 << 20).unwrap();
-        q.retry_later(b.id, b.items, None, "x");
-        q.retry_later(a.id, a.items, None, "x");
+        q.retry_later(b.id, b.items, Vec::new(), None, None, "x");
+        q.retry_later(a.id, a.items, Vec::new(), None, None, "x");
         let all = q.take_batch(100, 1 << 20).unwrap();
         assert_eq!(ids(&all.items), ["e0", "e1", "e2", "e3", "e4", "e5"]);
     }
@@ -475,7 +500,7 @@ mod tests {
         push(&mut q, "a", WhenFull::DropOldest);
         for _ in 0..3 {
             let b = q.take_batch(10, 1 << 20).unwrap();
-            q.retry_later(b.id, b.items, Some(2), "503");
+            q.retry_later(b.id, b.items, Vec::new(), Some(2), None, "503");
         }
         assert!(q.is_empty());
         assert_eq!(q.stats().dropped(DropReason::RetriesExhausted), 1);
@@ -488,7 +513,7 @@ mod tests {
         push(&mut q, "a", WhenFull::DropOldest);
         for _ in 0..2 {
             let b = q.take_batch(10, 1 << 20).unwrap();
-            q.retry_later_with_status(b.id, b.items, Some(1), Some(503), "HTTP 503; retries exhausted");
+            q.retry_later(b.id, b.items, Vec::new(), Some(1), Some(503), "HTTP 503; retries exhausted");
         }
         let reports = q.take_reports();
         assert_eq!(reports.len(), 1);

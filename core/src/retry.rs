@@ -30,17 +30,38 @@ pub fn classify(status: u16, gone_disables: bool) -> Outcome {
     }
 }
 
-/// Exponential backoff with full jitter (AWS architecture blog, "Exponential
-/// Backoff and Jitter"): a uniform delay in `[0, min(max, initial * 2^(n-1))]`
-/// for the n-th consecutive failure. `unit` is a random number in [0, 1).
+/// Exponential backoff with "equal jitter" (AWS architecture blog,
+/// "Exponential Backoff and Jitter"): a uniform delay in `[cap/2, cap]` with
+/// `cap = min(max, initial * 2^(n-1))` for the n-th failed round. Half the
+/// cap is kept so that, during a long outage, a client probes at most once
+/// per `max / 2` (about once a second with the defaults) while a fleet of
+/// clients still spreads out. `unit` is a random number in [0, 1).
 pub fn backoff(failures: u32, initial: Duration, max: Duration, unit: f64) -> Duration {
-    backoff_cap(failures, initial, max).mul_f64(unit.clamp(0.0, 1.0))
+    let cap = backoff_cap(failures, initial, max);
+    cap / 2 + (cap / 2).mul_f64(unit.clamp(0.0, 1.0))
 }
 
 /// The upper bound of the n-th backoff.
 pub fn backoff_cap(failures: u32, initial: Duration, max: Duration) -> Duration {
     let exponent = failures.saturating_sub(1).min(30);
     initial.saturating_mul(1u32 << exponent).min(max)
+}
+
+/// True when a rejection of a multi-event batch may be caused by one of its
+/// events, so splitting the batch isolates it: any 4xx except those about
+/// the whole client (401, 403, 407: credentials) and the ones handled on
+/// their own (410 Gone, 413 Too Large, and the transient 408 and 429).
+pub fn blames_an_event(status: u16) -> bool {
+    (400..=499).contains(&status) && !matches!(status, 401 | 403 | 407 | 408 | 410 | 413 | 429)
+}
+
+/// Extra requests a batch of `events` may spend isolating refused events by
+/// halving: enough to find two bad events (each costs about
+/// `2 * log2(events)`), and logarithmic, so a receiver refusing everything
+/// cannot turn one batch into `events` requests.
+pub fn split_budget(events: usize) -> u32 {
+    let depth = usize::BITS - events.saturating_sub(1).leading_zeros();
+    4 * depth
 }
 
 /// Parses `Retry-After`: delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
@@ -96,17 +117,36 @@ mod tests {
     }
 
     #[test]
-    fn full_jitter_spans_zero_to_cap() {
+    fn equal_jitter_spans_half_cap_to_cap() {
         let (i, m) = (Duration::from_millis(100), Duration::from_secs(10));
-        assert_eq!(backoff(3, i, m, 0.0), Duration::ZERO);
-        assert_eq!(backoff(3, i, m, 0.5), Duration::from_millis(200));
+        assert_eq!(backoff(3, i, m, 0.0), Duration::from_millis(200));
+        assert_eq!(backoff(3, i, m, 0.5), Duration::from_millis(300));
         let samples: Vec<Duration> = (0..1000).map(|_| backoff(3, i, m, crate::ids::random_unit())).collect();
-        assert!(samples.iter().all(|d| *d <= Duration::from_millis(400)));
+        assert!(samples.iter().all(|d| *d >= Duration::from_millis(200) && *d <= Duration::from_millis(400)));
         let distinct: std::collections::HashSet<_> = samples.iter().collect();
         assert!(distinct.len() > 100, "jitter must spread the delays");
         // Mean delay doubles with each failure.
         let mean = |n| (0..2000).map(|_| backoff(n, i, m, crate::ids::random_unit()).as_secs_f64()).sum::<f64>() / 2000.0;
         assert!(mean(4) > mean(2) * 2.5);
+    }
+
+    #[test]
+    fn only_event_level_rejections_split() {
+        for s in [400, 404, 409, 422] {
+            assert!(blames_an_event(s), "{s}");
+        }
+        for s in [200, 301, 401, 403, 407, 408, 410, 413, 429, 500] {
+            assert!(!blames_an_event(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn split_budget_is_logarithmic() {
+        assert_eq!(split_budget(1), 0);
+        assert_eq!(split_budget(2), 4);
+        assert_eq!(split_budget(1000), 40);
+        assert_eq!(split_budget(1024), 40);
+        assert_eq!(split_budget(1025), 44);
     }
 
     #[test]

@@ -19,7 +19,9 @@ fn build() -> Runtime {
         .unwrap_or(1);
     Builder::new_multi_thread()
         .worker_threads(workers)
-        .max_blocking_threads(2)
+        // Blocking threads run on_error callbacks (one lane at a time each),
+        // spool syncs and DNS lookups; enough that none waits behind another.
+        .max_blocking_threads(8)
         .thread_name("outbox-worker")
         .enable_time()
         .enable_io()
@@ -34,4 +36,31 @@ fn build() -> Runtime {
 /// A handle to this process's runtime.
 pub fn handle() -> Handle {
     RUNTIME.get().handle().clone()
+}
+
+thread_local! {
+    /// How many user callbacks this thread is inside (they can nest).
+    static IN_CALLBACK: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// True on a thread that is running a user callback (`on_error`): waiting
+/// there for that callback's own report to finish would never end.
+pub fn in_callback() -> bool {
+    IN_CALLBACK.with(|n| n.get() > 0)
+}
+
+/// Marks this thread as inside a user callback until dropped.
+pub struct CallbackScope(());
+
+impl CallbackScope {
+    pub fn enter() -> CallbackScope {
+        IN_CALLBACK.with(|n| n.set(n.get() + 1));
+        CallbackScope(())
+    }
+}
+
+impl Drop for CallbackScope {
+    fn drop(&mut self) {
+        IN_CALLBACK.with(|n| n.set(n.get().saturating_sub(1)));
+    }
 }

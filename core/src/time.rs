@@ -4,7 +4,14 @@
 //! engine formats a timestamp per event and a date library would be the
 //! largest dependency for ten lines of arithmetic.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// `now + wait`, saturating at a century from now instead of panicking on
+/// overflow: options and servers may ask for absurd waits.
+pub fn later(now: Instant, wait: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 86_400);
+    now.checked_add(wait.min(CENTURY)).or_else(|| now.checked_add(CENTURY)).unwrap_or(now)
+}
 
 /// Formats `t` as `YYYY-MM-DDTHH:MM:SS.mmmZ`. Times before 1970 clamp to the epoch.
 pub fn rfc3339_millis(t: SystemTime) -> String {

@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::backoff::Schedule;
 use crate::error::{Error, FlushResult, Stats};
 use crate::event::Json;
 use crate::lane::{Lane, TransportSource};
@@ -279,9 +280,7 @@ fn spec_for(endpoint: &Endpoint, o: &WebhookOptions) -> Result<Spec, String> {
             max_queue_bytes: o.max_queue_bytes,
             on_full: o.on_full,
             max_retries: o.max_retries,
-            initial_backoff: o.retry_initial_backoff,
-            max_backoff: o.retry_max_backoff,
-            max_retry_after: Duration::from_secs(300),
+            backoff: Schedule { initial: o.retry_initial_backoff, max: o.retry_max_backoff, max_retry_after: Duration::from_secs(300) },
             max_concurrent: o.max_concurrent_requests,
             shutdown_timeout: o.shutdown_timeout,
         },

@@ -31,11 +31,12 @@ fn three_503s_then_200_delivers_each_event_once_with_growing_jittered_delays() {
     assert!(keys.windows(2).all(|w| w[0] == w[1]), "{keys:?}");
     let stats = receiver.stats();
     assert_eq!((stats.unique_events, stats.duplicate_events), (20, 0));
-    // Full jitter: the n-th wait lies in [0, 100ms * 2^(n-1)] (plus request time and scheduling slack).
+    // Equal jitter: the n-th wait lies in [cap/2, cap], cap = 100ms * 2^(n-1)
+    // (plus request time and scheduling slack).
     let gaps: Vec<u64> = requests.windows(2).map(|w| w[1].at_ms - w[0].at_ms).collect();
     for (n, gap) in gaps.iter().enumerate() {
         let cap = 100u64 << n;
-        assert!(*gap <= cap + 300, "wait {n} was {gap} ms, cap {cap} ms");
+        assert!(*gap + 2 >= cap / 2 && *gap <= cap + 300, "wait {n} was {gap} ms, cap {cap} ms");
     }
     assert_eq!(client.stats().retries, 3);
     assert!(client.stats().balances());
@@ -69,27 +70,123 @@ fn retry_after_as_an_http_date() {
 }
 
 #[test]
-fn a_400_is_never_retried_and_is_reported_with_its_status() {
+fn a_400_on_one_event_is_never_retried_and_is_reported_with_its_status() {
     let receiver = Receiver::start();
     receiver.push_fault(Fault::status(400));
     let reports = Reports::default();
     let mut opts = options(&receiver);
-    opts.flush_at = 1000;
     reports.install(&mut opts);
     let client = client(opts);
-    let ids: Vec<String> = (0..5).map(|_| client.track("u", "e", None).unwrap()).collect();
+    let id = client.track("u", "e", None).unwrap();
     let result = client.flush(SECS(10));
-    assert_eq!((result.delivered, result.failed, result.pending), (0, 5, 0));
+    assert_eq!((result.delivered, result.failed, result.pending), (0, 1, 0));
     assert_eq!(receiver.requests().len(), 1);
     let stats = client.stats();
-    assert_eq!(stats.dropped(DropReason::Rejected), 5);
+    assert_eq!(stats.dropped(DropReason::Rejected), 1);
     assert!(stats.balances());
     // on_error has run by the time flush returns.
     let all = reports.all();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].reason, DropReason::Rejected);
     assert_eq!(all[0].status, Some(400));
-    assert_eq!(all[0].message_ids, ids);
+    assert_eq!(all[0].message_ids, vec![id]);
+}
+
+#[test]
+fn one_refused_event_never_takes_the_good_ones_with_it() {
+    let receiver = Receiver::start();
+    receiver.refuse_events_containing("poison", 400);
+    let reports = Reports::default();
+    let mut opts = options(&receiver);
+    opts.flush_at = 1000;
+    reports.install(&mut opts);
+    let client = client(opts);
+    let mut good = Vec::new();
+    let mut bad = String::new();
+    for i in 0..100 {
+        let name = if i == 37 { "poison" } else { "fine" };
+        let id = client.track("u", name, Some(json!({ "i": i }))).unwrap();
+        if i == 37 {
+            bad = id;
+        } else {
+            good.push(id);
+        }
+    }
+    let result = client.flush(SECS(20));
+    assert_eq!((result.delivered, result.failed, result.pending), (99, 1, 0), "{result:?}");
+    let mut arrived = receiver.message_ids();
+    arrived.sort();
+    good.sort();
+    assert_eq!(arrived, good, "every good event arrives, once");
+    let all = reports.all();
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!((all[0].reason, all[0].status, all[0].message_ids.clone()), (DropReason::Rejected, Some(400), vec![bad]));
+    // Halving down to the bad one, 100 -> 50 -> 25 -> 13 -> 6 -> 3 -> 1: six
+    // splits of two requests each.
+    let stats = client.stats();
+    assert_eq!(stats.split_requests, 12, "{stats:?}");
+    assert_eq!(stats.requests, 13);
+    assert!(stats.balances());
+}
+
+#[test]
+fn a_receiver_refusing_everything_costs_a_logarithmic_number_of_requests() {
+    let receiver = Receiver::start();
+    receiver.refuse_events_containing("\"type\":\"track\"", 422);
+    let mut opts = options(&receiver);
+    opts.flush_at = 10_000;
+    opts.max_batch_size = 1000;
+    let client = client(opts);
+    for i in 0..1000 {
+        client.track("u", "e", Some(json!({ "i": i }))).unwrap();
+    }
+    let result = client.flush(SECS(20));
+    assert_eq!((result.delivered, result.failed), (0, 1000));
+    let stats = client.stats();
+    // The budget for 1,000 events is 4 * ceil(log2(1000)) = 40 extra requests.
+    assert!(stats.split_requests <= 40, "{stats:?}");
+    assert_eq!(stats.requests, 1 + stats.split_requests);
+    assert_eq!(stats.dropped(DropReason::Rejected), 1000);
+}
+
+#[test]
+fn credentials_errors_reject_the_whole_batch_without_splitting() {
+    for status in [401, 403] {
+        let receiver = Receiver::start();
+        receiver.push_fault(Fault::status(status));
+        let mut opts = options(&receiver);
+        opts.flush_at = 1000;
+        let client = client(opts);
+        for _ in 0..10 {
+            client.track("u", "e", None).unwrap();
+        }
+        let result = client.flush(SECS(10));
+        assert_eq!((result.delivered, result.failed), (0, 10), "{status}");
+        assert_eq!(receiver.requests().len(), 1, "{status}");
+        assert_eq!(client.stats().split_requests, 0);
+    }
+}
+
+#[test]
+fn parts_of_a_split_that_were_never_sent_are_not_charged_a_retry() {
+    let receiver = Receiver::start();
+    // 413 splits 8 into 4 + 4; the first 4 meet a 503; the second 4 were
+    // never sent and must not count as an attempt.
+    receiver.push_fault(Fault::status(413));
+    receiver.push_fault(Fault::status(503));
+    let reports = Reports::default();
+    let mut opts = options(&receiver);
+    opts.flush_at = 1000;
+    opts.max_retries = Some(0);
+    reports.install(&mut opts);
+    let client = client(opts);
+    for i in 0..8 {
+        client.track("u", "e", Some(json!({ "i": i }))).unwrap();
+    }
+    let result = client.flush(SECS(10));
+    assert_eq!((result.delivered, result.failed, result.pending), (4, 4, 0), "{result:?}");
+    assert_eq!(client.stats().dropped(DropReason::RetriesExhausted), 4);
+    assert_eq!(receiver.stats().unique_events, 4);
 }
 
 #[test]

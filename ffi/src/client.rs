@@ -80,6 +80,9 @@ pub struct outbox_stats_t {
     pub dropped_shutdown: u64,
     /// Dropped because a webhook endpoint answered 410 Gone.
     pub dropped_endpoint_gone: u64,
+    /// Requests (counted in `requests` too) that were halves of a batch
+    /// split to isolate events the receiver refused.
+    pub split_requests: u64,
 }
 
 impl From<Stats> for outbox_stats_t {
@@ -97,6 +100,7 @@ impl From<Stats> for outbox_stats_t {
             dropped_retries_exhausted: s.dropped(DropReason::RetriesExhausted),
             dropped_shutdown: s.dropped(DropReason::Shutdown),
             dropped_endpoint_gone: s.dropped(DropReason::EndpointGone),
+            split_requests: s.split_requests,
         }
     }
 }

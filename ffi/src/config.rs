@@ -395,8 +395,8 @@ pub unsafe extern "C" fn outbox_config_set_max_retries(config: *mut outbox_confi
 }
 
 /// Backoff between retries, in milliseconds: the first cap (doubling per
-/// consecutive failure, with full jitter) and the largest. Defaults 100 and
-/// 30000.
+/// failed round, with equal jitter) and the largest (the probe interval
+/// during an outage). Defaults 100 and 2000.
 ///
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`
 /// (`initial_ms` is 0 or over `max_ms`).

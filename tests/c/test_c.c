@@ -674,6 +674,40 @@ static void test_bad_inputs(void) {
 
 /* ---- deliver, test mode, disabled -------------------------------------- */
 
+/* Properties nested `levels` deep: {"a":{"a":...1...}}. Caller frees. */
+static char *nested_properties(size_t levels) {
+    char *text = malloc(levels * 6 + 2);
+    size_t i, n = 0;
+    for (i = 0; i < levels; i++) { memcpy(text + n, "{\"a\":", 5); n += 5; }
+    text[n++] = '1';
+    for (i = 0; i < levels; i++) text[n++] = '}';
+    text[n] = '\0';
+    return text;
+}
+
+/* One nesting limit (64) for every language, enforced at the call site: a
+ * deeper event is refused there and never reaches the receiver. */
+static void test_deep_nesting(void) {
+    outbox_config_t *config = NULL;
+    outbox_client_t *client;
+    outbox_stats_t stats;
+    char *ok = nested_properties(64), *deep = nested_properties(65), *deeper = nested_properties(5000);
+    h_begin("deep nesting");
+    CHECK_OK(outbox_config_new(&config));
+    CHECK_OK(outbox_config_set_test_mode(config, true));
+    client = new_client(config);
+    CHECK_OK(outbox_track(client, "u", "e", ok, NULL));
+    CHECK_STATUS(outbox_track(client, "u", "e", deep, NULL), OUTBOX_ERR_INVALID_EVENT);
+    CHECK(strstr(outbox_last_error(), "nested more than 64 levels deep") != NULL);
+    CHECK(outbox_track(client, "u", "e", deeper, NULL) != OUTBOX_OK);
+    CHECK_OK(outbox_stats(client, &stats));
+    CHECK(stats.enqueued == 1);
+    outbox_client_free(client);
+    free(ok);
+    free(deep);
+    free(deeper);
+}
+
 static void test_deliver_and_modes(void) {
     outbox_config_t *config = receiver_config();
     outbox_client_t *client;
@@ -1265,6 +1299,7 @@ int main(int argc, char **argv) {
     test_delivery();
     test_callback();
     test_bad_inputs();
+    test_deep_nesting();
     test_deliver_and_modes();
     test_webhooks();
     test_vectors(vectors);

@@ -88,6 +88,7 @@ pub struct StatsOutput {
     pub pending: f64,
     pub requests: f64,
     pub retries: f64,
+    pub split_requests: f64,
     /// Indexed like `dropReasons()`.
     pub dropped_by_reason: Vec<f64>,
 }
@@ -100,6 +101,7 @@ impl From<Stats> for StatsOutput {
             pending: s.pending as f64,
             requests: s.requests as f64,
             retries: s.retries as f64,
+            split_requests: s.split_requests as f64,
             dropped_by_reason: DropReason::ALL.iter().map(|r| s.dropped(*r) as f64).collect(),
         }
     }

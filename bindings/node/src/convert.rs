@@ -40,7 +40,8 @@ use crate::js::{format_number, invalid_event, iso_date, ty, Fail, Js, Raw, R};
 /// mistake, and each level costs native stack on the thread that also runs
 /// JavaScript (V8 refuses to call `toJSON` or `Object.keys` once the stack
 /// is nearly used up, and workers have smaller stacks).
-const MAX_DEPTH: usize = 100;
+/// The limit is core's, so every language refuses the same events.
+const MAX_DEPTH: usize = outbox_core::event::MAX_DEPTH;
 
 /// Converts `value` (named `name` in messages, e.g. "properties") to JSON.
 /// `undefined` and `null` give `None`.

@@ -220,7 +220,9 @@ describe('onError', () => {
   it('reports rejected events with their status and ids, and never retries them', async () => {
     const errors = [];
     const c = client({}, errors);
-    await rx.faults({ kind: 'status', status: 400, times: 1 });
+    // 403 is about the whole client: the batch is refused whole (a 400 would
+    // split it to find the event at fault).
+    await rx.faults({ kind: 'status', status: 403, times: 1 });
     const ids = [c.track('u', 'A'), c.track('u', 'B')];
     const result = await c.flush(5000);
     assert.deepEqual(result, { delivered: 0, failed: 2, pending: 0 });
@@ -229,10 +231,10 @@ describe('onError', () => {
     assert.ok(e instanceof DeliveryError);
     assert.ok(e instanceof Error);
     assert.equal(e.reason, 'rejected');
-    assert.equal(e.status, 400);
+    assert.equal(e.status, 403);
     assert.equal(e.count, 2);
     assert.deepEqual(e.messageIds, ids);
-    assert.match(e.message, /400/);
+    assert.match(e.message, /403/);
     assert.equal(c.stats().dropped.rejected, 2);
     assert.equal((await rx.stats()).requests, 1);
     await c.shutdown();
@@ -296,6 +298,13 @@ describe('onError', () => {
   });
 });
 
+/** Properties nested `levels` deep: {a: {a: ... 1}}. */
+function nested(levels) {
+  let value = 1;
+  for (let i = 0; i < levels; i++) value = { a: value };
+  return value;
+}
+
 describe('bad input fails at the call site with a clear error', () => {
   it('refuses bad options', () => {
     const cases = [
@@ -346,6 +355,8 @@ describe('bad input fails at the call site with a clear error', () => {
       [() => c.track('u', 'e', {}, { messageId: '' }), OutboxError, /messageId, when given, must not be empty/],
       [() => c.track('u', 'e', {}, { context: [1] }), OutboxError, /context must be a JSON object/],
       [() => c.track('u', 'e', { big: 'x'.repeat(40_000) }), OutboxError, /over the limit of 32000 bytes \(maxEventBytes\)/],
+      [() => c.track('u', 'e', nested(65)), OutboxError, /nested more than 64 levels deep/],
+      [() => c.track('u', 'e', nested(5000)), OutboxError, /nested more than 64 levels deep/],
       [() => c.group('u', ''), OutboxError, /groupId/],
       [() => c.alias('', 'u'), OutboxError, /previousId/],
       [() => c.flush('soon'), null, null],
@@ -364,6 +375,8 @@ describe('bad input fails at the call site with a clear error', () => {
     })();
     assert.equal(big.code, 'event_too_large');
     assert.equal(c.stats().enqueued, 0);
+    c.track('u', 'e', nested(64));
+    assert.equal(c.stats().enqueued, 1, 'one nesting limit for every language: 64 levels pass');
     await c.shutdown();
   });
 });

@@ -24,8 +24,9 @@ use serde_json::value::RawValue;
 
 use crate::errors;
 
-/// Deepest nesting accepted (events are shallow; this guards the stack).
-const MAX_DEPTH: usize = 200;
+/// Deepest nesting accepted: core's limit, so every language refuses the
+/// same events (and the walk never nears the end of the stack).
+const MAX_DEPTH: usize = outbox_core::event::MAX_DEPTH;
 
 extern "C" {
     // In every CPython's exported symbols since 3.3, and in the limited API

@@ -72,6 +72,10 @@ pub struct Stats {
     /// Attempts that failed transiently and were retried.
     #[pyo3(get)]
     pub retries: u64,
+    /// Requests (counted in ``requests`` too) that were halves of a batch
+    /// split to isolate events the receiver refused.
+    #[pyo3(get)]
+    pub split_requests: u64,
     by_reason: [u64; 6],
 }
 
@@ -83,6 +87,7 @@ impl From<CoreStats> for Stats {
             pending: s.pending,
             requests: s.requests,
             retries: s.retries,
+            split_requests: s.split_requests,
             by_reason: DropReason::ALL.map(|r| s.dropped(r)),
         }
     }
@@ -117,6 +122,7 @@ impl Stats {
         d.set_item("pending", self.pending)?;
         d.set_item("requests", self.requests)?;
         d.set_item("retries", self.retries)?;
+        d.set_item("split_requests", self.split_requests)?;
         Ok(d)
     }
 

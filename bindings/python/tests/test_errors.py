@@ -151,3 +151,19 @@ def test_good_options_of_every_kind():
     )
     c.track("u", "e")
     c.shutdown(0)
+
+
+def _nested(levels):
+    value = 1
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+def test_one_nesting_limit_for_every_language(client):
+    """64 levels pass, 65 are refused at the call site, as in C and Node."""
+    client.track("u", "e", _nested(64))
+    for levels in (65, 66, 5000):
+        with pytest.raises(outbox.InvalidEventError, match="nested more than 64 levels deep"):
+            client.track("u", "e", _nested(levels))
+    assert client.stats().enqueued == 1

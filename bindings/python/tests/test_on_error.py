@@ -26,18 +26,35 @@ class Reports:
 
 
 def test_rejected_with_status_and_ids(receiver):
+    # 403 is about the whole client, so the batch is refused whole (a 400
+    # would split it to find the event at fault: test_split_isolates_the_bad_event).
     reports = Reports()
-    receiver.faults({"kind": "status", "status": 400, "body": "bad"})
+    receiver.faults({"kind": "status", "status": 403, "body": "bad"})
     c = outbox.Client(receiver.url, on_error=reports, flush_interval=0.05)
     ids = [c.track("u", "e", {"i": i}) for i in range(3)]
     result = c.flush(10)
     assert result.failed == 3 and result.delivered == 0
     assert wait_until(lambda: reports.total() == 3)
     (r,) = reports.items
-    assert r.reason == "rejected" and r.status == 400 and r.count == 3
+    assert r.reason == "rejected" and r.status == 403 and r.count == 3
     assert sorted(r.message_ids) == sorted(ids)
     assert r.endpoint is None
-    assert "400" in str(r) and "rejected" in repr(r)
+    assert "403" in str(r) and "rejected" in repr(r)
+
+
+def test_split_isolates_the_bad_event(receiver):
+    # A 400 on a batch of several events may be one event's fault: the batch
+    # is split until the refused event is alone, and the others arrive.
+    reports = Reports()
+    receiver.faults({"kind": "status", "status": 400})
+    c = outbox.Client(receiver.url, on_error=reports, flush_interval=0.05)
+    ids = [c.track("u", "e", {"i": i}) for i in range(4)]
+    result = c.flush(10)
+    assert (result.delivered, result.failed) == (4, 0)
+    assert sorted(receiver.ids()) == sorted(ids)
+    stats = c.stats()
+    assert stats.split_requests == 2 and stats.as_dict()["split_requests"] == 2
+    c.shutdown(0)
     s = c.stats()
     assert s.dropped_by_reason["rejected"] == 3 and s.enqueued == s.delivered + s.dropped + s.pending
     c.shutdown(0)

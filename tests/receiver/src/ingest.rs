@@ -71,6 +71,15 @@ pub(crate) async fn handle(
     let body: &[u8] = match &decoded {
         Ok(b) | Err(b) => b,
     };
+    let fault = fault.or_else(|| {
+        let status = shared.refuses(body)?;
+        Some(FaultKind::Status {
+            status,
+            retry_after: None,
+            body: Some(r#"{"error":"the batch holds an event this receiver refuses"}"#.into()),
+            location: None,
+        })
+    });
     let webhook_id = head.header("webhook-id");
 
     // Ids of requests that are not stored are still worth recording: tests

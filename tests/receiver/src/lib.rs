@@ -178,6 +178,14 @@ impl Receiver {
         self.shared.push_fault(f);
     }
 
+    /// From now on, answers `status` (without storing anything) to every
+    /// request whose decoded body contains `needle`: a receiver whose
+    /// validation refuses one kind of event, and with it the whole batch.
+    /// `reset` ends it.
+    pub fn refuse_events_containing(&self, needle: &str, status: u16) {
+        self.shared.set_refusal(Some((needle.to_owned(), status)));
+    }
+
     pub fn clear_faults(&self) {
         self.shared.clear_faults();
     }

@@ -82,6 +82,9 @@ struct Inner {
     /// request is recorded when it completes, so order is restored on read.
     requests: Vec<(u64, RecordedRequest)>,
     faults: FaultList,
+    /// Batches containing this text are refused with this status, as a
+    /// receiver's validation refuses a bad event (see `Receiver::refuse_events_containing`).
+    refusal: Option<(String, u16)>,
 }
 
 /// Identifies one request while it is being handled.
@@ -165,6 +168,17 @@ impl Shared {
 
     pub fn clear_faults(&self) {
         self.lock().faults.clear();
+    }
+
+    pub fn set_refusal(&self, refusal: Option<(String, u16)>) {
+        self.lock().refusal = refusal;
+    }
+
+    /// The refusal status if `body` contains the refused text.
+    pub fn refuses(&self, body: &[u8]) -> Option<u16> {
+        let inner = self.lock();
+        let (needle, status) = inner.refusal.as_ref()?;
+        body.windows(needle.len().max(1)).any(|w| w == needle.as_bytes()).then_some(*status)
     }
 
     pub fn take_fault(&self, path: &str) -> Option<FaultKind> {

@@ -93,6 +93,9 @@ class Stats:
     def retries(self) -> int:
         """Attempts that failed transiently and were retried."""
     @property
+    def split_requests(self) -> int:
+        """Requests (counted in ``requests`` too) that were halves of a batch split to isolate refused events."""
+    @property
     def dropped(self) -> int:
         """Events given up, all reasons together."""
     @property
@@ -177,7 +180,7 @@ class Client:
         connect_timeout: _Seconds = 5.0,
         max_retries: Optional[int] = None,
         retry_initial_backoff: _Seconds = 0.1,
-        retry_max_backoff: _Seconds = 30.0,
+        retry_max_backoff: _Seconds = 2.0,
         max_concurrent_requests: int = 4,
         gzip: bool = True,
         headers: Optional[_Headers] = None,
