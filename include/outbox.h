@@ -262,6 +262,9 @@ typedef struct {
     uint64_t dropped_shutdown;
     // Dropped because a webhook endpoint answered 410 Gone.
     uint64_t dropped_endpoint_gone;
+    // Requests (counted in `requests` too) that were halves of a batch
+    // split to isolate events the receiver refused.
+    uint64_t split_requests;
 } outbox_stats_t;
 
 // The outcome of `outbox_deliver`.
@@ -546,8 +549,8 @@ outbox_status_t outbox_config_set_max_retries(outbox_config_t *config,
                                               uint32_t max_retries);
 
 // Backoff between retries, in milliseconds: the first cap (doubling per
-// consecutive failure, with full jitter) and the largest. Defaults 100 and
-// 30000.
+// failed round, with equal jitter) and the largest (the probe interval
+// during an outage). Defaults 100 and 2000.
 //
 // Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`
 // (`initial_ms` is 0 or over `max_ms`).
