@@ -488,7 +488,7 @@ impl Signer {
         let mut first_error: Option<VerifyError> = None;
         let mut unknown_versions: Vec<&str> = Vec::new();
         let mut candidates: Vec<Vec<u8>> = Vec::new();
-        for entry in sig_values.iter().flat_map(|v| v.split_ascii_whitespace()) {
+        for entry in signature_entries(&sig_values) {
             match parse_v1_entry(entry) {
                 Ok(Entry::V1(sig)) => candidates.push(sig),
                 Ok(Entry::OtherVersion(v)) => {
@@ -527,7 +527,7 @@ impl Signer {
         let values = signature_values(headers, header)?;
         let mut first_error: Option<VerifyError> = None;
         let mut candidates: Vec<Vec<u8>> = Vec::new();
-        for entry in values.iter().flat_map(|v| v.split_ascii_whitespace()) {
+        for entry in signature_entries(&values) {
             match parse_sha256_entry(entry) {
                 Ok(sig) => candidates.push(sig),
                 Err(e) => {
@@ -548,6 +548,21 @@ impl Signer {
         }
         Err(first_error.unwrap_or(VerifyError::NoMatchingSignature))
     }
+}
+
+/// The space-separated entries of signature header values. A header sent
+/// on several lines arrives joined with ", " in some frameworks (Node's
+/// `IncomingMessage`), so a trailing comma is not part of an entry: neither
+/// base64 nor hex contains one.
+fn signature_entries<'a>(values: &'a [impl AsRef<str>]) -> impl Iterator<Item = &'a str> + 'a {
+    values
+        .iter()
+        .flat_map(|v| v.as_ref().split_ascii_whitespace())
+        .map(|e| match e.trim_end_matches(',') {
+            // Nothing but commas: keep it, so it is reported as malformed.
+            "" => e,
+            trimmed => trimmed,
+        })
 }
 
 /// Signs one request: [`Signer::new`] then [`Signer::headers`]. Build a
@@ -962,6 +977,15 @@ mod tests {
             ]
         );
         assert_eq!(verify_sw(SIG1), Ok(()));
+    }
+
+    #[test]
+    fn a_header_repeated_on_several_lines_and_joined_with_commas_verifies() {
+        // Node joins repeated header lines with ", ".
+        let joined = format!("{SIG1}, v1,AAAA");
+        assert_eq!(verify_sw(&joined), Ok(()));
+        let other_first = format!("v1,AAAA, {SIG1}");
+        assert_eq!(verify_sw(&other_first), Ok(()));
     }
 
     #[test]
