@@ -15,6 +15,11 @@ Workloads, each in a fresh process per library and run, all against one
 - outage: the same, with the receiver answering 503 to every ingest request
           from just before the process starts until 10 s after its first
           call (a forever `status` rule, then /_control/clear_faults).
+          Also counted: the requests sent while the receiver was down (per
+          second: how hard a fleet would hit a recovering collector) and how
+          long after the recovery the first event was stored.
+- blip:   10,000 calls (--blip-n) with a 5 s outage (503) at the start: how
+          soon everything is delivered after a short blip.
 - exit:   the same loop, then the process exits without flushing (Python
           and C: end of the program; Node: process.exit(); Rust: end of
           main, which drops the client); how many events arrive.
@@ -51,7 +56,9 @@ OUT_DIR = REPO / "target" / "bench"
 VENV_PY = REPO / "bench" / ".venv" / "bin" / "python"
 NODE_DIR = REPO / "bench" / "node"
 C_BIN = REPO / "build" / "bench" / "workload_c"
-OUTAGE_S = 10.0
+# Seconds of 503 at the start of each outage-like workload.
+OUTAGE_SECONDS = {"outage": 10.0, "blip": 5.0}
+OUTAGE_S = OUTAGE_SECONDS["outage"]
 # A run still going after this is killed and reported with what had arrived
 # (@segment/analytics-node sometimes needs 100 s and more: see docs).
 RUN_TIMEOUT_S = 60.0
@@ -80,7 +87,8 @@ SHORT = {
 
 
 def command(lang: str, lib: str, queue: str, url: str, n: int, mode: str) -> list[str]:
-    common = ["--url", url, "--n", str(n), "--mode", mode]
+    # The workload programs know loop, outage and exit; a blip is an outage to them.
+    common = ["--url", url, "--n", str(n), "--mode", "outage" if mode == "blip" else mode]
     if lang == "Rust":
         return [str(RELEASE / "workload"), *common]
     if lang == "C":
@@ -131,7 +139,8 @@ class Receiver:
 
 def one_run(rx: Receiver, lang: str, lib: str, queue: str, n: int, mode: str, log, timeout: float) -> dict:
     rx.call("POST", "/_control/reset")
-    if mode == "outage":
+    outage_s = OUTAGE_SECONDS.get(mode)
+    if outage_s:
         rx.call("POST", "/_control/faults", {"kind": "status", "status": 503, "forever": True})
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower() and not k.startswith("POSTHOG")}
     env["OUTBOX_NATIVE_PATH"] = str(NODE_DIR / "outbox.node")
@@ -164,9 +173,10 @@ def one_run(rx: Receiver, lang: str, lib: str, queue: str, n: int, mode: str, lo
     waiter = threading.Thread(target=wait, daemon=True)
     waiter.start()
     timer = None
-    if mode == "outage":
+    recovery: dict = {}
+    if outage_s:
         ready.wait(60)
-        timer = threading.Timer(OUTAGE_S, lambda: rx.call("POST", "/_control/clear_faults"))
+        timer = threading.Timer(outage_s, end_outage, (rx, recovery, timeout))
         timer.start()
     waiter.join(timeout)
     timed_out = waiter.is_alive()
@@ -212,7 +222,23 @@ def one_run(rx: Receiver, lang: str, lib: str, queue: str, n: int, mode: str, lo
         r["exit_s"] = waited["at"] - ready_at[0] - result["enqueue_wall_ns"] * n / 1e9
     total = result.get("total_s")
     r["events_per_s"] = n / total if total else None
+    if outage_s:
+        r["outage_s"] = outage_s
+        r.update(recovery)
     return r
+
+
+def end_outage(rx: Receiver, out: dict, timeout: float) -> None:
+    """Ends the outage; records the requests sent during it and how long
+    after it the first event was stored."""
+    out["requests_while_down"] = rx.call("GET", "/_control/stats")["requests"]
+    rx.call("POST", "/_control/clear_faults")
+    cleared = time.monotonic()
+    while time.monotonic() - cleared < timeout:
+        if rx.call("GET", "/_control/stats")["unique_events"] > 0:
+            out["resume_s"] = time.monotonic() - cleared
+            return
+        time.sleep(0.02)
 
 
 # ---------------------------------------------------------------------------
@@ -288,6 +314,12 @@ def table(results: list[dict], mode: str, doc_runs: dict, timeout: float) -> lis
     if mode == "exit":
         rows.append("| language | library | enqueue, caller CPU / call | arrived / N | duplicates | exit took | peak RSS |")
         rows.append("| --- | --- | --- | --- | --- | --- | --- |")
+    elif mode in OUTAGE_SECONDS:
+        rows.append(
+            "| language | library | to delivered | delivered / N | duplicates | requests per second while down | "
+            "first event stored after recovery | Outbox's advantage, same run: time to delivered |"
+        )
+        rows.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
     else:
         rows.append(
             "| language | library | enqueue wall / call | enqueue caller CPU / call | to delivered | events/s | "
@@ -327,6 +359,14 @@ def table(results: list[dict], mode: str, doc_runs: dict, timeout: float) -> lis
             total = f"over {timeout:.0f} s (killed)"
         elif all(r.get("total_s") is None for r in rs):
             total = f"never (flush returned after {fmt(med([r.get('flush_s') for r in rs]), 1, 1, ' s')})"
+        if mode in OUTAGE_SECONDS:
+            probes = med([r["requests_while_down"] / r["outage_s"] for r in rs if "requests_while_down" in r])
+            ratio = "—" if key[1] == "outbox" else fmt(ratios(results, mode, "total_s", key[0], key, invert=True), 1, 1, "x")
+            rows.append(
+                f"| {r0['lang']} | {label(r0)}{runs_note} | {total} | {delivered}{note} | {fmt(dup, 1, 0)} | "
+                f"{fmt(probes, 1, 1)} | {fmt(med([r.get('resume_s') for r in rs]), 1, 2, ' s')} | {ratio} |"
+            )
+            continue
         rows.append(
             f"| {r0['lang']} | {label(r0)}{runs_note} | {fmt(med([r.get('enqueue_wall_ns') for r in rs]), 1e-3, 2, ' µs')} | "
             f"{cpu_call} | {total} | {fmt(med([r['events_per_s'] for r in rs]), 1, 0)} | "
@@ -366,7 +406,7 @@ def markdown(doc: dict) -> str:
     loads = [r["load"] for r in results]
     out = [
         f"N = {doc['n']:,} `track` calls per run; runs: loop {doc['runs']['loop']}, outage {doc['runs']['outage']}, "
-        f"exit {doc['runs']['exit']}; medians, (min-max).",
+        f"blip {doc['runs'].get('blip', 0)}, exit {doc['runs']['exit']}; medians, (min-max).",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, Linux {m['kernel']}; {m['python']}, "
         f"Node {m['node']}, {m['rustc']}, {m['gcc']}. Load average (1 min) at the start of each run: "
         f"median {statistics.median(loads):.1f} ({min(loads):.1f}-{max(loads):.1f}).",
@@ -393,15 +433,16 @@ def markdown(doc: dict) -> str:
     titles = {
         "loop": "Tight loop, then flush",
         "outage": f"The same with a {OUTAGE_S:.0f} s outage (503) at the start",
+        "blip": f"{doc.get('blip_n', 10_000):,} calls with a {OUTAGE_SECONDS['blip']:.0f} s outage (503) at the start",
         "exit": "Exit without flushing",
     }
-    for mode in ("loop", "outage", "exit"):
+    for mode in ("loop", "outage", "blip", "exit"):
         rows = table(results, mode, doc["runs"], doc.get("timeout_s", RUN_TIMEOUT_S))
         if rows:
             out += [f"### {titles[mode]}", "", *rows, ""]
     out.append("Outbox events/s over the fastest peer's in the same run (any setting), per language:")
     out.append("")
-    for mode in ("loop", "outage"):
+    for mode in ("loop", "outage", "blip"):
         parts = []
         for lang in ("Python", "Node"):
             rt = fastest_peer_ratio(results, mode, lang)
@@ -445,6 +486,8 @@ def main() -> int:
     p.add_argument("--n", type=int, default=100_000)
     p.add_argument("--runs", type=int, default=3, help="runs of the loop workload")
     p.add_argument("--outage-runs", type=int, default=3)
+    p.add_argument("--blip-runs", type=int, default=3)
+    p.add_argument("--blip-n", type=int, default=10_000, help="calls per run of the blip workload")
     p.add_argument("--exit-runs", type=int, default=3)
     p.add_argument("--only", default="", help="comma-separated languages to run (default: all)")
     p.add_argument("--name", default="compare", help="results go to target/bench/NAME.json and NAME.md")
@@ -457,7 +500,8 @@ def main() -> int:
     began = time.monotonic()
     doc: dict = {
         "n": a.n,
-        "runs": {"loop": a.runs, "outage": a.outage_runs, "exit": a.exit_runs},
+        "runs": {"loop": a.runs, "outage": a.outage_runs, "blip": a.blip_runs, "exit": a.exit_runs},
+        "blip_n": a.blip_n,
         "timeout_s": a.timeout,
         "machine": machine(),
         "receiver_capacity": [],
@@ -473,7 +517,8 @@ def main() -> int:
         doc["receiver_capacity"].append(json.loads(out))
         print(f"receiver capacity (gzip {gz}): {out.strip()}", flush=True)
     log = open(OUT_DIR / f"{a.name}-stderr.log", "w")  # noqa: SIM115 (open for the whole run)
-    for mode, runs in (("loop", a.runs), ("outage", a.outage_runs), ("exit", a.exit_runs)):
+    for mode, runs in (("loop", a.runs), ("outage", a.outage_runs), ("blip", a.blip_runs), ("exit", a.exit_runs)):
+        n = a.blip_n if mode == "blip" else a.n
         raised: set = set()
         for run in range(runs):
             todo = list(configs)
@@ -484,11 +529,11 @@ def main() -> int:
                 print(f"{mode} run {run + 1}/{runs}: {lang} {lib} ({queue}) ... ", end="", flush=True)
                 log.write(f"==== {mode} run {run + 1}: {lang} {lib} ({queue})\n")
                 log.flush()
-                r = one_run(rx, lang, lib, queue, a.n, mode, log, a.timeout)
+                r = one_run(rx, lang, lib, queue, n, mode, log, a.timeout)
                 r["run"] = run
                 doc["results"].append(r)
                 print(
-                    f"delivered {r['delivered']}/{a.n}, dup {r['duplicates']}, "
+                    f"delivered {r['delivered']}/{n}, dup {r['duplicates']}, "
                     f"{(r.get('enqueue_cpu_ns') or 0) / 1e3:.2f} µs CPU/call, "
                     f"{r['process_wall_s']:.1f} s, load {r['load']:.1f}",
                     flush=True,
@@ -497,7 +542,7 @@ def main() -> int:
                 # with it raised, in this run and the following ones. Not at
                 # exit: what is lost there is lost to the exit, whatever the bound.
                 key = (lang, lib)
-                if mode != "exit" and queue == "default" and lib in RAISABLE and r["delivered"] < a.n:
+                if mode != "exit" and queue == "default" and lib in RAISABLE and r["delivered"] < n:
                     raised.add(key)
                 if queue == "default" and key in raised:
                     todo.insert(i, (lang, lib, "raised"))

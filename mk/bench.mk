@@ -39,6 +39,7 @@ bench-e2e:
 BENCH_N ?= 100000
 BENCH_RUNS ?= 3
 BENCH_OUTAGE_RUNS ?= 1
+BENCH_BLIP_RUNS ?= 3
 BENCH_EXIT_RUNS ?= 1
 
 BENCH_VENV := $(CURDIR)/bench/.venv
@@ -76,4 +77,4 @@ bench-build: python-wheel $(BENCH_VENV)/.requirements $(BENCH_NODE)/node_modules
 
 bench-compare: bench-build
 	python3 bench/compare.py --n $(BENCH_N) --runs $(BENCH_RUNS) \
-		--outage-runs $(BENCH_OUTAGE_RUNS) --exit-runs $(BENCH_EXIT_RUNS)
+		--outage-runs $(BENCH_OUTAGE_RUNS) --blip-runs $(BENCH_BLIP_RUNS) --exit-runs $(BENCH_EXIT_RUNS)
