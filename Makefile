@@ -28,6 +28,7 @@ help:
 	@echo "make demo    build what is needed and show events travelling to a local receiver"
 	@echo "make test    every test suite (Rust, C/C++, Python, Node)"
 	@echo "make bench   benchmarks (not part of make test)"
+	@echo "make soak    random faults, forks and crashes for SOAK_SECONDS (default 600; make test runs 60)"
 
 test: $(TEST_TARGETS)
 	@echo "make test: all suites passed ($(TEST_TARGETS))"

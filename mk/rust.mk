@@ -25,3 +25,11 @@ test-rust: test-rust-examples
 test-rust-examples:
 	cargo run -q -p outbox-examples --bin quickstart
 	python3 tests/readme_snippets.py rust examples/rust/src/bin/quickstart.rs
+
+# Random faults, many threads, forks and SIGKILLed spooling processes against
+# the real receiver (core/tests/soak.rs). `make test` runs it for 60 s as part
+# of the engine's tests; this runs it for SOAK_SECONDS.
+SOAK_SECONDS ?= 600
+.PHONY: soak
+soak:
+	OUTBOX_SOAK_SECONDS=$(SOAK_SECONDS) cargo test -p outbox-core --test soak -- --nocapture soak

@@ -77,17 +77,30 @@ impl<T: Send + Sync> PerProcess<T> {
 /// child on first use; the parent's copy is leaked in the child.
 pub struct PerFork<T> {
     slot: AtomicPtr<(u64, std::sync::Arc<T>)>,
+    /// The generation a thread is building a value for. One builder per
+    /// generation: building twice would open a second spool (adopting dead
+    /// processes' events) that nothing flushes. An atomic, not a mutex: a
+    /// fork in the middle of a build must not leave the child a held lock.
+    building: AtomicU64,
 }
+
+/// No build in progress (generations start at 0, so use a value they never reach).
+const NOT_BUILDING: u64 = u64::MAX;
 
 impl<T> PerFork<T> {
     pub fn new(value: std::sync::Arc<T>) -> Self {
         install();
-        PerFork { slot: AtomicPtr::new(Box::into_raw(Box::new((generation(), value)))) }
+        PerFork {
+            slot: AtomicPtr::new(Box::into_raw(Box::new((generation(), value)))),
+            building: AtomicU64::new(NOT_BUILDING),
+        }
     }
 
-    /// The current process's value, built with `make` after a fork.
+    /// The current process's value, built with `make` after a fork, by one
+    /// thread; threads arriving meanwhile wait for it.
     pub fn get(&self, make: impl Fn() -> std::sync::Arc<T>) -> &std::sync::Arc<T> {
         let current = generation();
+        let mut waits = 0u32;
         loop {
             let seen = self.slot.load(Ordering::Acquire);
             // SAFETY: the slot is never null; replaced slots are leaked, and the
@@ -96,16 +109,28 @@ impl<T> PerFork<T> {
             if *g == current {
                 return value;
             }
-            let fresh = Box::into_raw(Box::new((current, make())));
-            if self
-                .slot
-                .compare_exchange(seen, fresh, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-            {
-                // SAFETY: just published.
-                return unsafe { &(*fresh).1 };
+            let building = self.building.load(Ordering::Acquire);
+            if building == current {
+                // Another thread is building this generation's value.
+                waits += 1;
+                if waits < 100 {
+                    std::thread::yield_now();
+                } else {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                continue;
             }
-            drop(unsafe { Box::from_raw(fresh) });
+            if self.building.compare_exchange(building, current, Ordering::AcqRel, Ordering::Acquire).is_err() {
+                continue;
+            }
+            // If `make` panics, let the next caller try again.
+            let guard = BuildGuard(&self.building);
+            let fresh = Box::into_raw(Box::new((current, make())));
+            // The parent's slot is leaked (see the module doc).
+            self.slot.store(fresh, Ordering::Release);
+            drop(guard);
+            // SAFETY: just published.
+            return unsafe { &(*fresh).1 };
         }
     }
 
@@ -115,6 +140,14 @@ impl<T> PerFork<T> {
         // SAFETY: as in `get`.
         let (g, value) = unsafe { (&(*seen).0, &(*seen).1) };
         (*g == generation()).then_some(value)
+    }
+}
+
+struct BuildGuard<'a>(&'a AtomicU64);
+
+impl Drop for BuildGuard<'_> {
+    fn drop(&mut self) {
+        self.0.store(NOT_BUILDING, Ordering::Release);
     }
 }
 

@@ -103,12 +103,17 @@ struct State {
     waiting_since: Option<Instant>,
     requests: Vec<(u64, AbortHandle)>,
     shutdown_result: Option<FlushResult>,
+    /// The deadline of the first `finish_shutdown`.
+    shutdown_deadline: Option<Instant>,
     /// The counters when the last flush returned: a flush reports what was
     /// delivered and given up since then.
     flushed: Stats,
-    /// Reports taken from the queue and not yet handed to `on_error`: flush
-    /// waits for them, so a process exiting right after flush misses none.
-    reporting: usize,
+    /// Groups of reports taken from the queue, and those handed to
+    /// `on_error` since: a flush waits for the ones taken before its events
+    /// settled (not for later ones, which a storm of drops could make
+    /// endless), so a process exiting right after flush misses none.
+    reports_taken: u64,
+    reports_done: u64,
     /// Reports waiting for the reporter (see `hand_off`), oldest first.
     report_queue: std::collections::VecDeque<Vec<DeliveryError>>,
     /// A blocking task is draining `report_queue`.
@@ -162,8 +167,10 @@ impl Pipeline {
                 waiting_since: None,
                 requests: Vec::new(),
                 shutdown_result: None,
+                shutdown_deadline: None,
                 flushed: Stats::default(),
-                reporting: 0,
+                reports_taken: 0,
+                reports_done: 0,
                 report_queue: std::collections::VecDeque::new(),
                 reporter_running: false,
             }),
@@ -301,6 +308,11 @@ impl Pipeline {
         self.state.lock().queue.stats()
     }
 
+    /// True when an event of `bytes` would be queued without waiting or dropping.
+    pub fn has_room(&self, bytes: usize) -> bool {
+        self.state.lock().queue.has_room(bytes)
+    }
+
     /// Waits until every event enqueued before the call is delivered or given
     /// up, or `timeout` passes.
     pub fn flush(&self, timeout: Duration) -> FlushResult {
@@ -313,20 +325,21 @@ impl Pipeline {
         st.flush_upto = st.flush_upto.max(target);
         st.deadlines.push(deadline);
         self.wake.notify_one();
-        let deadline = Some(deadline);
-        while !st.queue.settled_before(target) || (wait_for_reports && st.reporting > 0) {
-            let timed_out = match deadline {
-                Some(d) => self.settled.wait_until(&mut st, d).timed_out(),
-                None => {
-                    self.settled.wait(&mut st);
-                    false
+        // The reports taken by the time this flush's events had settled.
+        let mut reports_needed = None;
+        loop {
+            if st.queue.settled_before(target) {
+                // Reports still in the queue leave as the next group taken.
+                let needed = *reports_needed.get_or_insert(st.reports_taken + u64::from(st.queue.has_reports()));
+                if !wait_for_reports || st.reports_done >= needed {
+                    break;
                 }
-            };
-            if timed_out {
+            }
+            if self.settled.wait_until(&mut st, deadline).timed_out() {
                 break;
             }
         }
-        if let Some(mine) = deadline.and_then(|d| st.deadlines.iter().position(|x| *x == d)) {
+        if let Some(mine) = st.deadlines.iter().position(|x| *x == deadline) {
             st.deadlines.swap_remove(mine);
         }
         let after = st.queue.stats();
@@ -350,10 +363,16 @@ impl Pipeline {
 
     /// Flushes until `deadline`, then gives up what is left and stops.
     /// Idempotent: later calls return the first result.
+    /// A shutdown already under way keeps its deadline: a second caller
+    /// (an exit hook, say) waits for it, not longer.
     pub fn finish_shutdown(&self, deadline: Instant) -> FlushResult {
-        if let Some(done) = self.state.lock().shutdown_result {
-            return done;
-        }
+        let deadline = {
+            let mut st = self.state.lock();
+            if let Some(done) = st.shutdown_result {
+                return done;
+            }
+            *st.shutdown_deadline.get_or_insert(deadline)
+        };
         let mut result = self.flush(deadline.saturating_duration_since(Instant::now()));
         let mut st = self.state.lock();
         if let Some(done) = st.shutdown_result {
@@ -491,6 +510,8 @@ impl Pipeline {
     async fn send_guarded(self: Arc<Self>, batch: Batch, round: u64) {
         let batch_id = batch.id;
         let task = tokio::spawn(self.clone().send(batch, round));
+        // Shutdown aborts this task; the request goes with it.
+        let _abort = AbortOnDrop(task.abort_handle());
         if let Err(e) = task.await {
             if !e.is_panic() {
                 return;
@@ -611,11 +632,11 @@ impl Pipeline {
         self.wake.notify_one();
     }
 
-    /// Takes the queue's reports, counting them as in progress until `report` is done.
+    /// Takes the queue's reports as one group, counted until `report` is done with it.
     fn take_reports(&self, st: &mut State) -> Vec<DeliveryError> {
         let reports = st.queue.take_reports();
         if !reports.is_empty() {
-            st.reporting += 1;
+            st.reports_taken += 1;
         }
         reports
     }
@@ -735,7 +756,7 @@ impl Pipeline {
             }
         }
         let mut st = self.state.lock();
-        st.reporting = st.reporting.saturating_sub(1);
+        st.reports_done += 1;
         drop(st);
         self.settled.notify_all();
     }
@@ -760,6 +781,15 @@ enum Step {
     /// Send this batch, taken in this backoff round.
     Send(Batch, u64),
     Wait(Option<Instant>),
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {

@@ -108,6 +108,10 @@ impl Default for WebhookOptions {
 pub struct WebhookSender {
     lanes: Vec<Lane>,
     max_message_bytes: usize,
+    /// `on_full = block`: how long `send` waits for every endpoint to have
+    /// room. The wait is the sender's, not each endpoint's (whose queues then
+    /// drop the newest), so one full endpoint never holds back the others.
+    block: Option<Duration>,
     memory: Option<MemoryTransport>,
     shutdown_timeout: Duration,
 }
@@ -138,6 +142,10 @@ impl WebhookSender {
         Ok(WebhookSender {
             lanes,
             max_message_bytes: options.max_message_bytes,
+            block: match options.on_full {
+                OnFull::Block(limit) => Some(limit),
+                _ => None,
+            },
             memory,
             shutdown_timeout: options.shutdown_timeout,
         })
@@ -170,7 +178,30 @@ impl WebhookSender {
         }
         let id = format!("msg_{}", crate::ids::new_message_id().replace('-', ""));
         let body: Box<[u8]> = body.into_boxed_slice();
-        for lane in &self.lanes {
+        let mut waiting: Vec<&Lane> = self.lanes.iter().collect();
+        if let Some(limit) = self.block {
+            // Each endpoint gets the message as soon as it has room, until
+            // the deadline; a full endpoint delays no other.
+            let deadline = crate::time::later(Instant::now(), limit);
+            loop {
+                let mut full = Vec::new();
+                for lane in waiting {
+                    if lane.pipeline().has_room(body.len()) {
+                        lane.pipeline().enqueue(id.as_str().into(), body.clone())?;
+                    } else {
+                        full.push(lane);
+                    }
+                }
+                waiting = full;
+                if waiting.is_empty() || Instant::now() >= deadline {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
+        // Without `block`, or still full at the deadline: the endpoint's
+        // queue applies its policy (dropping the newest under `block`).
+        for lane in waiting {
             lane.pipeline().enqueue(id.as_str().into(), body.clone())?;
         }
         Ok(id)
@@ -278,7 +309,10 @@ fn spec_for(endpoint: &Endpoint, o: &WebhookOptions) -> Result<Spec, String> {
             max_batch_bytes: usize::MAX,
             max_queue_size: o.max_queue_size,
             max_queue_bytes: o.max_queue_bytes,
-            on_full: o.on_full,
+            on_full: match o.on_full {
+                OnFull::Block(_) => OnFull::DropNewest,
+                other => other,
+            },
             max_retries: o.max_retries,
             backoff: Schedule { initial: o.retry_initial_backoff, max: o.retry_max_backoff, max_retry_after: Duration::from_secs(300) },
             max_concurrent: o.max_concurrent_requests,

@@ -101,3 +101,75 @@ fn forking_process() {
         }
     }
 }
+
+const FIRST_USE_ROLE: &str = "OUTBOX_FORK_FIRST_USE_ROLE";
+
+/// Many threads of a forked child use a spooling client at once: exactly one
+/// of them builds the child's pipeline (and opens one spool), not one each.
+#[test]
+fn concurrent_first_use_in_a_child_builds_one_pipeline() {
+    let receiver = Receiver::start();
+    let root = std::env::temp_dir().join(format!("outbox-fork-first-use-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "racing_child_process", "--nocapture", "--test-threads=1"])
+        .env(FIRST_USE_ROLE, format!("{}|{}", receiver.url(), root.display()))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("CHILD_SPOOLS=1"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// Not a test on its own: forks, then races eight threads to the first use.
+#[test]
+fn racing_child_process() {
+    let Ok(role) = std::env::var(FIRST_USE_ROLE) else { return };
+    let (url, root) = role.split_once('|').unwrap();
+    let client = Arc::new(
+        outbox_core::Client::new(outbox_core::Options {
+            spool_dir: Some(root.into()),
+            ..outbox_core::Options::new(url)
+        })
+        .unwrap(),
+    );
+    client.track("parent-user", "before fork", None).unwrap();
+    match unsafe { libc::fork() } {
+        -1 => panic!("fork failed"),
+        0 => {
+            let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let barrier = Arc::new(std::sync::Barrier::new(8));
+                let threads: Vec<_> = (0..8)
+                    .map(|_| {
+                        let (client, barrier) = (client.clone(), barrier.clone());
+                        std::thread::spawn(move || {
+                            barrier.wait();
+                            client.track("child-user", "first use", None).unwrap();
+                        })
+                    })
+                    .collect();
+                for t in threads {
+                    t.join().unwrap();
+                }
+                let prefix = format!("{}-", std::process::id());
+                let spools = std::fs::read_dir(root)
+                    .unwrap()
+                    .filter_map(Result::ok)
+                    .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+                    .count();
+                println!("CHILD_SPOOLS={spools}");
+                assert_eq!(client.flush(Duration::from_secs(20)).pending, 0);
+                0
+            }))
+            .unwrap_or(3);
+            unsafe { libc::_exit(code) };
+        }
+        child => {
+            let mut status = 0;
+            unsafe { libc::waitpid(child, &mut status, 0) };
+            assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "child status {status}");
+            assert_eq!(client.flush(Duration::from_secs(20)).pending, 0);
+        }
+    }
+}

@@ -153,6 +153,29 @@ fn a_failing_endpoint_never_holds_back_the_others() {
 }
 
 #[test]
+fn a_full_endpoint_under_on_full_block_does_not_delay_the_others() {
+    let receiver = Receiver::start();
+    receiver.push_fault(Fault::kind(FaultKind::Hang).on_path("/stuck").forever());
+    let mut opts = webhook_options(vec![endpoint(&receiver, "/stuck"), endpoint(&receiver, "/up")]);
+    opts.max_queue_size = 1;
+    opts.on_full = outbox_core::OnFull::Block(Duration::from_secs(3));
+    opts.shutdown_timeout = Duration::ZERO;
+    let sender = std::sync::Arc::new(WebhookSender::new(opts).unwrap());
+    sender.send("first", json!({})).unwrap();
+    assert!(receiver.wait_for_unique(1, SECS(5)));
+    // /stuck holds its one message in flight: its queue is full.
+    let started = std::time::Instant::now();
+    let second = {
+        let sender = sender.clone();
+        std::thread::spawn(move || sender.send("second", json!({})))
+    };
+    assert!(receiver.wait_for_unique(2, SECS(10)));
+    let arrived = started.elapsed();
+    assert!(arrived < Duration::from_millis(2_500), "the healthy endpoint waited {arrived:?} behind the full one");
+    second.join().unwrap().unwrap();
+}
+
+#[test]
 fn redirects_fail_webhooks_without_being_followed() {
     let receiver = Receiver::start();
     receiver.push_fault(Fault::status(301).location("http://127.0.0.1:9/elsewhere"));

@@ -494,8 +494,10 @@ static void test_callback(void) {
     CHECK_OK(outbox_config_set_shutdown_timeout_ms(config, 300));
     client = new_client(config);
 
-    /* A permanent 4xx: reported from a background thread, with our user_data. */
-    rx_faults("[{\"kind\": \"status\", \"status\": 400}]");
+    /* A permanent 4xx about the whole client (403: a 400 would split the
+     * batch to find the event at fault): reported from a background thread,
+     * with our user_data. */
+    rx_faults("[{\"kind\": \"status\", \"status\": 403}]");
     for (i = 0; i < 3; i++) CHECK_OK(outbox_track(client, "user-1", "Rejected", NULL, &ids[i]));
     CHECK_OK(outbox_flush(client, WAIT_MS, &result));
     CHECK_EQ_U64(result.failed, 3);
@@ -506,7 +508,7 @@ static void test_callback(void) {
     CHECK(log.user_data_seen == &log);
     CHECK(!pthread_equal(log.thread, pthread_self()));
     CHECK_STR(log.reason, "rejected");
-    CHECK_EQ_U64(log.status, 400);
+    CHECK_EQ_U64(log.status, 403);
     CHECK_EQ_U64(log.count, 3);
     CHECK_EQ_U64(log.ids_len, 3);
     for (i = 0; i < 3; i++) CHECK(ids[i] && has_id(&log, ids[i]));

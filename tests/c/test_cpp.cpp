@@ -158,7 +158,8 @@ static void test_callback() {
             callback_thread = std::this_thread::get_id();
             if (++calls == 1) throw std::runtime_error("a throwing callback must not stop delivery");
         }));
-        rx_faults(R"([{"kind": "status", "status": 400}])");
+        // 403 refuses the batch whole (a 400 would split it to find the bad event).
+        rx_faults(R"([{"kind": "status", "status": 403}])");
         std::string a = client.track("user-1", "Rejected A");
         std::string b = client.track("user-1", "Rejected B");
         outbox::FlushResult r = client.flush(10s);
@@ -168,7 +169,7 @@ static void test_callback() {
         {
             std::lock_guard<std::mutex> g(lock);
             CHECK_STR(seen.at(0).reason.c_str(), "rejected");
-            CHECK_EQ_U64(seen.at(0).status, 400);
+            CHECK_EQ_U64(seen.at(0).status, 403);
             CHECK_EQ_U64(seen.at(0).count, 2);
             CHECK(std::set<std::string>(seen.at(0).message_ids.begin(), seen.at(0).message_ids.end()) == std::set<std::string>({a, b}));
             CHECK(!seen.at(0).endpoint.has_value());

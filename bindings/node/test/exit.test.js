@@ -188,7 +188,9 @@ describe('garbage collection', () => {
     assert.equal(run.code, 0, run.stderr);
     const [{ ms }] = lines(run.stdout);
     assert.ok(ms < 2000, `the loop was blocked for ${ms} ms`);
-    // Collected, so nothing was left for the exit hooks to wait on.
-    assert.ok(run.ms < 4000, `took ${run.ms} ms`);
+    // The collected client's shutdown is under way on a background thread;
+    // exit waits for it up to its own deadline (shutdownTimeoutMs, 5 s), as
+    // for any client: its events get the same chance as everyone's.
+    assert.ok(run.ms < 9000, `took ${run.ms} ms`);
   });
 });

@@ -40,6 +40,9 @@ def test_rejected_with_status_and_ids(receiver):
     assert sorted(r.message_ids) == sorted(ids)
     assert r.endpoint is None
     assert "403" in str(r) and "rejected" in repr(r)
+    s = c.stats()
+    assert s.dropped_by_reason["rejected"] == 3 and s.enqueued == s.delivered + s.dropped + s.pending
+    c.shutdown(0)
 
 
 def test_split_isolates_the_bad_event(receiver):
@@ -54,9 +57,6 @@ def test_split_isolates_the_bad_event(receiver):
     assert sorted(receiver.ids()) == sorted(ids)
     stats = c.stats()
     assert stats.split_requests == 2 and stats.as_dict()["split_requests"] == 2
-    c.shutdown(0)
-    s = c.stats()
-    assert s.dropped_by_reason["rejected"] == 3 and s.enqueued == s.delivered + s.dropped + s.pending
     c.shutdown(0)
 
 
