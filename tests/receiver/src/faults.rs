@@ -30,6 +30,10 @@ pub enum FaultKind {
     CommitThenFail { status: u16 },
     /// Store the events, then reset without answering.
     CommitThenReset,
+    /// Store the events, answer 200 with a chunked body that never ends:
+    /// 16 KiB chunks with `ms` milliseconds between them, until the client
+    /// goes away (or 120 s pass). A hostile endpoint for response-size limits.
+    EndlessBody { ms: u64 },
 }
 
 impl FaultKind {
@@ -43,6 +47,7 @@ impl FaultKind {
             FaultKind::ResetAfterBody => "reset_after_body",
             FaultKind::CommitThenFail { .. } => "commit_then_fail",
             FaultKind::CommitThenReset => "commit_then_reset",
+            FaultKind::EndlessBody { .. } => "endless_body",
         }
     }
 }
@@ -162,6 +167,14 @@ impl Fault {
                 },
             },
             "commit_then_reset" => FaultKind::CommitThenReset,
+            "endless_body" => FaultKind::EndlessBody {
+                ms: match obj.get("ms") {
+                    None => 0,
+                    Some(v) => v
+                        .as_u64()
+                        .ok_or("\"ms\" of an \"endless_body\" fault must be a non-negative integer")?,
+                },
+            },
             other => return Err(format!("unknown fault kind {other:?}")),
         };
         let path = text("path")?;
@@ -264,6 +277,11 @@ mod tests {
             f,
             Fault::kind(FaultKind::CommitThenFail { status: 500 }).forever()
         );
+        let f = Fault::from_json(&json!({"kind": "endless_body", "ms": 5})).expect("valid");
+        assert_eq!(f, Fault::kind(FaultKind::EndlessBody { ms: 5 }));
+        let f = Fault::from_json(&json!({"kind": "endless_body"})).expect("valid");
+        assert_eq!(f, Fault::kind(FaultKind::EndlessBody { ms: 0 }));
+        assert!(Fault::from_json(&json!({"kind": "endless_body", "ms": "x"})).is_err());
         let f = Fault::from_json(&json!({"kind": "reset_before_body", "times": 4})).expect("valid");
         assert_eq!(f, Fault::kind(FaultKind::ResetBeforeBody).times(4));
         assert!(Fault::from_json(&json!({"kind": "status"})).is_err());

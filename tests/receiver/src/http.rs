@@ -23,6 +23,11 @@ const READ_CHUNK: usize = 64 * 1024;
 
 pub const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
+/// The head of the `endless_body` fault's answer: a 200 whose chunked body
+/// `Conn::stream_endless_body` never ends.
+pub const ENDLESS_HEAD: &[u8] =
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+
 #[derive(Debug)]
 pub enum HttpError {
     /// The socket failed or the peer went away: just drop the connection.
@@ -298,6 +303,23 @@ impl Conn {
         // a FIN is the best we can do then.
         let _ = self.stream.set_zero_linger();
         drop(self.stream);
+    }
+
+    /// Writes 16 KiB chunks of a body that never ends, `ms` milliseconds
+    /// apart, until the client goes away (a write fails) or `max` passes.
+    pub async fn stream_endless_body(mut self, ms: u64, max: Duration) {
+        const CHUNK: usize = 16 * 1024;
+        let mut chunk = format!("{CHUNK:x}\r\n").into_bytes();
+        chunk.resize(chunk.len() + CHUNK, b'x');
+        chunk.extend_from_slice(b"\r\n");
+        let stream = async {
+            while self.stream.write_all(&chunk).await.is_ok() {
+                if ms > 0 {
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(max, stream).await;
     }
 
     /// Never answers: keeps the socket open until the client gives up (EOF or

@@ -22,6 +22,9 @@ pub(crate) enum Next {
     Reset,
     /// Hold the connection open without answering.
     Hang,
+    /// The head of a 200 with a chunked body was written: keep sending
+    /// chunks, `ms` apart, and never end the body.
+    EndlessBody { ms: u64 },
 }
 
 const OK_BODY: &[u8] = br#"{"ok":true}"#;
@@ -142,6 +145,13 @@ pub(crate) async fn handle(
                 Err(e) => respond(conn, Err(e), 0, close).await,
             }
         }
+        Some(FaultKind::EndlessBody { ms }) => match commit(&ctx, shared, &decoded, webhook_id, Some(200)) {
+            Ok(()) => {
+                conn.write_all(http::ENDLESS_HEAD).await?;
+                Ok(Next::EndlessBody { ms })
+            }
+            Err(e) => respond(conn, Err(e), 0, close).await,
+        },
         Some(FaultKind::Delay { ms }) => {
             // Stored after the delay: a client that times out meanwhile still
             // gets its events committed, as with a slow real server.

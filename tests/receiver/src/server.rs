@@ -11,7 +11,7 @@ use crate::http::{self, Conn};
 use crate::ingest::{self, Next};
 use crate::state::Shared;
 
-/// How long a `Hang` fault keeps a connection open at most.
+/// How long a `Hang` or `EndlessBody` fault keeps a connection open at most.
 const HANG_MAX: Duration = Duration::from_secs(120);
 
 /// Serves until `shutdown` fires (or its sender is dropped).
@@ -59,6 +59,7 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>) {
             Ok(Next::Close) => return,
             Ok(Next::Reset) => return conn.reset(),
             Ok(Next::Hang) => return conn.hold_open(HANG_MAX).await,
+            Ok(Next::EndlessBody { ms }) => return conn.stream_endless_body(ms, HANG_MAX).await,
             Err(e) => return fail(conn, e).await,
         }
     }
