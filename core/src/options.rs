@@ -4,10 +4,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use reqwest::header::{HeaderName, HeaderValue};
+
 use crate::error::{DeliveryError, Error};
 use crate::event::Library;
 use crate::sign::Scheme;
-use crate::transport::Transport;
+use crate::transport::{redact_url, HeaderNames, Transport};
 
 /// Called with every group of events that will never be delivered. Runs on
 /// an Outbox background thread (or on the thread calling `shutdown` for
@@ -22,7 +24,8 @@ pub enum OnFull {
     DropOldest,
     /// Drop the new event.
     DropNewest,
-    /// Wait up to this long for room, then drop the new event.
+    /// Wait up to this long for room, then drop the new event. At most
+    /// `MAX_DURATION`, or `Duration::MAX` to wait without limit.
     Block(Duration),
 }
 
@@ -50,7 +53,15 @@ pub enum AuthScheme {
     Basic,
 }
 
+/// The longest any duration option may be: one day. A longer flush
+/// interval, timeout or backoff is almost surely a unit mistake (seconds
+/// given as milliseconds); refusing it at creation also keeps every
+/// deadline the engine computes (`Instant + Duration`) far from overflow.
+/// Only `OnFull::Block` may be unlimited (`Duration::MAX`).
+pub const MAX_DURATION: Duration = Duration::from_secs(86_400);
+
 /// Everything a client can be told. Start from `Options::new(endpoint)`.
+/// Every duration is at most `MAX_DURATION` (one day).
 #[derive(Clone)]
 pub struct Options {
     /// Base URL of the collector, e.g. `https://collector.example.com`.
@@ -65,7 +76,7 @@ pub struct Options {
     /// Send as soon as this many events are queued. Default 100: big enough
     /// to amortise a request, small enough that a quiet service sends promptly.
     pub flush_at: usize,
-    /// Send queued events at least this often. Default 500 ms.
+    /// Send queued events at least this often. Default 500 ms; above zero.
     pub flush_interval: Duration,
     /// Most events per request. Default 1,000: under load batches grow to it.
     pub max_batch_size: usize,
@@ -80,9 +91,9 @@ pub struct Options {
     /// Most bytes of event JSON held. Default 64 MiB: the real memory bound.
     pub max_queue_bytes: usize,
     pub on_full: OnFull,
-    /// Deadline of one whole request. Default 10 s.
+    /// Deadline of one whole request. Default 10 s; above zero.
     pub request_timeout: Duration,
-    /// Deadline of establishing a connection. Default 5 s.
+    /// Deadline of establishing a connection. Default 5 s; above zero.
     pub connect_timeout: Duration,
     /// Give an event up after this many failed attempts. Default `None`:
     /// retry transient failures until delivered, shut down or pushed out by
@@ -98,9 +109,11 @@ pub struct Options {
     pub max_concurrent_requests: usize,
     /// Gzip bodies of 1 KiB and more. Default true.
     pub gzip: bool,
-    /// Extra headers on every request.
+    /// Extra headers on every request. Names and values must be ones the
+    /// HTTP client accepts (see `check_header`).
     pub headers: Vec<(String, String)>,
-    /// Proxy URL; default from `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`.
+    /// Proxy URL (`http://` or `https://`, credentials allowed); default
+    /// from `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`.
     pub proxy: Option<String>,
     /// Validate calls but send nothing and start no thread.
     pub disabled: bool,
@@ -125,12 +138,16 @@ pub struct Options {
     pub library: Library,
 }
 
+/// Prints no secret: the endpoint and proxy without credentials or query,
+/// header names without values, the API key and signing secrets not at all.
 impl fmt::Debug for Options {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Options")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &redact_url(&self.endpoint))
             .field("path", &self.path)
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("headers", &HeaderNames(&self.headers))
+            .field("proxy", &self.proxy.as_deref().map(redact_url))
             .field("signing_secrets", &format!("<{} redacted>", self.signing_secrets.len()))
             .field("flush_at", &self.flush_at)
             .field("flush_interval", &self.flush_interval)
@@ -199,17 +216,19 @@ impl Options {
     /// Checks every option; the first problem found is reported.
     pub fn validate(&self) -> Result<(), Error> {
         let bad = |m: String| Err(Error::InvalidOption(m));
+        if !self.path.is_empty() && !self.path.starts_with('/') {
+            return bad(format!("path must start with '/', got {:?}", self.path));
+        }
         if !self.test_mode && !self.disabled && self.transport.is_none() {
             let e = self.endpoint.trim();
             if e.is_empty() {
                 return bad("endpoint is required (e.g. \"https://collector.example.com\")".into());
             }
             if !(e.starts_with("http://") || e.starts_with("https://")) {
-                return bad(format!("endpoint must start with http:// or https://, got {e:?}"));
+                return bad(format!("endpoint must start with http:// or https://, got {:?}", redact_url(e)));
             }
-        }
-        if !self.path.is_empty() && !self.path.starts_with('/') {
-            return bad(format!("path must start with '/', got {:?}", self.path));
+            parse_http_url(e).map_err(|m| Error::InvalidOption(format!("endpoint: {m}")))?;
+            parse_http_url(&self.batch_url()).map_err(|m| Error::InvalidOption(format!("endpoint and path: {m}")))?;
         }
         for (name, value) in [
             ("flush_at", self.flush_at),
@@ -233,19 +252,12 @@ impl Options {
                 self.max_batch_bytes, self.max_event_bytes
             ));
         }
-        if self.flush_interval.is_zero() {
-            return bad("flush_interval must be greater than zero".into());
-        }
-        if self.request_timeout.is_zero() || self.connect_timeout.is_zero() {
-            return bad("request_timeout and connect_timeout must be greater than zero".into());
-        }
+        self.check_durations().map_err(Error::InvalidOption)?;
         for (name, value) in &self.headers {
-            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
-                return bad(format!("header name {name:?} is not a valid HTTP header name"));
-            }
-            if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
-                return bad(format!("header {name:?} has a line break or NUL in its value"));
-            }
+            check_header(name, value).map_err(Error::InvalidOption)?;
+        }
+        if let Some(proxy) = &self.proxy {
+            parse_proxy(proxy).map_err(Error::InvalidOption)?;
         }
         if let Some(key) = &self.api_key {
             if key.is_empty() || key.bytes().any(|b| b.is_ascii_control()) {
@@ -258,6 +270,84 @@ impl Options {
         }
         Ok(())
     }
+
+    fn check_durations(&self) -> Result<(), String> {
+        check_duration("flush_interval", self.flush_interval, false)?;
+        check_duration("request_timeout", self.request_timeout, false)?;
+        check_duration("connect_timeout", self.connect_timeout, false)?;
+        check_duration("retry_initial_backoff", self.retry_initial_backoff, true)?;
+        check_duration("retry_max_backoff", self.retry_max_backoff, true)?;
+        check_duration("shutdown_timeout", self.shutdown_timeout, true)?;
+        check_on_full(self.on_full)
+    }
+}
+
+/// Checks a duration option: at most `MAX_DURATION`, and above zero
+/// unless `zero_ok`.
+pub(crate) fn check_duration(name: &str, value: Duration, zero_ok: bool) -> Result<(), String> {
+    if value.is_zero() && !zero_ok {
+        return Err(format!("{name} must be greater than zero"));
+    }
+    if value > MAX_DURATION {
+        return Err(format!("{name} must be at most one day (86400 s), got {value:?}"));
+    }
+    Ok(())
+}
+
+/// The block timeout of `OnFull::Block`: at most `MAX_DURATION`, or
+/// `Duration::MAX` for no limit.
+pub(crate) fn check_on_full(on_full: OnFull) -> Result<(), String> {
+    match on_full {
+        OnFull::Block(limit) if limit > MAX_DURATION && limit != Duration::MAX => {
+            Err(format!("block_timeout (of on_full = block) must be at most one day (86400 s), or unlimited, got {limit:?}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Checks one extra HTTP header with the HTTP client's own parsers, so a
+/// header that passes can always be sent. The message names the header,
+/// never its value (which may be a secret).
+pub fn check_header(name: &str, value: &str) -> Result<(), String> {
+    parse_header(name, value).map(|_| ())
+}
+
+/// The header as the HTTP client takes it (the one place headers are checked).
+pub(crate) fn parse_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), String> {
+    let parsed_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+        format!("header name {name:?} is not a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~ only)")
+    })?;
+    let parsed_value = HeaderValue::from_str(value).map_err(|_| {
+        format!("header {name:?} has a line break or another control character (such as NUL or DEL) in its value")
+    })?;
+    Ok((parsed_name, parsed_value))
+}
+
+/// An `http://` or `https://` URL as the HTTP client parses it. The message
+/// shows the URL without credentials or query.
+pub(crate) fn parse_http_url(url: &str) -> Result<reqwest::Url, String> {
+    let parsed = reqwest::Url::parse(url.trim()).map_err(|e| format!("{} is not a valid URL: {e}", redact_url(url)))?;
+    if !matches!(parsed.scheme(), "http" | "https") || !parsed.has_host() {
+        return Err(format!("{} must be an http:// or https:// URL with a host", redact_url(url)));
+    }
+    Ok(parsed)
+}
+
+/// The `proxy` option as the HTTP client takes it. Only `http://` and
+/// `https://` proxies work in this build (the client would ignore other
+/// schemes silently and connect directly); like the client, a URL without
+/// a scheme is taken as `http://`.
+pub(crate) fn parse_proxy(proxy: &str) -> Result<reqwest::Proxy, String> {
+    let refused = || format!("proxy {} is not a proxy URL the HTTP client accepts (e.g. \"http://proxy.internal:3128\")", redact_url(proxy));
+    let url = reqwest::Url::parse(proxy)
+        .ok()
+        .filter(reqwest::Url::has_host)
+        .or_else(|| reqwest::Url::parse(&format!("http://{proxy}")).ok())
+        .ok_or_else(refused)?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("proxy {} must be an http:// or https:// URL", redact_url(proxy)));
+    }
+    reqwest::Proxy::all(proxy).map_err(|_| refused())
 }
 
 /// `base` + `path` with exactly one slash between them.
@@ -290,11 +380,111 @@ mod tests {
             (Options { headers: vec![("a b".into(), "v".into())], ..Options::new("http://x") }, "header name"),
             (Options { headers: vec![("x".into(), "v\r\nInjected: 1".into())], ..Options::new("http://x") }, "line break"),
             (Options { path: "v1".into(), ..Options::new("http://x") }, "path"),
+            (Options { flush_interval: Duration::ZERO, ..Options::new("http://x") }, "flush_interval must be greater than zero"),
+            (Options { connect_timeout: Duration::ZERO, ..Options::new("http://x") }, "connect_timeout must be greater than zero"),
         ];
         for (opts, needle) in cases {
             let err = opts.validate().unwrap_err().to_string();
             assert!(err.contains(needle), "{err:?} should mention {needle:?}");
         }
+    }
+
+    /// What the HTTP client (reqwest / http) refuses is refused at creation,
+    /// naming the option (H1): it could never be sent.
+    #[test]
+    fn headers_and_urls_the_http_client_refuses_are_refused() {
+        let header = |name: &str, value: &str| Options { headers: vec![(name.into(), value.into())], ..Options::new("http://x") };
+        let cases: Vec<(Options, &str)> = vec![
+            (header("X-Trace(id)", "1"), "header name \"X-Trace(id)\""),
+            (header("X-A/B", "1"), "header name"),
+            (header("X-\"q\"", "1"), "header name"),
+            (header("X-Ctl", "a\x01b"), "header \"X-Ctl\" has a line break or another control character"),
+            (header("X-Esc", "\x1b[31m"), "header \"X-Esc\""),
+            (header("X-Del", "a\x7f"), "header \"X-Del\""),
+            (header("X-Nul", "a\0"), "header \"X-Nul\""),
+            (Options::new("http://exa mple.com"), "endpoint: http://exa mple.com is not a valid URL"),
+            (Options::new("https://h:99999"), "endpoint: https://h:99999 is not a valid URL: invalid port number"),
+            (Options::new("http://"), "endpoint: http:// is not a valid URL: empty host"),
+            (Options { proxy: Some("socks5://proxy:1080".into()), ..Options::new("http://x") }, "proxy socks5://proxy:1080 must be an http:// or https:// URL"),
+            (Options { proxy: Some("ftp://proxy".into()), ..Options::new("http://x") }, "proxy ftp://proxy/ must be an http://"),
+            (Options { proxy: Some("http://pro xy:1".into()), ..Options::new("http://x") }, "proxy http://pro xy:1 is not a proxy URL"),
+        ];
+        for (opts, needle) in cases {
+            let err = opts.validate().expect_err(needle).to_string();
+            assert!(err.starts_with("invalid option: ") && err.contains(needle), "{err:?} should mention {needle:?}");
+        }
+        // What the client does accept stays accepted.
+        for ok in [
+            header("X-Custom_Sig.v2", "tab\tand UTF-8: é"),
+            header("x-lower", ""),
+            Options { proxy: Some("proxy.internal:3128".into()), ..Options::new("http://x") },
+            Options { proxy: Some("https://user:pw@proxy:3128".into()), ..Options::new("http://x") },
+            Options::new("http://[::1]:8080"),
+            Options { path: "/v1/my batch".into(), ..Options::new("http://x") },
+        ] {
+            ok.validate().unwrap();
+        }
+        assert_eq!(check_header("X-Ok", "v"), Ok(()));
+    }
+
+    #[test]
+    fn messages_about_urls_show_no_secret() {
+        let cases = [
+            Options::new("http://user:pass@exa mple.com/?token=abc"),
+            Options::new("ftp://user:pass@example.com/?token=abc"),
+            Options { proxy: Some("http://user:pass@pro xy:1/?token=abc".into()), ..Options::new("http://x") },
+            Options { proxy: Some("socks5://user:pass@proxy:1/?token=abc".into()), ..Options::new("http://x") },
+        ];
+        for opts in cases {
+            let err = opts.validate().unwrap_err().to_string();
+            assert!(!err.contains("pass") && !err.contains("abc"), "{err:?}");
+        }
+    }
+
+    /// Every duration option is bounded (C4): `Duration::MAX` would make the
+    /// engine's `Instant + Duration` panic inside its background task.
+    #[test]
+    fn durations_are_bounded() {
+        let over = MAX_DURATION + Duration::from_millis(1);
+        type Set = fn(&mut Options, Duration);
+        let fields: [(&str, Set); 6] = [
+            ("flush_interval", |o, d| o.flush_interval = d),
+            ("request_timeout", |o, d| o.request_timeout = d),
+            ("connect_timeout", |o, d| o.connect_timeout = d),
+            ("retry_initial_backoff", |o, d| o.retry_initial_backoff = d),
+            ("retry_max_backoff", |o, d| o.retry_max_backoff = d),
+            ("shutdown_timeout", |o, d| o.shutdown_timeout = d),
+        ];
+        for (name, set) in fields {
+            for too_long in [over, Duration::MAX] {
+                let mut o = Options::new("http://x");
+                set(&mut o, too_long);
+                let err = o.validate().unwrap_err().to_string();
+                assert!(err.contains(&format!("{name} must be at most one day")), "{err}");
+            }
+            let mut o = Options::new("http://x");
+            set(&mut o, MAX_DURATION);
+            o.validate().unwrap();
+        }
+        let block = |d| Options { on_full: OnFull::Block(d), ..Options::new("http://x") };
+        block(MAX_DURATION).validate().unwrap();
+        block(Duration::MAX).validate().unwrap(); // documented: no limit
+        let err = block(over).validate().unwrap_err().to_string();
+        assert!(err.contains("block_timeout (of on_full = block) must be at most one day"), "{err}");
+    }
+
+    #[test]
+    fn debug_prints_no_secret() {
+        let o = Options {
+            api_key: Some("key-SECRET1".into()),
+            signing_secrets: vec!["whsec_U0VDUkVUMg==".into()],
+            headers: vec![("Authorization".into(), "Bearer SECRET3".into()), ("X-Api-Key".into(), "SECRET4".into())],
+            proxy: Some("http://user:SECRET5@proxy:3128".into()),
+            ..Options::new("https://user:SECRET6@collector.example.com/?token=SECRET7")
+        };
+        let text = format!("{o:?} {o:#?}");
+        assert!(!text.contains("SECRET") && !text.contains("U0VDUkVUMg"), "{text}");
+        assert!(text.contains("collector.example.com") && text.contains("X-Api-Key"), "{text}");
     }
 
     #[test]

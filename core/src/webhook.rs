@@ -5,6 +5,7 @@
 //! disables only its own lane. Every message is one request, signed per
 //! attempt (fresh timestamp, same `webhook-id`).
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -12,22 +13,39 @@ use crate::backoff::Schedule;
 use crate::error::{Error, FlushResult, Stats};
 use crate::event::Json;
 use crate::lane::{Lane, TransportSource};
-use crate::options::{OnError, OnFull};
+use crate::options::{check_duration, check_header, check_on_full, parse_http_url, parse_proxy, OnError, OnFull};
 use crate::pipeline::{BodyShape, Policy, Spec, Target};
 use crate::sign::{Scheme, Signer};
-use crate::transport::{HttpSettings, MemoryTransport, Transport};
+use crate::transport::{redact_url, HeaderNames, HttpSettings, MemoryTransport, Transport};
 
 /// One destination.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Endpoint {
+    /// An `http://` or `https://` URL the HTTP client accepts.
     pub url: String,
     /// Signing secrets (several during rotation). Empty sends unsigned.
     pub secrets: Vec<String>,
     pub scheme: Scheme,
     /// Deadline of one delivery attempt. Default 5 s: webhook receivers are
-    /// expected to answer fast and work asynchronously.
+    /// expected to answer fast and work asynchronously. Above zero, at most
+    /// one day.
     pub timeout: Duration,
+    /// Extra headers (checked as `options::check_header` does).
     pub headers: Vec<(String, String)>,
+}
+
+/// Prints no secret: the URL without credentials or query, the number of
+/// secrets, header names without values.
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("url", &redact_url(&self.url))
+            .field("secrets", &format!("<{} redacted>", self.secrets.len()))
+            .field("scheme", &self.scheme)
+            .field("timeout", &self.timeout)
+            .field("headers", &HeaderNames(&self.headers))
+            .finish()
+    }
 }
 
 impl Endpoint {
@@ -53,6 +71,8 @@ impl Endpoint {
 }
 
 /// Options of a webhook sender; queue and retry settings apply per endpoint.
+/// Every duration is at most one day (`options::MAX_DURATION`); only the
+/// block timeout of `OnFull::Block` may be unlimited.
 #[derive(Clone)]
 pub struct WebhookOptions {
     pub endpoints: Vec<Endpoint>,
@@ -71,14 +91,32 @@ pub struct WebhookOptions {
     pub retry_max_backoff: Duration,
     /// Requests in flight per endpoint. Default 4.
     pub max_concurrent_requests: usize,
+    /// Default 5 s; above zero.
     pub connect_timeout: Duration,
+    /// As `Options::proxy`.
     pub proxy: Option<String>,
     pub on_error: Option<OnError>,
+    /// Default 5 s; zero sends nothing at exit.
     pub shutdown_timeout: Duration,
     pub debug: bool,
     /// Keep messages in memory instead of sending them (see `captured`).
     pub test_mode: bool,
     pub transport: Option<Arc<dyn Transport>>,
+}
+
+/// Prints no secret (see `Endpoint`; the proxy without credentials).
+impl fmt::Debug for WebhookOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookOptions")
+            .field("endpoints", &self.endpoints)
+            .field("max_message_bytes", &self.max_message_bytes)
+            .field("max_queue_size", &self.max_queue_size)
+            .field("on_full", &self.on_full)
+            .field("max_retries", &self.max_retries)
+            .field("proxy", &self.proxy.as_deref().map(redact_url))
+            .field("test_mode", &self.test_mode)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for WebhookOptions {
@@ -128,6 +166,10 @@ impl WebhookSender {
         if options.max_message_bytes > options.max_queue_bytes {
             return Err(bad("max_message_bytes must not exceed max_queue_bytes".into()));
         }
+        check_durations(&options).map_err(bad)?;
+        if let Some(proxy) = &options.proxy {
+            parse_proxy(proxy).map_err(bad)?;
+        }
         let memory = options.test_mode.then(MemoryTransport::new);
         let source = TransportSource::choose(
             memory.as_ref(),
@@ -136,7 +178,7 @@ impl WebhookSender {
         );
         let mut lanes = Vec::with_capacity(options.endpoints.len());
         for (i, endpoint) in options.endpoints.iter().enumerate() {
-            let spec = spec_for(endpoint, &options).map_err(|e| bad(format!("endpoint {i} ({}): {e}", endpoint.url)))?;
+            let spec = spec_for(endpoint, &options).map_err(|e| bad(format!("endpoint {i} ({}): {e}", redact_url(&endpoint.url))))?;
             lanes.push(Lane::start(spec, source.clone(), None)?);
         }
         Ok(WebhookSender {
@@ -268,14 +310,21 @@ struct Envelope<'a> {
     data: &'a serde_json::value::RawValue,
 }
 
+fn check_durations(o: &WebhookOptions) -> Result<(), String> {
+    check_duration("retry_initial_backoff", o.retry_initial_backoff, true)?;
+    check_duration("retry_max_backoff", o.retry_max_backoff, true)?;
+    check_duration("connect_timeout", o.connect_timeout, false)?;
+    check_duration("shutdown_timeout", o.shutdown_timeout, true)?;
+    check_on_full(o.on_full)
+}
+
 fn spec_for(endpoint: &Endpoint, o: &WebhookOptions) -> Result<Spec, String> {
     let url = endpoint.url.trim();
     if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return Err(format!("url must start with http:// or https://, got {url:?}"));
+        return Err(format!("url must start with http:// or https://, got {:?}", redact_url(url)));
     }
-    if endpoint.timeout.is_zero() {
-        return Err("timeout must be greater than zero".into());
-    }
+    parse_http_url(url)?;
+    check_duration("timeout", endpoint.timeout, false)?;
     let signer = if endpoint.secrets.is_empty() {
         None
     } else {
@@ -283,12 +332,7 @@ fn spec_for(endpoint: &Endpoint, o: &WebhookOptions) -> Result<Spec, String> {
     };
     let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
     for (name, value) in &endpoint.headers {
-        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
-            return Err(format!("header name {name:?} is not a valid HTTP header name"));
-        }
-        if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
-            return Err(format!("header {name:?} has a line break or NUL in its value"));
-        }
+        check_header(name, value)?;
         headers.push((name.clone(), value.clone()));
     }
     Ok(Spec {
@@ -322,3 +366,4 @@ fn spec_for(endpoint: &Endpoint, o: &WebhookOptions) -> Result<Spec, String> {
         debug: o.debug,
     })
 }
+
