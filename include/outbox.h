@@ -22,7 +22,9 @@
  * Strings out (message ids, JSON, hashes) are new, owned by the caller, and
  *   freed with outbox_string_free (never free()). Strings that are "static"
  *   or "valid during the call" are not freed.
- * Timeouts are milliseconds (uint64_t); OUTBOX_TIMEOUT_FOREVER waits forever.
+ * Timeouts are milliseconds (uint64_t); OUTBOX_TIMEOUT_FOREVER waits forever
+ *   where a call or the block timeout allows it. Duration options are at
+ *   most one day (86400000 ms).
  * Objects (outbox_config_t, outbox_client_t, ...) are opaque, created by a
  *   *_new function and released by the matching *_free; NULL is a no-op for
  *   every *_free.
@@ -403,7 +405,7 @@ void outbox_config_free(outbox_config_t *config);
 
 // Base URL of the collector, e.g. `"https://collector.example.com"`
 // (required unless test mode or disabled). Checked by `outbox_client_new`:
-// it must start with `http://` or `https://`.
+// it must be an `http://` or `https://` URL the HTTP client accepts.
 //
 // Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_UTF8`.
 OUTBOX_MUST_USE
@@ -467,9 +469,10 @@ outbox_status_t outbox_config_set_flush_at(outbox_config_t *config,
                                            size_t flush_at);
 
 // Send queued events at least this often, in milliseconds. Default 500: a
-// lone event leaves within half a second.
+// lone event leaves within half a second. At most 86400000 (one day).
 //
-// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION` (0).
+// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION` (0,
+// or over one day).
 OUTBOX_MUST_USE
 outbox_status_t outbox_config_set_flush_interval_ms(outbox_config_t *config,
                                                     uint64_t interval_ms);
@@ -516,8 +519,9 @@ outbox_status_t outbox_config_set_max_queue_bytes(outbox_config_t *config,
 // What a capture call does when the queue is full:
 // `OUTBOX_ON_FULL_DROP_OLDEST` (default), `OUTBOX_ON_FULL_DROP_NEWEST`, or
 // `OUTBOX_ON_FULL_BLOCK`, which makes the calling thread wait up to
-// `block_timeout_ms` for room (ignored by the other two). Every drop is
-// counted and reported to the error callback.
+// `block_timeout_ms` for room (ignored by the other two): at most 86400000
+// (one day), or `OUTBOX_TIMEOUT_FOREVER` to wait without limit. Every drop
+// is counted and reported to the error callback.
 //
 // Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`.
 OUTBOX_MUST_USE
@@ -525,16 +529,20 @@ outbox_status_t outbox_config_set_on_full(outbox_config_t *config,
                                           outbox_on_full_t policy,
                                           uint64_t block_timeout_ms);
 
-// Deadline of one whole request, in milliseconds. Default 10000.
+// Deadline of one whole request, in milliseconds. Default 10000; at most
+// 86400000 (one day).
 //
-// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION` (0).
+// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION` (0,
+// or over one day).
 OUTBOX_MUST_USE
 outbox_status_t outbox_config_set_request_timeout_ms(outbox_config_t *config,
                                                      uint64_t timeout_ms);
 
-// Deadline of opening a connection, in milliseconds. Default 5000.
+// Deadline of opening a connection, in milliseconds. Default 5000; at most
+// 86400000 (one day).
 //
-// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION` (0).
+// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION` (0,
+// or over one day).
 OUTBOX_MUST_USE
 outbox_status_t outbox_config_set_connect_timeout_ms(outbox_config_t *config,
                                                      uint64_t timeout_ms);
@@ -550,10 +558,10 @@ outbox_status_t outbox_config_set_max_retries(outbox_config_t *config,
 
 // Backoff between retries, in milliseconds: the first cap (doubling per
 // failed round, with equal jitter) and the largest (the probe interval
-// during an outage). Defaults 100 and 2000.
+// during an outage). Defaults 100 and 2000; at most 86400000 (one day).
 //
 // Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`
-// (`initial_ms` is 0 or over `max_ms`).
+// (`initial_ms` is 0 or over `max_ms`, or `max_ms` is over one day).
 OUTBOX_MUST_USE
 outbox_status_t outbox_config_set_retry_backoff_ms(outbox_config_t *config,
                                                    uint64_t initial_ms,
@@ -575,8 +583,8 @@ OUTBOX_MUST_USE outbox_status_t outbox_config_set_gzip(outbox_config_t *config, 
 // none. The strings are copied.
 //
 // Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL`, `OUTBOX_ERR_UTF8` or
-// `OUTBOX_ERR_INVALID_OPTION` (not an HTTP header name, or a line break in
-// the value).
+// `OUTBOX_ERR_INVALID_OPTION` (not an HTTP header name, or a line break or
+// other control character in the value: what HTTP does not allow).
 OUTBOX_MUST_USE
 outbox_status_t outbox_config_add_header(outbox_config_t *config,
                                          const char *name,
@@ -587,7 +595,8 @@ outbox_status_t outbox_config_add_header(outbox_config_t *config,
 // Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`.
 OUTBOX_MUST_USE outbox_status_t outbox_config_clear_headers(outbox_config_t *config);
 
-// Proxy URL for every request, e.g. `"http://proxy.internal:3128"`.
+// Proxy URL for every request, e.g. `"http://proxy.internal:3128"`
+// (`http://` or `https://`; credentials allowed, never shown in errors).
 // Default (NULL): from the `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`
 // environment variables. Checked by `outbox_client_new`.
 //
@@ -619,9 +628,11 @@ outbox_status_t outbox_config_set_on_error(outbox_config_t *config,
                                            void *user_data);
 
 // How long `outbox_client_free` and the exit hook wait for delivery, in
-// milliseconds. Default 5000; 0 sends nothing at exit.
+// milliseconds. Default 5000; 0 sends nothing at exit; at most 86400000
+// (one day).
 //
-// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`.
+// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`
+// (over one day).
 OUTBOX_MUST_USE
 outbox_status_t outbox_config_set_shutdown_timeout_ms(outbox_config_t *config,
                                                       uint64_t timeout_ms);

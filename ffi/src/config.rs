@@ -3,6 +3,7 @@
 use std::ffi::{c_char, c_void};
 use std::time::Duration;
 
+use outbox_core::options::MAX_DURATION;
 use outbox_core::spool::SpoolSync;
 use outbox_core::{AuthScheme, Library, OnFull, Options};
 
@@ -60,6 +61,20 @@ pub(crate) fn millis(ms: u64) -> Duration {
     Duration::from_millis(ms)
 }
 
+/// A duration option in milliseconds: at most one day (the core's
+/// `MAX_DURATION`), so the setter names the problem (`OUTBOX_TIMEOUT_FOREVER`
+/// included) instead of `outbox_client_new`.
+pub(crate) fn bounded_ms(ms: u64, name: &str) -> Result<Duration, Failure> {
+    let duration = millis(ms);
+    if duration > MAX_DURATION {
+        return Err(Failure::option(format!(
+            "{name} must be at most {} ms (one day), got {ms}",
+            MAX_DURATION.as_millis()
+        )));
+    }
+    Ok(duration)
+}
+
 pub(crate) fn at_least_one(value: usize, name: &str) -> Result<usize, Failure> {
     if value == 0 {
         return Err(Failure::option(format!("{name} must be at least 1")));
@@ -71,14 +86,26 @@ pub(crate) fn positive_ms(ms: u64, name: &str) -> Result<Duration, Failure> {
     if ms == 0 {
         return Err(Failure::option(format!("{name} must be greater than zero")));
     }
-    Ok(millis(ms))
+    bounded_ms(ms, name)
+}
+
+/// `OUTBOX_TIMEOUT_FOREVER` blocks without limit; anything else is bounded.
+fn block_timeout(ms: u64) -> Result<Duration, Failure> {
+    match ms {
+        crate::OUTBOX_TIMEOUT_FOREVER => Ok(Duration::MAX),
+        _ if millis(ms) <= MAX_DURATION => Ok(millis(ms)),
+        _ => Err(Failure::option(format!(
+            "block_timeout_ms must be at most {} ms (one day) or OUTBOX_TIMEOUT_FOREVER, got {ms}",
+            MAX_DURATION.as_millis()
+        ))),
+    }
 }
 
 pub(crate) fn on_full_from(policy: outbox_on_full_t, block_timeout_ms: u64) -> Result<OnFull, Failure> {
     match policy {
         OUTBOX_ON_FULL_DROP_OLDEST => Ok(OnFull::DropOldest),
         OUTBOX_ON_FULL_DROP_NEWEST => Ok(OnFull::DropNewest),
-        OUTBOX_ON_FULL_BLOCK => Ok(OnFull::Block(millis(block_timeout_ms))),
+        OUTBOX_ON_FULL_BLOCK => Ok(OnFull::Block(block_timeout(block_timeout_ms)?)),
         other => Err(Failure::option(format!(
             "on_full must be OUTBOX_ON_FULL_DROP_OLDEST, OUTBOX_ON_FULL_DROP_NEWEST or OUTBOX_ON_FULL_BLOCK, not {other}"
         ))),
@@ -89,16 +116,10 @@ pub(crate) fn retries_from(max_retries: u32) -> Option<u32> {
     (max_retries != OUTBOX_RETRY_FOREVER).then_some(max_retries)
 }
 
-/// Checks one extra header as the core does at client creation, so the
-/// setter names the problem.
+/// Checks one extra header with the core's check (the one the client
+/// applies at creation), so the setter names the problem.
 pub(crate) fn check_header(name: &str, value: &str) -> Result<(), Failure> {
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
-        return Err(Failure::option(format!("header name {name:?} is not a valid HTTP header name")));
-    }
-    if value.bytes().any(|b| b == b'\r' || b == b'\n') {
-        return Err(Failure::option(format!("header {name:?} has a line break in its value")));
-    }
-    Ok(())
+    outbox_core::options::check_header(name, value).map_err(Failure::option)
 }
 
 /// Creates a config holding every default. `*config_out` receives it
@@ -131,7 +152,7 @@ pub unsafe extern "C" fn outbox_config_free(config: *mut outbox_config_t) {
 
 /// Base URL of the collector, e.g. `"https://collector.example.com"`
 /// (required unless test mode or disabled). Checked by `outbox_client_new`:
-/// it must start with `http://` or `https://`.
+/// it must be an `http://` or `https://` URL the HTTP client accepts.
 ///
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_UTF8`.
 #[no_mangle]
@@ -260,9 +281,10 @@ pub unsafe extern "C" fn outbox_config_set_flush_at(config: *mut outbox_config_t
 }
 
 /// Send queued events at least this often, in milliseconds. Default 500: a
-/// lone event leaves within half a second.
+/// lone event leaves within half a second. At most 86400000 (one day).
 ///
-/// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION` (0).
+/// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION` (0,
+/// or over one day).
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn outbox_config_set_flush_interval_ms(config: *mut outbox_config_t, interval_ms: u64) -> outbox_status_t {
@@ -339,8 +361,9 @@ pub unsafe extern "C" fn outbox_config_set_max_queue_bytes(config: *mut outbox_c
 /// What a capture call does when the queue is full:
 /// `OUTBOX_ON_FULL_DROP_OLDEST` (default), `OUTBOX_ON_FULL_DROP_NEWEST`, or
 /// `OUTBOX_ON_FULL_BLOCK`, which makes the calling thread wait up to
-/// `block_timeout_ms` for room (ignored by the other two). Every drop is
-/// counted and reported to the error callback.
+/// `block_timeout_ms` for room (ignored by the other two): at most 86400000
+/// (one day), or `OUTBOX_TIMEOUT_FOREVER` to wait without limit. Every drop
+/// is counted and reported to the error callback.
 ///
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`.
 #[no_mangle]
@@ -356,9 +379,11 @@ pub unsafe extern "C" fn outbox_config_set_on_full(
     })
 }
 
-/// Deadline of one whole request, in milliseconds. Default 10000.
+/// Deadline of one whole request, in milliseconds. Default 10000; at most
+/// 86400000 (one day).
 ///
-/// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION` (0).
+/// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION` (0,
+/// or over one day).
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn outbox_config_set_request_timeout_ms(config: *mut outbox_config_t, timeout_ms: u64) -> outbox_status_t {
@@ -368,9 +393,11 @@ pub unsafe extern "C" fn outbox_config_set_request_timeout_ms(config: *mut outbo
     })
 }
 
-/// Deadline of opening a connection, in milliseconds. Default 5000.
+/// Deadline of opening a connection, in milliseconds. Default 5000; at most
+/// 86400000 (one day).
 ///
-/// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION` (0).
+/// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION` (0,
+/// or over one day).
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn outbox_config_set_connect_timeout_ms(config: *mut outbox_config_t, timeout_ms: u64) -> outbox_status_t {
@@ -396,10 +423,10 @@ pub unsafe extern "C" fn outbox_config_set_max_retries(config: *mut outbox_confi
 
 /// Backoff between retries, in milliseconds: the first cap (doubling per
 /// failed round, with equal jitter) and the largest (the probe interval
-/// during an outage). Defaults 100 and 2000.
+/// during an outage). Defaults 100 and 2000; at most 86400000 (one day).
 ///
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`
-/// (`initial_ms` is 0 or over `max_ms`).
+/// (`initial_ms` is 0 or over `max_ms`, or `max_ms` is over one day).
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn outbox_config_set_retry_backoff_ms(config: *mut outbox_config_t, initial_ms: u64, max_ms: u64) -> outbox_status_t {
@@ -410,7 +437,7 @@ pub unsafe extern "C" fn outbox_config_set_retry_backoff_ms(config: *mut outbox_
             return Err(Failure::option("the initial retry backoff must not exceed the largest"));
         }
         c.options.retry_initial_backoff = initial;
-        c.options.retry_max_backoff = millis(max_ms);
+        c.options.retry_max_backoff = bounded_ms(max_ms, "retry max backoff")?;
         Ok(())
     })
 }
@@ -443,8 +470,8 @@ pub unsafe extern "C" fn outbox_config_set_gzip(config: *mut outbox_config_t, gz
 /// none. The strings are copied.
 ///
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL`, `OUTBOX_ERR_UTF8` or
-/// `OUTBOX_ERR_INVALID_OPTION` (not an HTTP header name, or a line break in
-/// the value).
+/// `OUTBOX_ERR_INVALID_OPTION` (not an HTTP header name, or a line break or
+/// other control character in the value: what HTTP does not allow).
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn outbox_config_add_header(config: *mut outbox_config_t, name: *const c_char, value: *const c_char) -> outbox_status_t {
@@ -470,7 +497,8 @@ pub unsafe extern "C" fn outbox_config_clear_headers(config: *mut outbox_config_
     })
 }
 
-/// Proxy URL for every request, e.g. `"http://proxy.internal:3128"`.
+/// Proxy URL for every request, e.g. `"http://proxy.internal:3128"`
+/// (`http://` or `https://`; credentials allowed, never shown in errors).
 /// Default (NULL): from the `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`
 /// environment variables. Checked by `outbox_client_new`.
 ///
@@ -532,14 +560,16 @@ pub unsafe extern "C" fn outbox_config_set_on_error(
 }
 
 /// How long `outbox_client_free` and the exit hook wait for delivery, in
-/// milliseconds. Default 5000; 0 sends nothing at exit.
+/// milliseconds. Default 5000; 0 sends nothing at exit; at most 86400000
+/// (one day).
 ///
-/// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`.
+/// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`
+/// (over one day).
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn outbox_config_set_shutdown_timeout_ms(config: *mut outbox_config_t, timeout_ms: u64) -> outbox_status_t {
     guard(|| {
-        unsafe { config_mut(config) }?.options.shutdown_timeout = millis(timeout_ms);
+        unsafe { config_mut(config) }?.options.shutdown_timeout = bounded_ms(timeout_ms, "shutdown_timeout")?;
         Ok(())
     })
 }

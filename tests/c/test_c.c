@@ -179,6 +179,23 @@ static void test_config(void) {
     CHECK_STATUS(outbox_config_add_header(c, "Bad Name", "v"), OUTBOX_ERR_INVALID_OPTION);
     CHECK_STATUS(outbox_config_add_header(c, "X-Ok", "a\r\nInjected: 1"), OUTBOX_ERR_INVALID_OPTION);
     CHECK_STATUS(outbox_config_add_header(c, "X-Ok", NULL), OUTBOX_ERR_NULL);
+    /* What HTTP itself refuses is refused here, not retried forever later. */
+    CHECK_STATUS(outbox_config_add_header(c, "X-Trace(id)", "1"), OUTBOX_ERR_INVALID_OPTION);
+    CHECK(strstr(outbox_last_error(), "X-Trace(id)") != NULL);
+    CHECK_STATUS(outbox_config_add_header(c, "X-Ok", "a\x01b"), OUTBOX_ERR_INVALID_OPTION);
+    CHECK_STATUS(outbox_config_add_header(c, "X-Ok", "a\x7f"), OUTBOX_ERR_INVALID_OPTION);
+    /* Durations are bounded (one day): huge values never reach the engine. */
+    CHECK_STATUS(outbox_config_set_flush_interval_ms(c, UINT64_MAX), OUTBOX_ERR_INVALID_OPTION);
+    CHECK(strstr(outbox_last_error(), "flush_interval must be at most 86400000 ms") != NULL);
+    CHECK_STATUS(outbox_config_set_request_timeout_ms(c, 86400001), OUTBOX_ERR_INVALID_OPTION);
+    CHECK_STATUS(outbox_config_set_connect_timeout_ms(c, OUTBOX_TIMEOUT_FOREVER), OUTBOX_ERR_INVALID_OPTION);
+    CHECK_STATUS(outbox_config_set_retry_backoff_ms(c, 10, UINT64_MAX), OUTBOX_ERR_INVALID_OPTION);
+    CHECK_STATUS(outbox_config_set_shutdown_timeout_ms(c, UINT64_MAX - 1), OUTBOX_ERR_INVALID_OPTION);
+    CHECK_STATUS(outbox_config_set_on_full(c, OUTBOX_ON_FULL_BLOCK, UINT64_MAX - 1), OUTBOX_ERR_INVALID_OPTION);
+    CHECK(strstr(outbox_last_error(), "block_timeout_ms") != NULL);
+    CHECK_OK(outbox_config_set_on_full(c, OUTBOX_ON_FULL_BLOCK, OUTBOX_TIMEOUT_FOREVER));
+    CHECK_OK(outbox_config_set_on_full(c, OUTBOX_ON_FULL_BLOCK, 86400000));
+    CHECK_OK(outbox_config_set_on_full(c, OUTBOX_ON_FULL_DROP_OLDEST, 0));
     CHECK_STATUS(outbox_config_set_proxy(c, "\xc3\x28"), OUTBOX_ERR_UTF8);
     CHECK_STATUS(outbox_config_set_library(c, "", "1"), OUTBOX_ERR_INVALID_OPTION);
     CHECK_STATUS(outbox_config_set_library(c, "x", NULL), OUTBOX_ERR_NULL);
@@ -236,6 +253,17 @@ static void test_config(void) {
     CHECK(strstr(outbox_last_error(), "endpoint is required") != NULL);
     CHECK_OK(outbox_config_set_endpoint(c, "ftp://example.com"));
     CHECK_STATUS(outbox_client_new(c, &client), OUTBOX_ERR_INVALID_OPTION);
+    CHECK_OK(outbox_config_set_endpoint(c, "https://collector:99999"));
+    CHECK_STATUS(outbox_client_new(c, &client), OUTBOX_ERR_INVALID_OPTION);
+    CHECK(strstr(outbox_last_error(), "invalid port number") != NULL);
+    CHECK_OK(outbox_config_set_endpoint(c, "http://user:pass@exa mple.com/?token=abc"));
+    CHECK_STATUS(outbox_client_new(c, &client), OUTBOX_ERR_INVALID_OPTION);
+    CHECK(strstr(outbox_last_error(), "pass") == NULL && strstr(outbox_last_error(), "abc") == NULL);
+    CHECK_OK(outbox_config_set_endpoint(c, rx_url()));
+    CHECK_OK(outbox_config_set_proxy(c, "socks5://proxy:1080"));
+    CHECK_STATUS(outbox_client_new(c, &client), OUTBOX_ERR_INVALID_OPTION);
+    CHECK(strstr(outbox_last_error(), "proxy") != NULL);
+    CHECK_OK(outbox_config_set_proxy(c, NULL));
     CHECK_OK(outbox_config_set_endpoint(c, rx_url()));
     {
         const char *not_base64[] = {"whsec_not base64!"};
