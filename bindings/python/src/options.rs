@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use outbox_core::options::MAX_DURATION;
 use outbox_core::{DeliveryError as CoreDeliveryError, OnError, OnFull};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -13,8 +14,9 @@ use crate::errors;
 use crate::gil;
 use crate::results::DeliveryError;
 
-/// Longest duration accepted, in seconds (about 31 years): keeps deadline
-/// arithmetic far from overflow.
+/// Longest duration argument accepted, in seconds (about 31 years): keeps
+/// deadline arithmetic far from overflow. Options are bounded tighter, by
+/// the engine's `MAX_DURATION` (one day).
 const MAX_SECONDS: f64 = 1e9;
 
 /// The keyword arguments of one constructor, consumed option by option.
@@ -118,11 +120,11 @@ impl<'py> Kwargs<'py> {
         }
     }
 
-    /// Seconds as int, float or `datetime.timedelta`.
+    /// Seconds as int, float or `datetime.timedelta`, at most one day.
     pub fn seconds(&self, name: &str, default: Duration) -> PyResult<Duration> {
         match self.take(name)? {
             None => Ok(default),
-            Some(v) => seconds(self.py, &v, name, false).map_err(|e| self.prefixed(e)),
+            Some(v) => self.option_seconds(&v, name, false),
         }
     }
 
@@ -130,8 +132,14 @@ impl<'py> Kwargs<'py> {
     pub fn seconds_or_forever(&self, name: &str, default: Duration) -> PyResult<Duration> {
         match self.take(name)? {
             None => Ok(default),
-            Some(v) => seconds(self.py, &v, name, true).map_err(|e| self.prefixed(e)),
+            Some(v) => self.option_seconds(&v, name, true),
         }
+    }
+
+    /// An option's duration: at most the engine's `MAX_DURATION`.
+    fn option_seconds(&self, v: &Bound<'py, PyAny>, name: &str, allow_forever: bool) -> PyResult<Duration> {
+        let most = format!("{} seconds (one day)", MAX_DURATION.as_secs());
+        seconds_at_most(self.py, v, name, allow_forever, MAX_DURATION.as_secs_f64(), &most).map_err(|e| self.prefixed(e))
     }
 
     fn prefixed(&self, e: PyErr) -> PyErr {
@@ -200,6 +208,11 @@ impl Lossless for Bound<'_, PyString> {
 
 /// Seconds (int, float or timedelta) as a Duration.
 pub fn seconds(py: Python<'_>, v: &Bound<'_, PyAny>, name: &str, allow_forever: bool) -> PyResult<Duration> {
+    seconds_at_most(py, v, name, allow_forever, MAX_SECONDS, &format!("{MAX_SECONDS:e} seconds"))
+}
+
+/// `seconds`, refusing more than `max` (described as `most`).
+fn seconds_at_most(py: Python<'_>, v: &Bound<'_, PyAny>, name: &str, allow_forever: bool, max: f64, most: &str) -> PyResult<Duration> {
     let secs: f64 = if v.is_instance_of::<PyBool>() {
         return Err(PyTypeError::new_err(format!("{name} must be a number of seconds, not bool")));
     } else if v.is_instance_of::<PyInt>() || v.is_instance_of::<PyFloat>() {
@@ -216,9 +229,9 @@ pub fn seconds(py: Python<'_>, v: &Bound<'_, PyAny>, name: &str, allow_forever: 
     if secs.is_infinite() && allow_forever {
         return Ok(Duration::MAX);
     }
-    if secs > MAX_SECONDS {
+    if secs > max {
         let hint = if allow_forever { " (use float('inf') for no limit)" } else { "" };
-        return Err(errors::invalid_option(py, format!("{name} must be at most {MAX_SECONDS:e} seconds{hint}, got {secs}")));
+        return Err(errors::invalid_option(py, format!("{name} must be at most {most}{hint}, got {secs}")));
     }
     Ok(Duration::from_secs_f64(secs))
 }

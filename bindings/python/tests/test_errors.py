@@ -89,6 +89,14 @@ def test_closed_after_shutdown(client):
         (dict(flush_interval=float("nan")), outbox.InvalidOptionError, "flush_interval"),
         (dict(flush_interval="1s"), TypeError, "number of seconds"),
         (dict(request_timeout=1e12), outbox.InvalidOptionError, "at most"),
+        (dict(flush_interval=1e22), outbox.InvalidOptionError, "flush_interval must be at most 86400 seconds (one day)"),
+        (dict(retry_max_backoff=86_401), outbox.InvalidOptionError, "retry_max_backoff must be at most 86400 seconds"),
+        (dict(shutdown_timeout=dt.timedelta(days=2)), outbox.InvalidOptionError, "shutdown_timeout must be at most"),
+        (dict(on_full="block", block_timeout=1e8), outbox.InvalidOptionError, "block_timeout must be at most 86400 seconds (one day) (use float('inf')"),
+        (dict(headers={"X-Trace(id)": "1"}), outbox.InvalidOptionError, 'header name "X-Trace(id)"'),
+        (dict(headers={"X-Color": "\x1b[31m"}), outbox.InvalidOptionError, 'header "X-Color"'),
+        (dict(endpoint="https://collector:99999"), outbox.InvalidOptionError, "invalid port number"),
+        (dict(proxy="socks5://proxy:1080"), outbox.InvalidOptionError, "proxy"),
         (dict(gzip="no"), TypeError, "gzip must be True or False"),
         (dict(on_full="explode"), outbox.InvalidOptionError, "on_full"),
         (dict(on_error="print"), TypeError, "on_error must be a callable"),
@@ -167,3 +175,22 @@ def test_one_nesting_limit_for_every_language(client):
         with pytest.raises(outbox.InvalidEventError, match="nested more than 64 levels deep"):
             client.track("u", "e", _nested(levels))
     assert client.stats().enqueued == 1
+
+
+def test_webhook_options_the_http_client_refuses_fail_at_creation():
+    with pytest.raises(outbox.InvalidOptionError, match="connect_timeout must be at most 86400 seconds"):
+        outbox.WebhookSender("http://127.0.0.1:9/x", connect_timeout=1e9)
+    with pytest.raises(outbox.InvalidOptionError, match=r'header name "X\(1\)"'):
+        outbox.WebhookSender(outbox.Endpoint("http://127.0.0.1:9/x", headers={"X(1)": "v"}))
+    with pytest.raises(outbox.InvalidOptionError, match="timeout must be at most one day"):
+        outbox.WebhookSender(outbox.Endpoint("http://127.0.0.1:9/x", timeout=float("inf")))
+    with pytest.raises(outbox.InvalidOptionError) as info:
+        outbox.WebhookSender("http://user:pass@exa mple.com/?token=abc")
+    assert "pass" not in str(info.value) and "abc" not in str(info.value), str(info.value)
+
+
+def test_an_unlimited_block_timeout_still_works():
+    c = outbox.Client(test_mode=True, on_full="block", block_timeout=float("inf"))
+    c.track("u", "e")
+    assert c.flush(5).delivered == 1
+    c.shutdown(0)
