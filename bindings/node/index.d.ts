@@ -77,7 +77,7 @@ export interface ClientOptions {
   maxQueueBytes?: number;
   /** What happens when the queue is full. Default `'drop_oldest'`. `'block'` blocks the event loop: avoid it in servers. */
   onFull?: OnFull;
-  /** With `onFull: 'block'`: longest wait for room. Default 1000 ms. */
+  /** With `onFull: 'block'`: longest wait for room. Default 1000 ms; `Infinity` waits without limit. */
   blockTimeoutMs?: number;
   /** Deadline of one request. Default 10,000 ms. */
   requestTimeoutMs?: number;

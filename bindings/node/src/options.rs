@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use outbox_core::options::MAX_DURATION;
 use outbox_core::sign::Scheme;
 use outbox_core::{AuthScheme, OnFull, Options};
 
@@ -161,12 +162,26 @@ impl<'a> Reader<'a> {
         Ok(Some(n as usize))
     }
 
-    /// Milliseconds: a finite number >= 0.
+    /// A duration option in milliseconds: a number from 0 to one day (the
+    /// engine's `MAX_DURATION`), so `1e22` is refused here, by name.
     pub fn millis(&self, name: &str) -> R<Option<Duration>> {
         let Some(v) = self.get(name)? else { return Ok(None) };
         match millis_value(self.js, v, false)? {
-            Some(d) => Ok(Some(d)),
-            None => Err(self.bad(name, "a number of milliseconds (0 or more)", v)),
+            Some(d) if d <= MAX_DURATION => Ok(Some(d)),
+            _ => Err(self.bad(name, &format!("a number of milliseconds from 0 to {} (one day)", MAX_DURATION.as_millis()), v)),
+        }
+    }
+
+    /// `blockTimeoutMs`: like `millis`, or `Infinity` to wait without limit.
+    fn block_millis(&self, name: &str) -> R<Option<Duration>> {
+        let Some(v) = self.get(name)? else { return Ok(None) };
+        match millis_value(self.js, v, true)? {
+            Some(d) if d <= MAX_DURATION || d == Duration::MAX => Ok(Some(d)),
+            _ => Err(self.bad(
+                name,
+                &format!("a number of milliseconds from 0 to {} (one day), or Infinity", MAX_DURATION.as_millis()),
+                v,
+            )),
         }
     }
 
@@ -237,7 +252,7 @@ impl<'a> Reader<'a> {
     }
 
     pub fn on_full(&self) -> R<Option<OnFull>> {
-        let block = self.millis("blockTimeoutMs")?;
+        let block = self.block_millis("blockTimeoutMs")?;
         let Some(name) = self.string("onFull")? else {
             if block.is_some() {
                 return Err(invalid_option(format!("{}.blockTimeoutMs only applies with onFull: \"block\"", self.what)));

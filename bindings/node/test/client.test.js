@@ -326,6 +326,16 @@ describe('bad input fails at the call site with a clear error', () => {
       [{ endpoint: rx.url, maxBatchBytes: 100 }, /maxBatchBytes/],
       [{ endpoint: rx.url, onError: 'yes' }, /onError must be a function/],
       [{ endpoint: rx.url, gzip: 'yes' }, /gzip must be true or false/],
+      // Durations past one day used to reach the engine and stall it.
+      [{ endpoint: rx.url, flushIntervalMs: 1e22 }, /flushIntervalMs must be a number of milliseconds from 0 to 86400000 \(one day\)/],
+      [{ endpoint: rx.url, retryMaxBackoffMs: 86_400_001 }, /retryMaxBackoffMs must be/],
+      [{ endpoint: rx.url, shutdownTimeoutMs: Infinity }, /shutdownTimeoutMs must be/],
+      [{ endpoint: rx.url, onFull: 'block', blockTimeoutMs: 1e22 }, /blockTimeoutMs must be .* or Infinity/],
+      // What HTTP refuses fails here, not as an endless retry.
+      [{ endpoint: rx.url, headers: { 'X-Trace(id)': '1' } }, /header name "X-Trace\(id\)"/],
+      [{ endpoint: rx.url, headers: { 'X-Color': '\u001b[31m' } }, /header "X-Color"/],
+      [{ endpoint: 'https://collector:99999' }, /invalid port number/],
+      [{ endpoint: rx.url, proxy: 'socks5://proxy:1080' }, /proxy/],
     ];
     for (const [options, message] of cases) {
       assert.throws(
@@ -336,6 +346,19 @@ describe('bad input fails at the call site with a clear error', () => {
     }
     assert.throws(() => new Client(), TypeError);
     assert.throws(() => new Client('http://x'), TypeError);
+    assert.throws(
+      () => new Client({ endpoint: 'http://user:pass@exa mple.com/?token=abc' }),
+      (e) => e.code === 'invalid_option' && !/pass|abc/.test(e.message),
+    );
+  });
+
+  it('accepts blockTimeoutMs: Infinity (no limit) and one day', async () => {
+    for (const blockTimeoutMs of [Infinity, 86_400_000]) {
+      const c = new Client({ testMode: true, onFull: 'block', blockTimeoutMs });
+      c.track('u', 'e');
+      assert.equal((await c.flush(5000)).delivered, 1);
+      await c.shutdown();
+    }
   });
 
   it('refuses bad calls without queuing anything', async () => {
