@@ -263,7 +263,7 @@ impl WebhookSender {
 
     /// Flushes every endpoint for up to `timeout` (together), then stops. Idempotent.
     pub fn shutdown(&self, timeout: Duration) -> FlushResult {
-        let deadline = Instant::now().checked_add(timeout).unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400 * 365));
+        let deadline = crate::time::later(Instant::now(), timeout);
         for lane in &self.lanes {
             lane.pipeline().begin_shutdown();
         }
