@@ -122,6 +122,8 @@ struct State {
 
 pub struct Pipeline {
     spec: Arc<Spec>,
+    /// The target URL as logs and reports show it (credentials and query redacted).
+    shown_url: String,
     transport: Arc<dyn Transport>,
     spool: Option<Spool>,
     state: Mutex<State>,
@@ -149,9 +151,10 @@ impl Pipeline {
     pub fn new(spec: Arc<Spec>, transport: Arc<dyn Transport>, spool: Option<Spool>) -> Arc<Pipeline> {
         let mut queue = Queue::new(spec.policy.max_queue_size, spec.policy.max_queue_bytes);
         if spec.target.gone_disables {
-            queue.set_endpoint(&spec.target.url);
+            queue.set_endpoint(&crate::transport::redact_url(&spec.target.url));
         }
         let pipeline = Arc::new(Pipeline {
+            shown_url: crate::transport::redact_url(&spec.target.url),
             spec,
             transport,
             spool,
@@ -545,10 +548,12 @@ impl Pipeline {
                     r.retry_after.as_deref().and_then(|v| retry::parse_retry_after(v, SystemTime::now())),
                     format!("HTTP {}", r.status),
                 ),
+                // A request that cannot even be built will never succeed.
+                Err(e) if e.is_permanent() => (Outcome::Rejected, None, None, e.to_string()),
                 Err(e) => (Outcome::Transient, None, None, e.to_string()),
             };
             if self.spec.debug {
-                log::debug!(target: "outbox", "POST {} ({} events): {} in {:?}", self.spec.target.url, items.len(), detail, started.elapsed());
+                log::debug!(target: "outbox", "POST {} ({} events): {} in {:?}", self.shown_url, items.len(), detail, started.elapsed());
             }
             let splittable = items.len() > 1
                 && split_budget >= 2
@@ -590,7 +595,7 @@ impl Pipeline {
                         st.queue.give_up(batch_id, rest, DropReason::EndpointGone, status, GONE);
                     }
                     st.queue.drop_all(DropReason::EndpointGone, status, GONE);
-                    log_after = Some(format!("{} answered 410 Gone: endpoint disabled", self.spec.target.url));
+                    log_after = Some(format!("{} answered 410 Gone: endpoint disabled", self.shown_url));
                 }
                 Outcome::Transient => {
                     // This part is charged an attempt; the parts not yet sent
@@ -602,7 +607,7 @@ impl Pipeline {
                     let message = format!("{detail}; retries exhausted");
                     st.queue.retry_later(batch_id, items, unsent, policy.max_retries, status, &message);
                     if self.spec.debug {
-                        log_after = Some(format!("{}: {detail}; retrying in {delay:?}", self.spec.target.url));
+                        log_after = Some(format!("{}: {detail}; retrying in {delay:?}", self.shown_url));
                     }
                 }
             }
@@ -723,6 +728,7 @@ impl Pipeline {
                         format!("HTTP {}", r.status),
                     )
                 }
+                Err(e) if e.is_permanent() => (Outcome::Rejected, None, e.to_string()),
                 Err(e) => (Outcome::Transient, None, e.to_string()),
             };
             match outcome {

@@ -225,3 +225,30 @@ fn a_client_refuses_duration_max_instead_of_stalling() {
     let message = invalid_option(Client::new(Options { retry_initial_backoff: Duration::MAX, retry_max_backoff: Duration::MAX, ..options(&receiver) }));
     assert!(message.contains("retry_initial_backoff"), "{message}");
 }
+
+/// A transport whose every request fails to build (what reqwest reports as
+/// a builder error).
+struct Unbuildable;
+
+impl outbox_core::Transport for Unbuildable {
+    fn send(&self, _: outbox_core::HttpRequest) -> outbox_core::transport::SendFuture {
+        Box::pin(async { Err(outbox_core::TransportError::Invalid("header value has a line break".into())) })
+    }
+}
+
+#[test]
+fn a_request_that_cannot_be_built_is_rejected_and_reported_never_retried() {
+    let reports = Reports::default();
+    let mut opts = Options::new("http://127.0.0.1:9");
+    opts.transport = Some(std::sync::Arc::new(Unbuildable));
+    opts.flush_interval = Duration::from_millis(20);
+    reports.install(&mut opts);
+    let client = outbox_core::Client::new(opts).unwrap();
+    client.track("u", "e", None).unwrap();
+    let result = client.flush(SECS(10));
+    assert_eq!((result.failed, result.pending), (1, 0), "{result:?}");
+    assert_eq!(client.stats().requests, 1, "never retried");
+    let all = reports.all();
+    assert_eq!(all[0].reason, outbox_core::DropReason::Rejected);
+    assert!(all[0].message.contains("invalid request"), "{}", all[0].message);
+}
