@@ -22,16 +22,22 @@
 //! crash can lose that window); `SpoolSync::Event` syncs before `track`
 //! returns, with concurrent callers sharing one `fdatasync` (group commit).
 
+mod inherited;
+
 use std::collections::{BTreeMap, VecDeque};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use parking_lot::Mutex;
+
+use inherited::LockFile;
+
+pub(crate) use inherited::close_inherited_locks;
 
 /// When the spool calls `fdatasync`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -104,7 +110,7 @@ pub struct Spool {
     synced: Mutex<u64>,
     sync: SpoolSync,
     failed: AtomicBool,
-    _lock: File,
+    _lock: LockFile,
 }
 
 impl Spool {
@@ -310,19 +316,20 @@ fn open_append(path: &Path) -> io::Result<File> {
 
 /// Creates `<root>/<pid>-<random>` holding a locked `lock` file. Built under
 /// a dot-name and renamed, so other processes never see it unlocked.
-fn create_owner_dir(root: &Path) -> io::Result<(PathBuf, File)> {
+fn create_owner_dir(root: &Path) -> io::Result<(PathBuf, LockFile)> {
     let name = format!("{}-{:016x}", std::process::id(), crate::ids::random_u64());
     let tmp = root.join(format!(".{name}"));
     fs::create_dir(&tmp)?;
-    let lock = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .custom_flags(libc::O_CLOEXEC)
-        .open(tmp.join(LOCK_FILE))?;
-    flock(&lock, libc::LOCK_EX | libc::LOCK_NB)?;
-    forget_in_forked_children(&lock);
+    let lock = LockFile::register(
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .custom_flags(libc::O_CLOEXEC)
+            .open(tmp.join(LOCK_FILE))?,
+    )?;
+    flock(lock.file(), libc::LOCK_EX | libc::LOCK_NB)?;
     let dir = root.join(name);
     fs::rename(&tmp, &dir)?;
     Ok((dir, lock))
@@ -339,13 +346,14 @@ fn flock(file: &File, op: libc::c_int) -> io::Result<()> {
 
 /// Takes the lock of a spool directory whose owner is gone. `None` when its
 /// owner lives, or another process adopted it first.
-fn try_adopt(dir: &Path) -> Option<File> {
+fn try_adopt(dir: &Path) -> Option<LockFile> {
     let path = dir.join(LOCK_FILE);
     let lock = OpenOptions::new().read(true).write(true).custom_flags(libc::O_CLOEXEC).open(&path).ok()?;
-    flock(&lock, libc::LOCK_EX | libc::LOCK_NB).ok()?;
+    let lock = LockFile::register(lock).ok()?;
+    flock(lock.file(), libc::LOCK_EX | libc::LOCK_NB).ok()?;
     // The previous adopter may have removed the directory between our open
     // and our lock: the lock must still be on the file at that path.
-    let held = lock.metadata().ok()?;
+    let held = lock.file().metadata().ok()?;
     let at_path = fs::metadata(&path).ok()?;
     (held.ino() == at_path.ino() && held.dev() == at_path.dev()).then_some(lock)
 }
@@ -452,32 +460,6 @@ fn parse_payload(p: &[u8], events: &mut BTreeMap<u64, Recovered>, acked: &mut Ve
             Ok(())
         }
         _ => Err("unknown record kind"),
-    }
-}
-
-/// Lock descriptors a forked child must close: otherwise the child would
-/// keep its parent's spool locked after the parent died.
-static INHERITED_LOCKS: [AtomicI32; 64] = [const { AtomicI32::new(-1) }; 64];
-
-fn forget_in_forked_children(lock: &File) {
-    crate::fork::install();
-    let fd = lock.as_raw_fd();
-    for slot in &INHERITED_LOCKS {
-        if slot.compare_exchange(-1, fd, Ordering::AcqRel, Ordering::Acquire).is_ok() {
-            return;
-        }
-    }
-}
-
-/// Called in the child right after `fork()` (async-signal-safe: only close).
-pub(crate) fn close_inherited_locks() {
-    for slot in &INHERITED_LOCKS {
-        let fd = slot.swap(-1, Ordering::AcqRel);
-        if fd >= 0 {
-            // SAFETY: the descriptor was inherited from the parent and is
-            // owned by a leaked parent-generation Spool that is never used here.
-            unsafe { libc::close(fd) };
-        }
     }
 }
 
