@@ -132,6 +132,10 @@ pub struct Stats {
     /// Requests (counted in `requests` too) that were parts of a batch split
     /// to isolate events the receiver refused (413, or a 4xx blaming an event).
     pub split_requests: u64,
+    /// Spool operations that failed (disk full, I/O error). Events accepted
+    /// while the spool fails are kept in memory only; it retries with a new
+    /// segment after a pause. Not part of the accounting identity.
+    pub spool_errors: u64,
 }
 
 impl Stats {
@@ -155,6 +159,7 @@ impl Stats {
         self.requests += other.requests;
         self.retries += other.retries;
         self.split_requests += other.split_requests;
+        self.spool_errors += other.spool_errors;
         for (a, b) in self.dropped_by_reason.iter_mut().zip(other.dropped_by_reason) {
             *a += b;
         }

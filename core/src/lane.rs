@@ -1,7 +1,7 @@
 //! A pipeline owned by a client or webhook endpoint, rebuilt in a forked
 //! child on first use (the parent's events stay the parent's).
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use crate::error::Error;
@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use parking_lot::Mutex;
 
 use crate::pipeline::{Pipeline, Spec};
-use crate::spool::{Spool, SpoolSync};
+use crate::spool::{Budget, Recovery, Spool, SpoolSync};
 use crate::transport::{HttpRequest, HttpSettings, HttpTransport, MemoryTransport, SendFuture, Transport, TransportError};
 
 /// Where a lane's transport comes from, so a child can build its own.
@@ -53,19 +53,31 @@ pub struct Lane {
     source: TransportSource,
     spool: Option<SpoolSettings>,
     pipeline: PerFork<Pipeline>,
-    /// What opening the spool found in this process.
-    recovery: Mutex<RecoverySummary>,
+    /// What the spool found in this process (adoption may go on in the background).
+    recovery: Arc<Mutex<RecoverySummary>>,
 }
 
 /// What a client found in its spool when it started.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecoverySummary {
-    /// Spool directories of dead processes adopted.
+    /// Spool directories of dead processes taken over completely.
     pub adopted: usize,
-    /// Undelivered events they held, now queued again.
+    /// Undelivered events taken from them, now queued again.
     pub events: usize,
-    /// Parts that could not be read (torn or corrupt records), one line each.
+    /// What could not be read or adopted (torn or corrupt records,
+    /// directories that are not Outbox's to touch), one line each.
     pub damage: Vec<String>,
+}
+
+impl RecoverySummary {
+    /// Adds a round's findings; returns the damage lines not seen before.
+    fn add(&mut self, found: Recovery) -> Vec<String> {
+        self.adopted += found.adopted;
+        self.events += found.events;
+        let new: Vec<String> = found.damage.into_iter().filter(|line| !self.damage.contains(line)).collect();
+        self.damage.extend(new.iter().cloned());
+        new
+    }
 }
 
 impl Lane {
@@ -73,8 +85,9 @@ impl Lane {
     /// spools) and the pipeline.
     pub fn start(spec: Spec, source: TransportSource, spool: Option<SpoolSettings>) -> Result<Lane, Error> {
         let spec = Arc::new(spec);
-        let (pipeline, recovery) = build(&spec, &source, spool.as_ref())?;
-        Ok(Lane { spec, source, spool, pipeline: PerFork::new(pipeline), recovery: Mutex::new(recovery) })
+        let recovery = Arc::new(Mutex::new(RecoverySummary::default()));
+        let pipeline = build(&spec, &source, spool.as_ref(), &recovery)?;
+        Ok(Lane { spec, source, spool, pipeline: PerFork::new(pipeline), recovery })
     }
 
     /// This process's pipeline.
@@ -84,11 +97,9 @@ impl Lane {
             // parent, so they open here; should the OS refuse, the child
             // carries on without the spool, or with every attempt failing
             // transiently and counted, rather than crashing.
-            match build(&self.spec, &self.source, self.spool.as_ref()) {
-                Ok((pipeline, recovery)) => {
-                    *self.recovery.lock() = recovery;
-                    pipeline
-                }
+            *self.recovery.lock() = RecoverySummary::default();
+            match build(&self.spec, &self.source, self.spool.as_ref(), &self.recovery) {
+                Ok(pipeline) => pipeline,
                 Err(e) => {
                     log::error!(target: "outbox", "cannot rebuild the client after fork: {e}");
                     let transport: Arc<dyn Transport> = match self.source.build() {
@@ -113,26 +124,62 @@ impl Lane {
     }
 }
 
-fn build(spec: &Arc<Spec>, source: &TransportSource, spool: Option<&SpoolSettings>) -> Result<(Arc<Pipeline>, RecoverySummary), Error> {
+fn build(spec: &Arc<Spec>, source: &TransportSource, spool: Option<&SpoolSettings>, recovery: &Arc<Mutex<RecoverySummary>>) -> Result<Arc<Pipeline>, Error> {
     let transport = source.build()?;
     let Some(settings) = spool else {
-        return Ok((Pipeline::new(spec.clone(), transport, None), RecoverySummary::default()));
+        return Ok(Pipeline::new(spec.clone(), transport, None));
     };
-    let (spool, recovery) = Spool::open(&settings.dir, settings.sync)
+    let spool = Spool::open(&settings.dir, settings.sync)
         .map_err(|e| Error::InvalidOption(format!("spool_dir {}: {e}", settings.dir.display())))?;
-    for line in &recovery.damage {
+    let pipeline = Pipeline::new(spec.clone(), transport, Some(spool.clone()));
+    // The queue is empty and nobody else has it yet: the first round fits.
+    if adopt_round(&spool, &pipeline, recovery) {
+        keep_adopting(spool, Arc::downgrade(&pipeline), recovery.clone());
+    }
+    Ok(pipeline)
+}
+
+/// How often the background adopter looks for room in the queue.
+const ADOPT_POLL: Duration = Duration::from_millis(200);
+
+/// Takes over dead processes' spools while the queue has room: each round
+/// takes at most a quarter of the queue's bounds, and only when the queue is
+/// at most a quarter full, so recovered events neither wait for room nor
+/// push other events out (short of new events filling the rest meanwhile,
+/// when `on_full` applies to them as to any event). Returns whether dead
+/// spools hold more.
+fn adopt_round(spool: &Spool, pipeline: &Arc<Pipeline>, recovery: &Mutex<RecoverySummary>) -> bool {
+    let policy = &pipeline.spec().policy;
+    let quarter = (policy.max_queue_size / 4).max(1) as u64;
+    if pipeline.stats().pending > quarter {
+        return true;
+    }
+    let budget = Budget { events: quarter as usize, bytes: (policy.max_queue_bytes / 4).max(1) };
+    let found = spool.adopt(budget, |event| pipeline.enqueue_spooled(event.id.into(), event.json.into_boxed_slice(), event.sid).is_ok());
+    let (more, events) = (found.more_left, found.events);
+    let new_damage = recovery.lock().add(found);
+    for line in new_damage {
         log::warn!(target: "outbox", "spool recovery: {line}");
     }
-    let summary = RecoverySummary { adopted: recovery.adopted, events: recovery.events.len(), damage: recovery.damage };
-    let pipeline = Pipeline::new(spec.clone(), transport, Some(spool));
-    for event in recovery.events {
-        // A closed pipeline cannot happen here: it was just built.
-        let _ = pipeline.enqueue_spooled(event.id.into(), event.json.into_boxed_slice(), event.sid);
+    if events > 0 {
+        log::info!(target: "outbox", "spool recovery: {events} undelivered event(s) of dead processes queued again");
     }
-    if summary.events > 0 {
-        log::info!(target: "outbox", "spool recovery: {} undelivered event(s) from {} dead process(es) queued again", summary.events, summary.adopted);
+    more
+}
+
+/// Goes on adopting in the background, as room frees in the queue, until
+/// nothing is left or the client shuts down.
+fn keep_adopting(spool: Spool, pipeline: Weak<Pipeline>, recovery: Arc<Mutex<RecoverySummary>>) {
+    let spawned = std::thread::Builder::new().name("outbox-adopt".into()).spawn(move || loop {
+        std::thread::sleep(ADOPT_POLL);
+        let Some(pipeline) = pipeline.upgrade() else { return };
+        if pipeline.is_closed() || !adopt_round(&spool, &pipeline, &recovery) {
+            return;
+        }
+    });
+    if let Err(e) = spawned {
+        log::warn!(target: "outbox", "spool recovery: cannot start the background adopter ({e}); the rest is left for the next process");
     }
-    Ok((pipeline, summary))
 }
 
 /// A transport that could not be built: every attempt fails, transiently.

@@ -196,13 +196,9 @@ impl Pipeline {
     pub fn enqueue(self: &Arc<Self>, id: Box<str>, json: Box<[u8]>) -> Result<(), Error> {
         // Written to the spool first (outside the queue lock): once this
         // returns, a crash cannot lose the event.
-        let sid = match &self.spool {
-            Some(spool) if !spool.has_failed() => spool.append(&id, &json).unwrap_or_else(|e| {
-                self.spool_failed(&e);
-                0
-            }),
-            _ => 0,
-        };
+        // 0 (kept in memory only) when the spool is failing: it counts and
+        // logs the error itself.
+        let sid = self.spool.as_ref().map_or(0, |spool| spool.append(&id, &json));
         self.enqueue_spooled(id, json, sid)
     }
 
@@ -268,23 +264,11 @@ impl Pipeline {
         Ok(())
     }
 
-    /// Marks events settled in the spool. Never called under the state lock.
+    /// Marks events settled in the spool (even after a spool write error:
+    /// they are on disk). Never called under the state lock.
     fn write_acks(&self, sids: Vec<u64>) {
-        let Some(spool) = &self.spool else { return };
-        let sids: Vec<u64> = sids.into_iter().filter(|s| *s != 0).collect();
-        if sids.is_empty() || spool.has_failed() {
-            return;
-        }
-        if let Err(e) = spool.ack(&sids) {
-            self.spool_failed(&e);
-        }
-    }
-
-    fn spool_failed(&self, error: &std::io::Error) {
         if let Some(spool) = &self.spool {
-            if spool.fail() {
-                log::error!(target: "outbox", "the spool failed ({error}); continuing in memory: events accepted from now on do not survive a crash");
-            }
+            spool.ack(&sids);
         }
     }
 
@@ -299,16 +283,16 @@ impl Pipeline {
         }
     }
 
+    /// Syncs the spool; while it is failing, this is also where it retries.
     fn sync_spool(&self) {
-        if let Some(spool) = self.spool.as_ref().filter(|s| !s.has_failed()) {
-            if let Err(e) = spool.sync_now() {
-                self.spool_failed(&e);
-            }
+        if let Some(spool) = &self.spool {
+            spool.sync_now();
         }
     }
 
     pub fn stats(&self) -> Stats {
-        self.state.lock().queue.stats()
+        let stats = self.state.lock().queue.stats();
+        Stats { spool_errors: self.spool.as_ref().map_or(0, Spool::errors), ..stats }
     }
 
     /// True when an event of `bytes` would be queued without waiting or dropping.
@@ -392,8 +376,12 @@ impl Pipeline {
         let acks = st.queue.take_acks();
         drop(st);
         self.write_acks(acks);
-        // What shutdown gave up stays in the spool for the next process.
+        // What shutdown gave up stays in the spool for the next process;
+        // with nothing left, the spool directory goes.
         self.sync_spool();
+        if let Some(spool) = &self.spool {
+            spool.remove_if_settled();
+        }
         self.settled.notify_all();
         self.wake.notify_one();
         // Reported here, synchronously: a process about to exit would not

@@ -3,39 +3,50 @@
 //! once it is delivered (or given up), so the next process to open the spool
 //! delivers what a crashed one could not.
 //!
-//! Layout: `spool_dir/<owner>/` per process, holding a `lock` file (an
-//! exclusive `flock` held for the owner's life) and `NNNNNNNNNNNNNNNN.seg`
-//! segment files. A record is `[len u32][crc32 u32][payload]`, little endian;
-//! the payload is an event (`1, sid u64, id_len u32, id, json`) or an
-//! acknowledgement (`2, (first_sid u64, count u32)*`). A torn or corrupt
-//! record ends the readable part of its segment: recovery keeps everything
-//! before it and reports the rest.
+//! Layout: `spool_dir/<pid>-<random>/` per process (0700), holding a `lock`
+//! file (an exclusive `flock` held for the owner's life; its content is the
+//! format marker) and `NNNNNNNNNNNNNNNN.seg` segment files (0600) of records
+//! (see `records`). Only directories that are recognisably Outbox's are ever
+//! touched (see `layout`).
 //!
 //! A directory whose lock can be taken belongs to a dead process: it is
 //! adopted — its unacknowledged events are re-appended to the adopter's own
-//! spool (same message ids and JSON), then the directory is removed. The lock
-//! makes the adopter unique.
+//! spool (same message ids and JSON) and queued, then the directory is
+//! removed. At most a budget of events is taken at a time (the caller sizes
+//! it to the room in its queue); what is left is acknowledged as taken in a
+//! new segment of the dead directory, which stays for a later round. The
+//! lock makes the adopter unique.
 //!
 //! Writes go straight to the file with `write(2)` on the caller's thread, so
 //! a process crash loses nothing that `track` accepted. `SpoolSync::Batch`
 //! calls `fdatasync` at most every `SYNC_INTERVAL` (a power loss or kernel
 //! crash can lose that window); `SpoolSync::Event` syncs before `track`
 //! returns, with concurrent callers sharing one `fdatasync` (group commit).
+//! Directory entries are synced when created or renamed, so a synced record
+//! is reachable after a power loss.
+//!
+//! A write error (disk full, I/O error) never stops the client: the failed
+//! segment is abandoned, events stay in memory only, and after
+//! `RETRY_PAUSE` the next write opens a new segment. Acknowledgements that
+//! could not be written are kept and written then.
 
 mod inherited;
+mod layout;
+mod records;
 
-use std::collections::{BTreeMap, VecDeque};
-use std::fs::{self, File, OpenOptions};
+use std::collections::VecDeque;
+use std::fs::File;
 use std::io::{self, Write};
-use std::os::fd::AsRawFd;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
 use inherited::LockFile;
+use layout::{segment_path, DeadSpool};
+use records::{AckSet, MAX_RECORD_BYTES};
 
 pub(crate) use inherited::close_inherited_locks;
 
@@ -62,10 +73,9 @@ impl SpoolSync {
 }
 
 pub const SYNC_INTERVAL: Duration = Duration::from_millis(100);
+/// After a write error, how long the spool rests before opening a new segment.
+pub const RETRY_PAUSE: Duration = Duration::from_secs(1);
 const SEGMENT_BYTES: u64 = 8 << 20;
-const KIND_EVENT: u8 = 1;
-const KIND_ACK: u8 = 2;
-const LOCK_FILE: &str = "lock";
 
 /// An event read back from a dead process's spool.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,14 +86,38 @@ pub struct Recovered {
     pub sid: u64,
 }
 
-/// What opening a spool found.
+/// How much one adoption round may take: it is sized to the room in the
+/// adopter's queue, so recovered events are never dropped for room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    pub events: usize,
+    /// Bytes of event JSON (at least one event is always taken).
+    pub bytes: usize,
+}
+
+impl Budget {
+    fn is_spent(&self) -> bool {
+        self.events == 0 || self.bytes == 0
+    }
+
+    fn spend(&mut self, events: usize, bytes: usize) {
+        self.events = self.events.saturating_sub(events);
+        self.bytes = self.bytes.saturating_sub(bytes);
+    }
+}
+
+/// What an adoption round found.
 #[derive(Debug, Default)]
 pub struct Recovery {
-    pub events: Vec<Recovered>,
-    /// Directories of dead processes that were adopted.
+    /// Events taken from dead spools and handed to the caller.
+    pub events: usize,
+    /// Dead spool directories taken over completely (and removed).
     pub adopted: usize,
-    /// Damaged parts that could not be read (torn or corrupt records).
+    /// What could not be read or adopted, one line each (torn or corrupt
+    /// records, directories that are not Outbox's to touch).
     pub damage: Vec<String>,
+    /// Dead spools may hold more than the budget allowed: another round is due.
+    pub more_left: bool,
 }
 
 struct Segment {
@@ -95,485 +129,461 @@ struct Segment {
 
 struct Writer {
     dir: PathBuf,
-    file: File,
+    /// The segment being appended to. `None` after a roll (the next write
+    /// opens the next one) or an error (it opens after `retry_at`).
+    file: Option<File>,
+    retry_at: Option<Instant>,
     file_bytes: u64,
     segments: VecDeque<Segment>,
     next_segment: u64,
     next_sid: u64,
     /// Bytes written since the spool opened (group-commit positions).
     written: u64,
+    /// Acknowledgements not on disk yet because the spool was failing.
+    unwritten_acks: Vec<u64>,
+    /// The directory was removed (clean shutdown): nothing is written any more.
+    removed: bool,
 }
 
-pub struct Spool {
+struct Inner {
+    root: PathBuf,
+    dir: PathBuf,
+    sync: SpoolSync,
     writer: Mutex<Writer>,
     /// Bytes known to be on disk; taken while calling fdatasync.
     synced: Mutex<u64>,
-    sync: SpoolSync,
-    failed: AtomicBool,
+    /// Failed spool operations since the spool opened.
+    errors: AtomicU64,
+    /// Between a write error and the next successful write (for the log).
+    failing: AtomicBool,
+    /// One adoption round at a time.
+    adopting: Mutex<()>,
     _lock: LockFile,
 }
 
+/// This process's spool. Cloning shares it.
+#[derive(Clone)]
+pub struct Spool {
+    inner: Arc<Inner>,
+}
+
 impl Spool {
-    /// Creates this process's directory under `root`, adopts the spools of
-    /// dead processes, and returns what they left undelivered.
-    pub fn open(root: &Path, sync: SpoolSync) -> io::Result<(Spool, Recovery)> {
-        fs::create_dir_all(root)?;
-        let (dir, lock) = create_owner_dir(root)?;
+    /// Checks (or creates) `root` and creates this process's directory in
+    /// it. Dead processes' spools are taken over by `adopt`.
+    pub fn open(root: &Path, sync: SpoolSync) -> io::Result<Spool> {
+        layout::prepare_root(root)?;
+        let (dir, lock) = layout::create_owner_dir(root)?;
         let first = segment_path(&dir, 0);
-        let file = open_append(&first)?;
-        let spool = Spool {
-            writer: Mutex::new(Writer {
-                dir: dir.clone(),
-                file,
-                file_bytes: 0,
-                segments: VecDeque::from([Segment { path: first, first_sid: 1, live: 0 }]),
-                next_segment: 1,
-                next_sid: 1,
-                written: 0,
-            }),
-            synced: Mutex::new(0),
-            sync,
-            failed: AtomicBool::new(false),
-            _lock: lock,
+        let file = layout::create_segment(&dir, &first)?;
+        let writer = Writer {
+            dir: dir.clone(),
+            file: Some(file),
+            retry_at: None,
+            file_bytes: 0,
+            segments: VecDeque::from([Segment { path: first, first_sid: 1, live: 0 }]),
+            next_segment: 1,
+            next_sid: 1,
+            written: 0,
+            unwritten_acks: Vec::new(),
+            removed: false,
         };
-        let mut recovery = Recovery::default();
-        for entry in fs::read_dir(root)? {
-            let path = entry?.path();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if path == dir || name.starts_with('.') || !path.is_dir() {
-                continue;
-            }
-            if let Some(lock) = try_adopt(&path) {
-                let before = recovery.events.len();
-                read_spool_dir(&path, &mut recovery);
-                // Into our own spool first, synced, then the old one goes:
-                // a crash in between delivers twice (same ids), never zero times.
-                for event in &mut recovery.events[before..] {
-                    event.sid = spool.append_unsynced(&event.id, &event.json)?;
-                }
-                spool.sync_now()?;
-                remove_spool_dir(&path)?;
-                drop(lock);
-                recovery.adopted += 1;
+        Ok(Spool {
+            inner: Arc::new(Inner {
+                root: root.to_owned(),
+                dir,
+                sync,
+                writer: Mutex::new(writer),
+                synced: Mutex::new(0),
+                errors: AtomicU64::new(0),
+                failing: AtomicBool::new(false),
+                adopting: Mutex::new(()),
+                _lock: lock,
+            }),
+        })
+    }
+
+    /// Appends an event; returns its spool id, or 0 when it could not be
+    /// written (the spool is failing: the event lives in memory only). With
+    /// `SpoolSync::Event` the record is on disk when this returns.
+    pub fn append(&self, id: &str, json: &[u8]) -> u64 {
+        if 13 + id.len() + json.len() > MAX_RECORD_BYTES {
+            self.inner.errors.fetch_add(1, Ordering::Relaxed);
+            log::warn!(target: "outbox", "an event of {} bytes is over the spool's record limit: kept in memory only", json.len());
+            return 0;
+        }
+        let (written, error) = self.write_event(id, json);
+        if let Some(e) = error {
+            self.count_error("write an event", &e);
+        }
+        let Some((sid, end)) = written else { return 0 };
+        if self.inner.sync == SpoolSync::Event {
+            if let Err(e) = self.sync_to(end) {
+                self.count_error("sync", &e);
             }
         }
-        Ok((spool, recovery))
+        sid
     }
 
-    /// Appends an event; returns its spool id. With `SpoolSync::Event` the
-    /// record is on disk when this returns.
-    pub fn append(&self, id: &str, json: &[u8]) -> io::Result<u64> {
-        let (sid, end) = self.append_unsynced_at(id, json)?;
-        if self.sync == SpoolSync::Event {
-            self.sync_to(end)?;
-        }
-        Ok(sid)
-    }
-
-    fn append_unsynced(&self, id: &str, json: &[u8]) -> io::Result<u64> {
-        self.append_unsynced_at(id, json).map(|(sid, _)| sid)
-    }
-
-    fn append_unsynced_at(&self, id: &str, json: &[u8]) -> io::Result<(u64, u64)> {
-        let mut w = self.writer.lock();
+    /// Appends an event record: its (sid, end position) when it is on
+    /// file, and the error of any step that failed.
+    fn write_event(&self, id: &str, json: &[u8]) -> (Option<(u64, u64)>, Option<io::Error>) {
+        let mut w = self.inner.writer.lock();
         let sid = w.next_sid;
-        let mut payload = Vec::with_capacity(13 + id.len() + json.len());
-        payload.push(KIND_EVENT);
-        payload.extend_from_slice(&sid.to_le_bytes());
-        payload.extend_from_slice(&(id.len() as u32).to_le_bytes());
-        payload.extend_from_slice(id.as_bytes());
-        payload.extend_from_slice(json);
-        w.write_record(&payload)?;
+        match w.write_record(&records::event_payload(sid, id, json)) {
+            Ok(true) => {}
+            Ok(false) => return (None, None),
+            Err(e) => return (None, Some(e)),
+        }
         w.next_sid += 1;
         if let Some(last) = w.segments.back_mut() {
             last.live += 1;
         }
         let end = w.written;
-        w.roll_if_full()?;
-        Ok((sid, end))
+        // The record is on file whatever follows. Acknowledgements kept
+        // while the spool was failing go out with the first write that works.
+        let error = w.write_pending_acks().and_then(|()| w.roll_if_full()).err();
+        drop(w);
+        if error.is_none() {
+            self.note_success();
+        }
+        (Some((sid, end)), error)
     }
 
     /// Records that these events left the queue for good (delivered or
-    /// given up) and removes segments with nothing left in them.
-    pub fn ack(&self, sids: &[u64]) -> io::Result<()> {
-        if sids.is_empty() {
-            return Ok(());
+    /// given up) and removes segments with nothing left in them. Ids 0 (not
+    /// spooled) are ignored. Acknowledgements that cannot be written now are
+    /// written with the next successful write.
+    pub fn ack(&self, sids: &[u64]) {
+        let mut sorted: Vec<u64> = sids.iter().copied().filter(|s| *s != 0).collect();
+        if sorted.is_empty() {
+            return;
         }
-        let mut sorted = sids.to_vec();
         sorted.sort_unstable();
-        let mut payload = Vec::with_capacity(1 + 12 * 4);
-        payload.push(KIND_ACK);
-        let mut i = 0;
-        while i < sorted.len() {
-            let first = sorted[i];
-            let mut count = 1u32;
-            while i + (count as usize) < sorted.len() && sorted[i + count as usize] == first + u64::from(count) {
-                count += 1;
-            }
-            payload.extend_from_slice(&first.to_le_bytes());
-            payload.extend_from_slice(&count.to_le_bytes());
-            i += count as usize;
+        let mut w = self.inner.writer.lock();
+        if w.removed {
+            return;
         }
-        let mut w = self.writer.lock();
-        w.write_record(&payload)?;
-        for sid in sorted {
-            // Segments are ordered by first sid; find the one holding `sid`.
-            let pos = w.segments.partition_point(|s| s.first_sid <= sid);
-            if pos > 0 {
-                let seg = &mut w.segments[pos - 1];
-                seg.live = seg.live.saturating_sub(1);
-            }
+        w.settle(&sorted);
+        w.unwritten_acks.extend(sorted);
+        let result = w.write_pending_acks();
+        drop(w);
+        if let Err(e) = result {
+            self.count_error("write acknowledgements", &e);
         }
-        w.remove_settled_segments();
-        Ok(())
     }
 
-    /// `fdatasync` whatever was written and not yet synced.
-    pub fn sync_now(&self) -> io::Result<()> {
-        let end = self.writer.lock().written;
+    /// `fdatasync` whatever was written and not yet synced (and, while the
+    /// spool is failing, retries writing what waits once the pause is over).
+    pub fn sync_now(&self) {
+        if let Err(e) = self.try_sync_now() {
+            self.count_error("sync", &e);
+        }
+    }
+
+    fn try_sync_now(&self) -> io::Result<()> {
+        let end = {
+            let mut w = self.inner.writer.lock();
+            if w.removed {
+                return Ok(());
+            }
+            w.write_pending_acks()?;
+            w.written
+        };
         self.sync_to(end)
     }
 
     fn sync_to(&self, end: u64) -> io::Result<()> {
-        let mut synced = self.synced.lock();
+        let mut synced = self.inner.synced.lock();
         if *synced >= end {
             return Ok(()); // another caller's sync covered us
         }
-        let (fd_file, now) = {
-            let w = self.writer.lock();
-            (w.file.try_clone()?, w.written)
+        let (file, now) = {
+            let w = self.inner.writer.lock();
+            // No open segment: the last one was synced as it closed (a roll,
+            // or an error: see `abandon_segment`).
+            let file = w.file.as_ref().map(File::try_clone).transpose()?;
+            (file, w.written)
         };
-        fd_file.sync_data()?;
+        if let Some(file) = file {
+            file.sync_data()?;
+        }
         *synced = now;
         Ok(())
     }
 
-    /// Marks the spool unusable after a write error: the client carries on in memory.
-    pub fn fail(&self) -> bool {
-        !self.failed.swap(true, Ordering::SeqCst)
-    }
-
-    pub fn has_failed(&self) -> bool {
-        self.failed.load(Ordering::SeqCst)
+    /// Spool operations that failed since the spool opened.
+    pub fn errors(&self) -> u64 {
+        self.inner.errors.load(Ordering::Relaxed)
     }
 
     pub fn sync_mode(&self) -> SpoolSync {
-        self.sync
+        self.inner.sync
     }
 
     /// This process's spool directory.
     pub fn dir(&self) -> PathBuf {
-        self.writer.lock().dir.clone()
+        self.inner.dir.clone()
+    }
+
+    /// At a clean shutdown: when every event written was acknowledged, the
+    /// directory is removed, so a process that exits cleanly leaves nothing
+    /// behind. Returns whether it is gone.
+    pub fn remove_if_settled(&self) -> bool {
+        let mut w = self.inner.writer.lock();
+        if w.removed {
+            return true;
+        }
+        if w.segments.iter().any(|s| s.live > 0) {
+            return false;
+        }
+        w.removed = true;
+        w.file = None;
+        // Our own directory: only our own file kinds in it.
+        let result = layout::remove_own_dir(&self.inner.dir);
+        drop(w);
+        if let Err(e) = &result {
+            log::warn!(target: "outbox", "could not remove the spool directory {}: {e}", self.inner.dir.display());
+        }
+        result.is_ok()
+    }
+
+    /// Takes over dead processes' spools, at most `budget` events this round:
+    /// each event is written to this spool (synced), then handed to `queue`,
+    /// then given up by the dead spool. `queue` returns false to stop (the
+    /// event it refused, and the rest, stay in the dead spool). Never fails:
+    /// what cannot be adopted is reported in `damage` and left alone.
+    pub fn adopt(&self, budget: Budget, mut queue: impl FnMut(Recovered) -> bool) -> Recovery {
+        let _one_round = self.inner.adopting.lock();
+        let mut found = Recovery::default();
+        let mut left = budget;
+        for dir in layout::candidates(&self.inner.root, &self.inner.dir, &mut found.damage) {
+            if left.is_spent() {
+                found.more_left = true;
+                break;
+            }
+            match layout::lock_dead(&dir) {
+                Ok(None) => {}
+                Err(why) => found.damage.push(why),
+                Ok(Some(dead)) => {
+                    if !self.adopt_one(dead, &mut left, &mut queue, &mut found) {
+                        break;
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// Adopts what `budget` allows from one dead spool. False: stop the round.
+    fn adopt_one(&self, mut dead: DeadSpool, budget: &mut Budget, queue: &mut impl FnMut(Recovered) -> bool, found: &mut Recovery) -> bool {
+        let acks = AckSet::read(&dead.segments, &mut found.damage, &dead.dir);
+        let taken = records::take_live(&dead.segments, &acks, *budget, &mut found.damage);
+        let old_sids: Vec<u64> = taken.events.iter().map(|e| e.sid).collect();
+        // 1. Into our own spool, synced: from here a crash delivers these
+        //    events twice (same ids), never zero times.
+        let mut events = taken.events;
+        if let Err(why) = self.rewrite(&mut events) {
+            found.damage.push(format!("{}: left for later: this process's spool cannot take its events ({why})", dead.dir.display()));
+            return false;
+        }
+        // 2. Queued. Should the queue refuse (it closed), the rest is
+        //    released here and stays in the dead spool.
+        let count = events.len();
+        let mut events = events.into_iter();
+        while let Some(event) = events.next() {
+            if !queue(event) {
+                self.ack(&events.map(|e| e.sid).collect::<Vec<_>>());
+                return false;
+            }
+        }
+        found.events += count;
+        budget.spend(count, taken.bytes);
+        // 3. The dead spool gives them up.
+        if taken.left == 0 {
+            match dead.remove() {
+                Ok(()) => found.adopted += 1,
+                Err(why) => {
+                    // Acknowledged there instead, so they are not taken twice.
+                    let _ = acknowledge_in(&mut dead, &old_sids);
+                    found.damage.push(why);
+                }
+            }
+        } else {
+            found.more_left = true;
+            let settled = acknowledge_in(&mut dead, &old_sids)
+                .map_err(|e| format!("{}: cannot record what was adopted: {e}", dead.dir.display()))
+                .and_then(|()| dead.remove_first_segments(taken.spent_segments));
+            if let Err(why) = settled {
+                found.damage.push(why);
+            }
+        }
+        true
+    }
+
+    /// Writes `events` into this spool and syncs; on success their `sid`
+    /// is their id here. On failure nothing of them stays live here.
+    fn rewrite(&self, events: &mut [Recovered]) -> Result<(), String> {
+        let mut written = Vec::with_capacity(events.len());
+        for event in events.iter_mut() {
+            match self.write_event(&event.id, &event.json) {
+                (Some((sid, _)), _) => {
+                    event.sid = sid;
+                    written.push(sid);
+                }
+                (None, error) => {
+                    self.ack(&written);
+                    return Err(error.map_or_else(|| "it is failing".to_owned(), |e| e.to_string()));
+                }
+            }
+        }
+        if let Err(e) = self.try_sync_now() {
+            self.count_error("sync", &e);
+            self.ack(&written);
+            return Err(e.to_string());
+        }
+        Ok(())
+    }
+
+    fn count_error(&self, what: &str, error: &io::Error) {
+        self.inner.errors.fetch_add(1, Ordering::Relaxed);
+        let dir = self.inner.dir.display();
+        if !self.inner.failing.swap(true, Ordering::Relaxed) {
+            log::error!(
+                target: "outbox",
+                "the spool in {dir} could not {what} ({error}); events accepted meanwhile stay in memory only; retrying with a new segment in {RETRY_PAUSE:?}"
+            );
+        } else {
+            log::debug!(target: "outbox", "the spool in {dir} could not {what} ({error})");
+        }
+    }
+
+    fn note_success(&self) {
+        if self.inner.failing.load(Ordering::Relaxed) && self.inner.failing.swap(false, Ordering::Relaxed) {
+            log::info!(target: "outbox", "the spool in {} writes again", self.inner.dir.display());
+        }
     }
 }
 
 impl Writer {
-    fn write_record(&mut self, payload: &[u8]) -> io::Result<()> {
-        let mut frame = Vec::with_capacity(8 + payload.len());
-        frame.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-        frame.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
-        frame.extend_from_slice(payload);
+    /// Appends one record. `Ok(false)`: not written, the spool rests after an
+    /// error (or was removed).
+    fn write_record(&mut self, payload: &[u8]) -> io::Result<bool> {
+        if self.removed || !self.ensure_segment()? {
+            return Ok(false);
+        }
+        let Some(file) = self.file.as_mut() else { return Ok(false) };
+        let frame = records::frame(payload);
         // One write per record: a crash leaves a whole record or a torn tail.
-        self.file.write_all(&frame)?;
+        if let Err(e) = file.write_all(&frame) {
+            let torn_at = self.file_bytes;
+            self.abandon_segment(Some(torn_at));
+            return Err(e);
+        }
         self.file_bytes += frame.len() as u64;
         self.written += frame.len() as u64;
-        Ok(())
+        Ok(true)
+    }
+
+    /// Opens the next segment if there is none and the pause after an
+    /// error is over. False: resting.
+    fn ensure_segment(&mut self) -> io::Result<bool> {
+        if self.file.is_some() {
+            return Ok(true);
+        }
+        if self.retry_at.is_some_and(|t| Instant::now() < t) {
+            return Ok(false);
+        }
+        let path = segment_path(&self.dir, self.next_segment);
+        match layout::create_segment(&self.dir, &path) {
+            Ok(file) => {
+                self.file = Some(file);
+                self.retry_at = None;
+                self.file_bytes = 0;
+                self.next_segment += 1;
+                self.segments.push_back(Segment { path, first_sid: self.next_sid, live: 0 });
+                Ok(true)
+            }
+            Err(e) => {
+                let _ = layout::remove_if_present(&path);
+                self.abandon_segment(None);
+                Err(e)
+            }
+        }
+    }
+
+    /// After an error: the segment is never written again (a torn record
+    /// is cut off when possible, so it stays readable to its end) and the
+    /// next one opens after `RETRY_PAUSE`.
+    fn abandon_segment(&mut self, torn_at: Option<u64>) {
+        if let Some(file) = self.file.take() {
+            if let Some(len) = torn_at {
+                let _ = file.set_len(len);
+            }
+            // What it holds was accepted: make it durable if the disk lets us.
+            let _ = file.sync_data();
+        }
+        self.retry_at = Some(Instant::now() + RETRY_PAUSE);
     }
 
     fn roll_if_full(&mut self) -> io::Result<()> {
         if self.file_bytes < SEGMENT_BYTES {
             return Ok(());
         }
-        let path = segment_path(&self.dir, self.next_segment);
-        let file = open_append(&path)?;
+        let Some(file) = self.file.take() else { return Ok(()) };
         // The finished segment must be durable before we stop syncing it.
-        self.file.sync_data()?;
-        self.file = file;
-        self.file_bytes = 0;
-        self.next_segment += 1;
-        self.segments.push_back(Segment { path, first_sid: self.next_sid, live: 0 });
+        if let Err(e) = file.sync_data() {
+            self.retry_at = Some(Instant::now() + RETRY_PAUSE);
+            return Err(e);
+        }
         Ok(())
     }
 
-    /// Deletes the oldest segments while they hold nothing live. Only from
-    /// the front: a newer segment may hold acks for events of older ones.
-    fn remove_settled_segments(&mut self) {
+    fn write_pending_acks(&mut self) -> io::Result<()> {
+        if self.unwritten_acks.is_empty() {
+            return Ok(());
+        }
+        self.unwritten_acks.sort_unstable();
+        self.unwritten_acks.dedup();
+        for payload in records::ack_payloads(&self.unwritten_acks) {
+            if !self.write_record(&payload)? {
+                return Ok(()); // resting: kept for later
+            }
+        }
+        self.unwritten_acks.clear();
+        Ok(())
+    }
+
+    /// Counts `sids` (sorted) out of their segments and deletes the oldest
+    /// segments left with nothing live.
+    fn settle(&mut self, sids: &[u64]) {
+        for &sid in sids {
+            // Segments are ordered by first sid; find the one holding `sid`.
+            let pos = self.segments.partition_point(|s| s.first_sid <= sid);
+            if pos > 0 {
+                let seg = &mut self.segments[pos - 1];
+                seg.live = seg.live.saturating_sub(1);
+            }
+        }
+        // Only from the front: a newer segment may hold acks for events of older ones.
         while self.segments.len() > 1 && self.segments.front().is_some_and(|s| s.live == 0) {
             if let Some(seg) = self.segments.pop_front() {
-                let _ = fs::remove_file(&seg.path);
+                let _ = std::fs::remove_file(&seg.path);
             }
         }
     }
 }
 
-fn segment_path(dir: &Path, n: u64) -> PathBuf {
-    dir.join(format!("{n:016}.seg"))
-}
-
-fn open_append(path: &Path) -> io::Result<File> {
-    OpenOptions::new().create(true).append(true).custom_flags(libc::O_CLOEXEC).open(path)
-}
-
-/// Creates `<root>/<pid>-<random>` holding a locked `lock` file. Built under
-/// a dot-name and renamed, so other processes never see it unlocked.
-fn create_owner_dir(root: &Path) -> io::Result<(PathBuf, LockFile)> {
-    let name = format!("{}-{:016x}", std::process::id(), crate::ids::random_u64());
-    let tmp = root.join(format!(".{name}"));
-    fs::create_dir(&tmp)?;
-    let lock = LockFile::register(
-        OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .custom_flags(libc::O_CLOEXEC)
-            .open(tmp.join(LOCK_FILE))?,
-    )?;
-    flock(lock.file(), libc::LOCK_EX | libc::LOCK_NB)?;
-    let dir = root.join(name);
-    fs::rename(&tmp, &dir)?;
-    Ok((dir, lock))
-}
-
-fn flock(file: &File, op: libc::c_int) -> io::Result<()> {
-    // SAFETY: a valid open descriptor.
-    if unsafe { libc::flock(file.as_raw_fd(), op) } == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
+/// Writes an acknowledgement of `sids` into a new segment of a dead spool.
+fn acknowledge_in(dead: &mut DeadSpool, sids: &[u64]) -> io::Result<()> {
+    let mut sorted = sids.to_vec();
+    sorted.sort_unstable();
+    let mut file = dead.create_next_segment()?;
+    for payload in records::ack_payloads(&sorted) {
+        file.write_all(&records::frame(&payload))?;
     }
-}
-
-/// Takes the lock of a spool directory whose owner is gone. `None` when its
-/// owner lives, or another process adopted it first.
-fn try_adopt(dir: &Path) -> Option<LockFile> {
-    let path = dir.join(LOCK_FILE);
-    let lock = OpenOptions::new().read(true).write(true).custom_flags(libc::O_CLOEXEC).open(&path).ok()?;
-    let lock = LockFile::register(lock).ok()?;
-    flock(lock.file(), libc::LOCK_EX | libc::LOCK_NB).ok()?;
-    // The previous adopter may have removed the directory between our open
-    // and our lock: the lock must still be on the file at that path.
-    let held = lock.file().metadata().ok()?;
-    let at_path = fs::metadata(&path).ok()?;
-    (held.ino() == at_path.ino() && held.dev() == at_path.dev()).then_some(lock)
-}
-
-fn remove_spool_dir(dir: &Path) -> io::Result<()> {
-    for entry in fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.file_name().and_then(|n| n.to_str()) != Some(LOCK_FILE) {
-            fs::remove_file(&path)?;
-        }
-    }
-    // The lock file last: while it exists, the directory is claimed.
-    fs::remove_file(dir.join(LOCK_FILE))?;
-    fs::remove_dir(dir)
-}
-
-/// Reads every segment of a dead spool: events minus acknowledgements, in
-/// the order they were written.
-fn read_spool_dir(dir: &Path, recovery: &mut Recovery) {
-    let mut segments: Vec<PathBuf> = match fs::read_dir(dir) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("seg"))
-            .collect(),
-        Err(e) => {
-            recovery.damage.push(format!("{}: cannot list: {e}", dir.display()));
-            return;
-        }
-    };
-    segments.sort();
-    let mut events: BTreeMap<u64, Recovered> = BTreeMap::new();
-    let mut acked: Vec<(u64, u32)> = Vec::new();
-    for path in segments {
-        match fs::read(&path) {
-            Ok(bytes) => parse_segment(&path, &bytes, &mut events, &mut acked, &mut recovery.damage),
-            Err(e) => recovery.damage.push(format!("{}: cannot read: {e}", path.display())),
-        }
-    }
-    for (first, count) in acked {
-        for sid in first..first.saturating_add(u64::from(count)) {
-            events.remove(&sid);
-        }
-    }
-    recovery.events.extend(events.into_values());
-}
-
-fn parse_segment(path: &Path, bytes: &[u8], events: &mut BTreeMap<u64, Recovered>, acked: &mut Vec<(u64, u32)>, damage: &mut Vec<String>) {
-    let mut at = 0usize;
-    while at < bytes.len() {
-        let problem = match read_frame(&bytes[at..]) {
-            Ok((payload, size)) => match parse_payload(payload, events, acked) {
-                Ok(()) => {
-                    at += size;
-                    continue;
-                }
-                Err(why) => why,
-            },
-            Err(why) => why,
-        };
-        damage.push(format!(
-            "{}: {} byte(s) from offset {at} unreadable ({problem}); events before it were recovered",
-            path.display(),
-            bytes.len() - at
-        ));
-        return;
-    }
-}
-
-fn read_frame(bytes: &[u8]) -> Result<(&[u8], usize), &'static str> {
-    if bytes.len() < 8 {
-        return Err("torn record header");
-    }
-    let len = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
-    let crc = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
-    let payload = bytes.get(8..8 + len).ok_or("torn record")?;
-    if crc32fast::hash(payload) != crc {
-        return Err("checksum mismatch");
-    }
-    Ok((payload, 8 + len))
-}
-
-fn parse_payload(p: &[u8], events: &mut BTreeMap<u64, Recovered>, acked: &mut Vec<(u64, u32)>) -> Result<(), &'static str> {
-    let u64_at = |i: usize| p.get(i..i + 8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])));
-    let u32_at = |i: usize| p.get(i..i + 4).map(|b| u32::from_le_bytes(b.try_into().unwrap_or([0; 4])));
-    match p.first() {
-        Some(&KIND_EVENT) => {
-            let sid = u64_at(1).ok_or("short event record")?;
-            let id_len = u32_at(9).ok_or("short event record")? as usize;
-            let id = p.get(13..13 + id_len).ok_or("short event record")?;
-            let id = std::str::from_utf8(id).map_err(|_| "message id is not UTF-8")?;
-            events.insert(sid, Recovered { id: id.to_owned(), json: p[13 + id_len..].to_vec(), sid });
-            Ok(())
-        }
-        Some(&KIND_ACK) => {
-            let body = &p[1..];
-            if body.len() % 12 != 0 {
-                return Err("malformed acknowledgement");
-            }
-            for chunk in body.chunks_exact(12) {
-                let first = u64::from_le_bytes(chunk[..8].try_into().unwrap_or([0; 8]));
-                let count = u32::from_le_bytes(chunk[8..].try_into().unwrap_or([0; 4]));
-                acked.push((first, count));
-            }
-            Ok(())
-        }
-        _ => Err("unknown record kind"),
-    }
+    file.sync_data()?;
+    layout::sync_dir(&dead.dir)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn tempdir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("outbox-spool-{name}-{}-{:x}", std::process::id(), crate::ids::random_u64()));
-        fs::create_dir_all(&dir).unwrap();
-        dir
-    }
-
-    fn owner_dirs(root: &Path) -> Vec<PathBuf> {
-        fs::read_dir(root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect()
-    }
-
-    /// Simulates a dead owner: a spool whose lock is released without cleanup.
-    fn write_dead_spool(root: &Path, events: &[(&str, &str)], ack_first: usize) -> PathBuf {
-        let (spool, _) = Spool::open(root, SpoolSync::Batch).unwrap();
-        let sids: Vec<u64> = events.iter().map(|(id, json)| spool.append(id, json.as_bytes()).unwrap()).collect();
-        spool.ack(&sids[..ack_first]).unwrap();
-        spool.sync_now().unwrap();
-        let dir = spool.dir();
-        drop(spool); // releases the lock, leaves the files: like a crash
-        dir
-    }
-
-    #[test]
-    fn unacknowledged_events_are_recovered_in_order_once() {
-        let root = tempdir("recover");
-        write_dead_spool(&root, &[("a", "{\"n\":1}"), ("b", "{\"n\":2}"), ("c", "{\"n\":3}")], 1);
-        let (_spool, recovery) = Spool::open(&root, SpoolSync::Batch).unwrap();
-        let ids: Vec<&str> = recovery.events.iter().map(|e| e.id.as_str()).collect();
-        assert_eq!(ids, ["b", "c"]);
-        assert_eq!(recovery.events[1].json, b"{\"n\":3}");
-        assert_eq!(recovery.adopted, 1);
-        assert!(recovery.damage.is_empty());
-        // The dead directory is gone; only ours remains, holding the two events.
-        assert_eq!(owner_dirs(&root).len(), 1);
-        fs::remove_dir_all(root).unwrap();
-    }
-
-    #[test]
-    fn a_live_spool_is_never_adopted() {
-        let root = tempdir("live");
-        let (alive, _) = Spool::open(&root, SpoolSync::Batch).unwrap();
-        alive.append("x", b"{}").unwrap();
-        let (_other, recovery) = Spool::open(&root, SpoolSync::Batch).unwrap();
-        assert!(recovery.events.is_empty());
-        assert_eq!(owner_dirs(&root).len(), 2);
-        fs::remove_dir_all(root).unwrap();
-    }
-
-    #[test]
-    fn recovered_events_survive_a_second_crash() {
-        let root = tempdir("twice");
-        write_dead_spool(&root, &[("a", "{}"), ("b", "{}")], 0);
-        let (spool, first) = Spool::open(&root, SpoolSync::Batch).unwrap();
-        assert_eq!(first.events.len(), 2);
-        drop(spool); // crashed before delivering anything
-        let (_spool, second) = Spool::open(&root, SpoolSync::Batch).unwrap();
-        let ids: Vec<&str> = second.events.iter().map(|e| e.id.as_str()).collect();
-        assert_eq!(ids, ["a", "b"]);
-        fs::remove_dir_all(root).unwrap();
-    }
-
-    #[test]
-    fn torn_and_corrupt_records_keep_what_came_before() {
-        let root = tempdir("damage");
-        let events: Vec<(String, String)> = (0..5).map(|i| (format!("e{i}"), format!("{{\"i\":{i}}}"))).collect();
-        let refs: Vec<(&str, &str)> = events.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-        let dir = write_dead_spool(&root, &refs, 0);
-        let seg = segment_path(&dir, 0);
-        let mut bytes = fs::read(&seg).unwrap();
-        let record = bytes.len() / 5;
-        // Flip a byte inside the fourth record, and tear the last one.
-        bytes[3 * record + 12] ^= 0xff;
-        bytes.truncate(bytes.len() - 3);
-        fs::write(&seg, &bytes).unwrap();
-        let (_spool, recovery) = Spool::open(&root, SpoolSync::Batch).unwrap();
-        let ids: Vec<&str> = recovery.events.iter().map(|e| e.id.as_str()).collect();
-        assert_eq!(ids, ["e0", "e1", "e2"]);
-        assert_eq!(recovery.damage.len(), 1);
-        assert!(recovery.damage[0].contains("checksum mismatch"), "{:?}", recovery.damage);
-        fs::remove_dir_all(root).unwrap();
-    }
-
-    #[test]
-    fn settled_segments_are_removed() {
-        let root = tempdir("segments");
-        let (spool, _) = Spool::open(&root, SpoolSync::Batch).unwrap();
-        let big = vec![b'x'; 64 * 1024];
-        let sids: Vec<u64> = (0..300).map(|i| spool.append(&format!("m{i}"), &big).unwrap()).collect();
-        let dir = spool.dir();
-        let count = || fs::read_dir(&dir).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some()).count();
-        assert!(count() >= 3, "64 KB x 300 rolls over 8 MB segments");
-        spool.ack(&sids).unwrap();
-        assert_eq!(count(), 1, "only the active segment remains");
-        fs::remove_dir_all(root).unwrap();
-    }
-
-    #[test]
-    fn event_sync_mode_appends_durably() {
-        let root = tempdir("sync");
-        let (spool, _) = Spool::open(&root, SpoolSync::Event).unwrap();
-        spool.append("a", b"{}").unwrap();
-        assert_eq!(*spool.synced.lock(), spool.writer.lock().written);
-        fs::remove_dir_all(root).unwrap();
-    }
-
-    #[test]
-    fn an_unwritable_root_is_a_clear_error() {
-        let err = Spool::open(Path::new("/proc/outbox-cannot-exist"), SpoolSync::Batch).err().unwrap();
-        assert!(matches!(err.kind(), io::ErrorKind::NotFound | io::ErrorKind::PermissionDenied | io::ErrorKind::Other), "{err}");
-    }
-}
+mod tests;
