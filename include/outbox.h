@@ -267,6 +267,9 @@ typedef struct {
     // Requests (counted in `requests` too) that were halves of a batch
     // split to isolate events the receiver refused.
     uint64_t split_requests;
+    // Spool operations that failed (disk full, I/O error): events accepted
+    // meanwhile are kept in memory only; the spool retries after a pause.
+    uint64_t spool_errors;
 } outbox_stats_t;
 
 // The outcome of `outbox_deliver`.

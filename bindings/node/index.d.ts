@@ -209,6 +209,8 @@ export interface Stats {
   retries: number;
   /** Requests (counted in `requests` too) that were halves of a batch split to isolate refused events. */
   splitRequests: number;
+  /** Spool writes that failed (disk full, I/O error); events accepted meanwhile live in memory only. */
+  spoolErrors: number;
 }
 
 /** The outcome of `deliver()`. */

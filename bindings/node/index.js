@@ -120,6 +120,7 @@ function toStats(s) {
     requests: s.requests,
     retries: s.retries,
     splitRequests: s.splitRequests,
+    spoolErrors: s.spoolErrors,
   };
 }
 

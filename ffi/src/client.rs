@@ -83,6 +83,9 @@ pub struct outbox_stats_t {
     /// Requests (counted in `requests` too) that were halves of a batch
     /// split to isolate events the receiver refused.
     pub split_requests: u64,
+    /// Spool operations that failed (disk full, I/O error): events accepted
+    /// meanwhile are kept in memory only; the spool retries after a pause.
+    pub spool_errors: u64,
 }
 
 impl From<Stats> for outbox_stats_t {
@@ -101,6 +104,7 @@ impl From<Stats> for outbox_stats_t {
             dropped_shutdown: s.dropped(DropReason::Shutdown),
             dropped_endpoint_gone: s.dropped(DropReason::EndpointGone),
             split_requests: s.split_requests,
+            spool_errors: s.spool_errors,
         }
     }
 }

@@ -1225,6 +1225,7 @@ static void test_spool(void) {
     outbox_client_t *client;
     outbox_spool_recovery_t recovery;
     outbox_flush_result_t result;
+    outbox_stats_t stats;
     pid_t pid;
     int status = -1, delivered = 0;
     char command[128];
@@ -1252,6 +1253,8 @@ static void test_spool(void) {
     CHECK_EQ_U64(result.pending, 0);
     rx_each_event(count_crash_event, &delivered);
     CHECK_EQ_U64(delivered, SPOOL_EVENTS);
+    CHECK_OK(outbox_stats(client, &stats));
+    CHECK_EQ_U64(stats.spool_errors, 0);
     CHECK_STATUS(outbox_spool_recovery(NULL, &recovery), OUTBOX_ERR_NULL);
     CHECK_STATUS(outbox_spool_recovery(client, NULL), OUTBOX_ERR_NULL);
     outbox_client_free(client);

@@ -89,6 +89,7 @@ pub struct StatsOutput {
     pub requests: f64,
     pub retries: f64,
     pub split_requests: f64,
+    pub spool_errors: f64,
     /// Indexed like `dropReasons()`.
     pub dropped_by_reason: Vec<f64>,
 }
@@ -102,6 +103,7 @@ impl From<Stats> for StatsOutput {
             requests: s.requests as f64,
             retries: s.retries as f64,
             split_requests: s.split_requests as f64,
+            spool_errors: s.spool_errors as f64,
             dropped_by_reason: DropReason::ALL.iter().map(|r| s.dropped(*r) as f64).collect(),
         }
     }

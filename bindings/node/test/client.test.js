@@ -177,6 +177,7 @@ describe('stats and flush results', () => {
     assert.equal(s.enqueued, s.delivered + s.droppedTotal + s.pending);
     assert.ok(s.requests >= 4, `requests ${s.requests}`);
     assert.ok(s.retries >= 1, `retries ${s.retries}`);
+    assert.equal(s.spoolErrors, 0);
     assert.deepEqual(Object.keys(s.dropped).sort(), [
       'endpoint_gone',
       'queue_full',

@@ -76,6 +76,10 @@ pub struct Stats {
     /// split to isolate events the receiver refused.
     #[pyo3(get)]
     pub split_requests: u64,
+    /// Spool operations that failed (disk full, I/O error): events accepted
+    /// meanwhile are kept in memory only; the spool retries after a pause.
+    #[pyo3(get)]
+    pub spool_errors: u64,
     by_reason: [u64; 6],
 }
 
@@ -88,6 +92,7 @@ impl From<CoreStats> for Stats {
             requests: s.requests,
             retries: s.retries,
             split_requests: s.split_requests,
+            spool_errors: s.spool_errors,
             by_reason: DropReason::ALL.map(|r| s.dropped(r)),
         }
     }
@@ -123,6 +128,7 @@ impl Stats {
         d.set_item("requests", self.requests)?;
         d.set_item("retries", self.retries)?;
         d.set_item("split_requests", self.split_requests)?;
+        d.set_item("spool_errors", self.spool_errors)?;
         Ok(d)
     }
 

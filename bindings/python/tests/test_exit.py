@@ -151,3 +151,24 @@ def test_spool_dir_survives_a_crash(fresh_receiver, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert fresh_receiver.wait(50, timeout=10)["ok"]
     assert sorted(fresh_receiver.ids()) == sorted(f"sp-{i}" for i in range(50))
+
+
+def test_a_failing_spool_is_counted_and_the_client_carries_on(fresh_receiver, tmp_path):
+    # Writes past 64 KiB fail with EFBIG (SIGXFSZ ignored), like a full disk.
+    code = textwrap.dedent(
+        f"""
+        import resource, signal, outbox
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 10, 64 << 10))
+        c = outbox.Client({fresh_receiver.url!r}, spool_dir={str(tmp_path / "spool")!r})
+        for i in range(100):
+            c.track("u", "Big", {{"pad": "x" * 2000}})
+        c.flush(10)
+        print(c.stats().spool_errors, c.stats().as_dict()["spool_errors"])
+        """
+    )
+    proc = run_python(code)
+    assert proc.returncode == 0, proc.stderr
+    errors, in_dict = proc.stdout.split()[-2:]
+    assert int(errors) >= 1 and errors == in_dict, proc.stdout
+    assert fresh_receiver.wait(100, timeout=10)["ok"]

@@ -96,6 +96,9 @@ class Stats:
     def split_requests(self) -> int:
         """Requests (counted in ``requests`` too) that were halves of a batch split to isolate refused events."""
     @property
+    def spool_errors(self) -> int:
+        """Spool writes that failed (disk full, I/O error); events accepted meanwhile live in memory only."""
+    @property
     def dropped(self) -> int:
         """Events given up, all reasons together."""
     @property
