@@ -305,7 +305,13 @@ impl Spool {
             (file, w.written)
         };
         if let Some(file) = file {
-            file.sync_data()?;
+            if let Err(e) = file.sync_data() {
+                // After a failed fsync the kernel may have dropped the dirty
+                // pages: a later fsync of that file proves nothing. Never
+                // trust it again; the next segment opens after the pause.
+                self.inner.writer.lock().abandon_segment(None);
+                return Err(e);
+            }
         }
         *synced = now;
         Ok(())
@@ -349,9 +355,10 @@ impl Spool {
 
     /// Takes over dead processes' spools, at most `budget` events this round:
     /// each event is written to this spool (synced), then handed to `queue`,
-    /// then given up by the dead spool. `queue` returns false to stop (the
-    /// event it refused, and the rest, stay in the dead spool). Never fails:
-    /// what cannot be adopted is reported in `damage` and left alone.
+    /// then given up by the dead spool. `queue` returns false to stop: the
+    /// event it refused (which it must acknowledge here, as a closed
+    /// pipeline does) and the rest stay in the dead spool. Never fails: what
+    /// cannot be adopted is reported in `damage` and left alone.
     pub fn adopt(&self, budget: Budget, mut queue: impl FnMut(Recovered) -> bool) -> Recovery {
         let _one_round = self.inner.adopting.lock();
         let mut found = Recovery::default();
@@ -425,12 +432,16 @@ impl Spool {
     fn rewrite(&self, events: &mut [Recovered]) -> Result<(), String> {
         let mut written = Vec::with_capacity(events.len());
         for event in events.iter_mut() {
-            match self.write_event(&event.id, &event.json) {
-                (Some((sid, _)), _) => {
+            let (on_file, error) = self.write_event(&event.id, &event.json);
+            if let Some(e) = &error {
+                self.count_error("write an event", e);
+            }
+            match on_file {
+                Some((sid, _)) => {
                     event.sid = sid;
                     written.push(sid);
                 }
-                (None, error) => {
+                None => {
                     self.ack(&written);
                     return Err(error.map_or_else(|| "it is failing".to_owned(), |e| e.to_string()));
                 }
