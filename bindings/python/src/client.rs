@@ -203,7 +203,9 @@ impl Client {
         }
         let endpoint = options.endpoint.clone();
         let shutdown_timeout = options.shutdown_timeout;
-        let inner = CoreClient::new(options).map_err(|e| errors::from_core(py, e))?;
+        // Opening a spool reads what dead processes left: other Python
+        // threads run meanwhile.
+        let inner = py.detach(|| CoreClient::new(options)).map_err(|e| errors::from_core(py, e))?;
         Ok(Client { inner: ManuallyDrop::new(Arc::new(inner)), block, endpoint, shutdown_timeout })
     }
 
