@@ -5,6 +5,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use outbox_core::{Client, DeliveryError, Options};
+// Not every test binary uses every one.
+#[allow(unused_imports)]
 pub use outbox_test_receiver::{Fault, FaultKind, Receiver};
 
 /// Options pointing at `receiver`, with short timers so tests run quickly.
