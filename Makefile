@@ -22,6 +22,7 @@ include mk/rust.mk
 -include mk/cli.mk
 -include mk/bench.mk
 -include mk/demo.mk
+-include mk/fuzz.mk
 
 .PHONY: help test demo
 help:
@@ -29,6 +30,7 @@ help:
 	@echo "make test    every test suite (Rust, C/C++, Python, Node)"
 	@echo "make bench   benchmarks (not part of make test)"
 	@echo "make soak    random faults, forks and crashes for SOAK_SECONDS (default 600; make test runs 60)"
+	@echo "make fuzz    every fuzz target for FUZZ_SECONDS (60) each (nightly; not part of make test)"
 
 test: $(TEST_TARGETS)
 	@echo "make test: all suites passed ($(TEST_TARGETS))"
