@@ -4,9 +4,11 @@
 //! fails there with a clear error, the caller's objects are not kept, and the
 //! queue holds finished JSON that is spliced into batches without re-encoding.
 
+use std::fmt;
 use std::time::SystemTime;
 
-use serde::Serialize;
+use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -62,8 +64,12 @@ impl Kind {
 pub struct Json(Box<RawValue>);
 
 impl Json {
-    /// Parses and validates JSON text.
+    /// Parses and validates JSON text. Refused too is what the grammar
+    /// allows but strict parsers (serde_json, Go, I-JSON) refuse, because
+    /// the text is sent as it is: a number beyond f64 (`1e400`) and an
+    /// unpaired surrogate escape (`"\udc80"`).
     pub fn parse(text: &str) -> Result<Json, Error> {
+        serde_json::from_str::<Strict>(text).map_err(|e| Error::InvalidJson(e.to_string()))?;
         RawValue::from_string(text.to_owned())
             .map(|raw| Json(trim(raw)))
             .map_err(|e| Error::InvalidJson(e.to_string()))
@@ -86,6 +92,62 @@ impl Json {
 
     pub(crate) fn raw(&self) -> &RawValue {
         &self.0
+    }
+}
+
+/// Any JSON value, read the way `serde_json::Value` reads it (numbers
+/// converted, escapes decoded) but kept nowhere: `RawValue` alone checks only
+/// the grammar, and found by fuzzing, it passes numbers and escapes that
+/// make a receiver refuse the whole batch.
+struct Strict;
+
+impl<'de> Deserialize<'de> for Strict {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Strict, D::Error> {
+        deserializer.deserialize_any(StrictVisitor)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Strict;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Strict, E> {
+        Ok(Strict)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Strict, E> {
+        Ok(Strict)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Strict, E> {
+        Ok(Strict)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Strict, E> {
+        Ok(Strict)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Strict, E> {
+        Ok(Strict)
+    }
+
+    fn visit_unit<E>(self) -> Result<Strict, E> {
+        Ok(Strict)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
+        while seq.next_element::<Strict>()?.is_some() {}
+        Ok(Strict)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
+        while map.next_entry::<Strict, Strict>()?.is_some() {}
+        Ok(Strict)
     }
 }
 
@@ -671,6 +733,29 @@ mod tests {
         assert!(Json::parse("{\"a\":").is_err());
         assert!(Json::parse(" {\"a\":1} ").unwrap().is_object());
         assert!(!Json::parse("[1]").unwrap().is_object());
+    }
+
+    /// Found by fuzzing (fuzz/artifacts/event_json/): text the JSON grammar
+    /// allows but serde_json refuses was accepted and sent as it was, and the
+    /// receiver refused the whole batch around it.
+    #[test]
+    fn json_that_strict_parsers_refuse_is_refused_at_the_call_site() {
+        for text in [
+            r#"{"s":"\udc80"}"#,
+            r#"{"s":"\ud83d"}"#,
+            r#"{"s":"\ud83d\u0041"}"#,
+            r#"{"\udc80":1}"#,
+            r#"{"n":1e400}"#,
+            r#"{"n":[-1E309]}"#,
+        ] {
+            let err = Json::parse(text).unwrap_err();
+            assert!(matches!(err, Error::InvalidJson(_)), "{text}: {err}");
+        }
+        for text in [r#"{"s":"\ud83d\ude80 \u00e9"}"#, r#"{"n":1e308,"t":1e-400,"b":123456789012345678901234567890}"#] {
+            let json = Json::parse(text).unwrap();
+            let encoded = enc().encode(&Event::track("u1", "Ok").properties(json)).unwrap();
+            assert!(decode(&encoded)["properties"].is_object(), "{text}");
+        }
     }
 
     #[test]
