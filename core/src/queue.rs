@@ -175,17 +175,26 @@ impl Queue {
         Some(Batch { id, items })
     }
 
-    /// Removes `items` (part or all of batch `batch`) from the in-flight set.
+    /// Removes `items` (part or all of batch `batch`, in sequence order)
+    /// from the in-flight set: exactly those, whatever lies between them.
     fn settle(&mut self, batch: u64, items: &[Item]) -> bool {
         let Some(pos) = self.in_flight.iter().position(|f| f.batch == batch) else {
             // Already settled (shutdown gave it up while the request ran).
             return false;
         };
-        let (Some(first), Some(last)) = (items.first(), items.last()) else { return true };
+        if items.is_empty() {
+            return true;
+        }
+        debug_assert!(items.windows(2).all(|w| w[0].seq < w[1].seq), "settle takes items in sequence order");
         let bytes: usize = items.iter().map(|i| i.json.len()).sum();
         let entry = &mut self.in_flight[pos];
         let before = entry.seqs.len();
-        entry.seqs.retain(|(s, _)| *s < first.seq || *s > last.seq);
+        // Both lists ascend: one merge walk.
+        let mut settled = items.iter().map(|i| i.seq).peekable();
+        entry.seqs.retain(|(s, _)| {
+            while settled.next_if(|w| w < s).is_some() {}
+            settled.next_if_eq(s).is_none()
+        });
         let removed = before - entry.seqs.len();
         entry.bytes -= bytes.min(entry.bytes);
         if entry.seqs.is_empty() {
@@ -478,6 +487,24 @@ mod tests {
         let s = q.stats();
         assert_eq!((s.delivered, s.pending, s.dropped_total()), (3, 0, 1));
         assert!(s.balances());
+    }
+
+    #[test]
+    fn settling_part_of_a_batch_leaves_the_rest_in_flight() {
+        let mut q = Queue::new(100, 1 << 20);
+        for i in 0..5 {
+            push(&mut q, &format!("e{i}"), WhenFull::DropOldest);
+        }
+        let mut b = q.take_batch(10, 1 << 20).unwrap();
+        // Deliver e0 and e4 only (not a contiguous run): e1-e3 stay in flight.
+        let last = b.items.pop().unwrap();
+        let first = b.items.remove(0);
+        q.delivered(b.id, &[first, last]);
+        assert_eq!(q.stats().pending, 3);
+        assert!(q.stats().balances());
+        q.delivered(b.id, &b.items);
+        assert_eq!((q.stats().pending, q.stats().delivered), (0, 5));
+        assert!(q.stats().balances());
     }
 
     #[test]
