@@ -207,17 +207,25 @@ typedef struct {
 //
 // Where it runs: on an Outbox background thread for events dropped while
 // delivering (rejected, retries exhausted, queue full, endpoint gone), or
-// on the thread calling `outbox_shutdown` / `outbox_client_free` (or the
-// exit hook) for events that shutdown gives up. It may run on several
-// threads, even at the same time, so `user_data` must be safe to use from
-// them. It never runs while Outbox holds a lock, so it may call the capture
-// functions (`outbox_track`, ...), but it must not call `outbox_flush`,
-// `outbox_shutdown`, `outbox_deliver` or free the client or sender (they
-// would wait on the very thread that is running the callback), and it must
-// not unwind (no C++ exception or `longjmp` may leave it). Once
-// `outbox_client_free` (or `outbox_webhook_sender_free`) returns, the
-// callback is never called again and no call is still running, so
-// `user_data` can be released then.
+// on the thread calling `outbox_shutdown` / `outbox_client_free` for events
+// that shutdown gives up. It may run on several threads, even at the same
+// time, so `user_data` must be safe to use from them. It never runs while
+// Outbox holds a lock, and it must not unwind (no C++ exception or
+// `longjmp` may leave it).
+//
+// What it may call: the capture functions (`outbox_track`, ...), and
+// `outbox_flush`, `outbox_shutdown` and `outbox_deliver`, which complete
+// (a flush from inside the client's own callback waits for deliveries,
+// not for the reports queued behind the callback itself). It may free its
+// own client (or sender): see `outbox_client_free`. Calls it makes do not
+// change the caller's `outbox_last_error()`.
+//
+// Once `outbox_client_free` (or `outbox_webhook_sender_free`) returns, the
+// callback is never called again and no call is still running (except the
+// one that called the free, if any), so `user_data` can be released then.
+// The exit hook (see `outbox_client_new`) never calls it: after `main`
+// returns, `user_data` may point into a stack frame or an object already
+// destroyed. Events given up at exit are not reported.
 typedef void (*outbox_on_error_fn)(const outbox_delivery_error_t *error, void *user_data);
 
 // When the spool syncs to disk (`outbox_config_set_spool_sync`).
@@ -692,7 +700,8 @@ outbox_status_t outbox_config_set_library(outbox_config_t *config,
 // client and sender, waiting at most each one's shutdown timeout, so a
 // program that returns from `main` or calls `exit()` without freeing its
 // client loses nothing that could be delivered in time. (`_exit()`, a
-// signal or a crash skip it.)
+// signal or a crash skip it.) The hook calls no error callback: by then
+// `user_data` may point into `main`'s finished stack frame.
 //
 // Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`
 // (the message names the option: no endpoint, `max_batch_bytes` smaller
@@ -707,8 +716,16 @@ outbox_status_t outbox_client_new(const outbox_config_t *config,
 // `"shutdown"`), then releases everything. Returns once no error callback
 // of this client is running or will run. NULL is a no-op.
 //
-// Call it once, after every other call on this client has returned, and
-// never from inside the client's own error callback.
+// Call it once, after every other call on this client has returned.
+//
+// From inside the client's own error callback it cannot free the client
+// at once (the callback is still running on it), so it stops further
+// callbacks, waits for the client's callbacks running on other threads,
+// and returns; the client is then shut down and freed on this thread as
+// soon as the callback returns (events that shutdown gives up are counted,
+// not reported). Only the callback that called it is still running when
+// it returns. A second free of the same client from a callback that its
+// first free runs is ignored.
 void outbox_client_free(outbox_client_t *client);
 
 // Queues a `track` event: `user_id` did `event` (e.g. "Order Completed").
@@ -809,7 +826,9 @@ outbox_status_t outbox_batch(const outbox_client_t *client,
 // `result_out->pending == 0` means everything was settled.
 //
 // Returns `OUTBOX_OK` (also when the timeout passed: see the result) or
-// `OUTBOX_ERR_NULL`. Thread-safe; must not be called from an error callback.
+// `OUTBOX_ERR_NULL`. Thread-safe. May be called from an error callback:
+// there it waits for deliveries, not for the reports queued behind the
+// callback that is running.
 OUTBOX_MUST_USE
 outbox_status_t outbox_flush(const outbox_client_t *client,
                              uint64_t timeout_ms,
@@ -821,8 +840,8 @@ outbox_status_t outbox_flush(const outbox_client_t *client,
 // calls return the first result. The client must still be freed with
 // `outbox_client_free` (which is then quick).
 //
-// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe; must not be
-// called from an error callback.
+// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe; may be called
+// from an error callback.
 OUTBOX_MUST_USE
 outbox_status_t outbox_shutdown(const outbox_client_t *client,
                                 uint64_t timeout_ms,
@@ -844,7 +863,7 @@ outbox_status_t outbox_stats(const outbox_client_t *client,
 // Returns `OUTBOX_OK` when delivered; `OUTBOX_ERR_NOT_DELIVERED` when not
 // (refused, or out of time; the message says why); or the input errors of
 // `outbox_batch`, `OUTBOX_ERR_CLOSED`. Blocks the calling thread;
-// thread-safe; must not be called from an error callback.
+// thread-safe; may be called from an error callback.
 OUTBOX_MUST_USE
 outbox_status_t outbox_deliver(const outbox_client_t *client,
                                const char *events_json,
@@ -1012,7 +1031,8 @@ outbox_status_t outbox_webhook_sender_new(const outbox_webhook_config_t *config,
                                           outbox_webhook_sender_t **sender_out);
 
 // Shuts the sender down (bounded by its shutdown timeout) and frees it, as
-// `outbox_client_free` does. NULL is a no-op.
+// `outbox_client_free` does (also from inside its own error callback).
+// NULL is a no-op.
 void outbox_webhook_sender_free(outbox_webhook_sender_t *sender);
 
 // Queues one message to every endpoint: the body sent is the Standard

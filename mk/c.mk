@@ -86,7 +86,7 @@ $(C_BUILD)/%_shared: tests/c/%.cpp tests/c/harness.h tests/c/json.h include/outb
 $(C_BUILD)/%_static: tests/c/%.cpp tests/c/harness.h tests/c/json.h include/outbox.hpp $(C_BUILD)/.installed
 	$(C_CXX) $(C_CXXFLAGS) $< -o $@ $(C_STATIC)
 
-C_PROGRAMS := $(foreach t,test_c test_fork test_cpp,$(foreach l,shared static,$(C_BUILD)/$(t)_$(l)))
+C_PROGRAMS := $(foreach t,test_c test_fork test_cpp test_race,$(foreach l,shared static,$(C_BUILD)/$(t)_$(l)))
 
 # Every program, natively, each against its own receiver.
 c-tests: $(C_PROGRAMS)

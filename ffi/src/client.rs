@@ -6,7 +6,7 @@ use std::sync::Arc;
 use outbox_core::{Client, DropReason, Event, FlushResult, Json, Stats};
 use serde_json::Value;
 
-use crate::callback::Gate;
+use crate::callback::{free_owner, Gate, Inside};
 use crate::config::{millis, outbox_config_t};
 use crate::status::{guard, guard_void, outbox_status_t, Failure, OUTBOX_ERR_NOT_DELIVERED};
 use crate::strings::{arg_opt_str, arg_str, check_len, clear_out, put_string};
@@ -149,7 +149,8 @@ unsafe fn client_ref<'a>(client: *const outbox_client_t) -> Result<&'a outbox_cl
 /// client and sender, waiting at most each one's shutdown timeout, so a
 /// program that returns from `main` or calls `exit()` without freeing its
 /// client loses nothing that could be delivered in time. (`_exit()`, a
-/// signal or a crash skip it.)
+/// signal or a crash skip it.) The hook calls no error callback: by then
+/// `user_data` may point into `main`'s finished stack frame.
 ///
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`
 /// (the message names the option: no endpoint, `max_batch_bytes` smaller
@@ -188,20 +189,27 @@ pub unsafe extern "C" fn outbox_client_new(config: *const outbox_config_t, clien
 /// `"shutdown"`), then releases everything. Returns once no error callback
 /// of this client is running or will run. NULL is a no-op.
 ///
-/// Call it once, after every other call on this client has returned, and
-/// never from inside the client's own error callback.
+/// Call it once, after every other call on this client has returned.
+///
+/// From inside the client's own error callback it cannot free the client
+/// at once (the callback is still running on it), so it stops further
+/// callbacks, waits for the client's callbacks running on other threads,
+/// and returns; the client is then shut down and freed on this thread as
+/// soon as the callback returns (events that shutdown gives up are counted,
+/// not reported). Only the callback that called it is still running when
+/// it returns. A second free of the same client from a callback that its
+/// first free runs is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn outbox_client_free(client: *mut outbox_client_t) {
     if client.is_null() {
         return;
     }
     guard_void(|| {
-        let boxed = unsafe { Box::from_raw(client) };
-        let gate = boxed.gate.clone();
-        drop(boxed);
-        if let Some(gate) = gate {
-            gate.close_and_wait();
-        }
+        let gate = unsafe { &*client }.gate.clone();
+        // SAFETY: the caller gives the client up; `free_owner` runs this
+        // once, when nothing else on this thread still uses the client.
+        let free = Box::new(move || drop(unsafe { Box::from_raw(client) }));
+        free_owner(gate, free);
     });
 }
 
@@ -444,7 +452,9 @@ pub unsafe extern "C" fn outbox_batch(
 /// `result_out->pending == 0` means everything was settled.
 ///
 /// Returns `OUTBOX_OK` (also when the timeout passed: see the result) or
-/// `OUTBOX_ERR_NULL`. Thread-safe; must not be called from an error callback.
+/// `OUTBOX_ERR_NULL`. Thread-safe. May be called from an error callback:
+/// there it waits for deliveries, not for the reports queued behind the
+/// callback that is running.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn outbox_flush(
@@ -468,8 +478,8 @@ pub unsafe extern "C" fn outbox_flush(
 /// calls return the first result. The client must still be freed with
 /// `outbox_client_free` (which is then quick).
 ///
-/// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe; must not be
-/// called from an error callback.
+/// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe; may be called
+/// from an error callback.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn outbox_shutdown(
@@ -479,7 +489,13 @@ pub unsafe extern "C" fn outbox_shutdown(
 ) -> outbox_status_t {
     guard(|| {
         let c = unsafe { client_ref(client) }?;
-        let r = c.client.shutdown(millis(timeout_ms));
+        let r = {
+            // Its reports run here: a callback that frees the client has
+            // the free wait until shutdown is done with it.
+            let _inside = Inside::call(c.gate.as_ref());
+            c.client.shutdown(millis(timeout_ms))
+        };
+        // `c` may be freed by now.
         if let Some(out) = unsafe { result_out.as_mut() } {
             *out = r.into();
         }
@@ -510,7 +526,7 @@ pub unsafe extern "C" fn outbox_stats(client: *const outbox_client_t, stats_out:
 /// Returns `OUTBOX_OK` when delivered; `OUTBOX_ERR_NOT_DELIVERED` when not
 /// (refused, or out of time; the message says why); or the input errors of
 /// `outbox_batch`, `OUTBOX_ERR_CLOSED`. Blocks the calling thread;
-/// thread-safe; must not be called from an error callback.
+/// thread-safe; may be called from an error callback.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn outbox_deliver(

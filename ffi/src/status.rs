@@ -208,6 +208,16 @@ fn set_last(value: Option<LastError>) {
     });
 }
 
+/// Runs a user callback and then puts this thread's last error back as it
+/// was: what the callback's own calls record must not replace the last
+/// error of the call that ran it (`outbox_shutdown`, a `*_free`).
+pub(crate) fn keeping_last_error<R>(callback: impl FnOnce() -> R) -> R {
+    let saved = LAST.try_with(|slot| slot.try_borrow_mut().ok().and_then(|mut slot| slot.take())).ok().flatten();
+    let result = callback();
+    set_last(saved);
+    result
+}
+
 fn record(failure: &Failure) {
     set_last(Some(LastError {
         message: crate::strings::c_string_lossy(&failure.message),

@@ -7,7 +7,7 @@ use outbox_core::sign::Signer;
 use outbox_core::webhook::{Endpoint, WebhookOptions, WebhookSender};
 use outbox_core::Json;
 
-use crate::callback::{outbox_on_error_fn, CCallback, Gate};
+use crate::callback::{free_owner, outbox_on_error_fn, CCallback, Gate, Inside};
 use crate::client::{outbox_flush_result_t, outbox_stats_t};
 use crate::config::{at_least_one, check_header, millis, on_full_from, outbox_on_full_t, positive_ms, retries_from};
 use crate::sign::{outbox_scheme_t, scheme_from};
@@ -359,19 +359,18 @@ pub unsafe extern "C" fn outbox_webhook_sender_new(
 }
 
 /// Shuts the sender down (bounded by its shutdown timeout) and frees it, as
-/// `outbox_client_free` does. NULL is a no-op.
+/// `outbox_client_free` does (also from inside its own error callback).
+/// NULL is a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn outbox_webhook_sender_free(sender: *mut outbox_webhook_sender_t) {
     if sender.is_null() {
         return;
     }
     guard_void(|| {
-        let boxed = unsafe { Box::from_raw(sender) };
-        let gate = boxed.gate.clone();
-        drop(boxed);
-        if let Some(gate) = gate {
-            gate.close_and_wait();
-        }
+        let gate = unsafe { &*sender }.gate.clone();
+        // SAFETY: as in `outbox_client_free`.
+        let free = Box::new(move || drop(unsafe { Box::from_raw(sender) }));
+        free_owner(gate, free);
     });
 }
 
@@ -434,7 +433,13 @@ pub unsafe extern "C" fn outbox_webhook_shutdown(
     result_out: *mut outbox_flush_result_t,
 ) -> outbox_status_t {
     guard(|| {
-        let r = unsafe { sender_ref(sender) }?.sender.shutdown(millis(timeout_ms));
+        let s = unsafe { sender_ref(sender) }?;
+        let r = {
+            // As in `outbox_shutdown`: a free from a callback waits for it.
+            let _inside = Inside::call(s.gate.as_ref());
+            s.sender.shutdown(millis(timeout_ms))
+        };
+        // `s` may be freed by now.
         if let Some(out) = unsafe { result_out.as_mut() } {
             *out = r.into();
         }

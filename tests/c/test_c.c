@@ -582,6 +582,221 @@ static void test_callback(void) {
     pthread_mutex_destroy(&log.lock);
 }
 
+/* ---- calls from inside the error callback ------------------------------ */
+
+/* A call that hangs fails the whole program instead of stalling `make`. */
+static void on_hang(int sig) {
+    static const char message[] = "FAIL: a call did not return within the watchdog's time (hang)\n";
+    (void)sig;
+    if (write(2, message, sizeof message - 1)) {}
+    _exit(1);
+}
+
+static void watchdog(unsigned seconds) {
+    signal(SIGALRM, on_hang);
+    alarm(seconds);
+}
+
+static int load_flag(const int *flag) { return __atomic_load_n(flag, __ATOMIC_ACQUIRE); }
+static void store_flag(int *flag) { __atomic_store_n(flag, 1, __ATOMIC_RELEASE); }
+
+static int wait_flag(const int *flag) {
+    long long deadline = h_now_ms() + WAIT_MS;
+    while (!load_flag(flag) && h_now_ms() < deadline) h_sleep_ms(5);
+    return load_flag(flag);
+}
+
+/* A callback that drives its own client: what it saw and what its calls returned. */
+typedef struct {
+    outbox_client_t *client;
+    outbox_webhook_sender_t *sender;
+    int calls;
+    char reason[32];
+    outbox_status_t track_status, flush_status, deliver_status, shutdown_status;
+    outbox_flush_result_t flush_result, shutdown_result;
+    int done; /* set last: the callback touches nothing after it */
+} reentry;
+
+/* On the first report: queue an event, flush it, deliver one, shut down. */
+static void flush_deliver_shutdown_on_error(const outbox_delivery_error_t *error, void *user_data) {
+    reentry *r = (reentry *)user_data;
+    if (__atomic_fetch_add(&r->calls, 1, __ATOMIC_ACQ_REL) != 0) return;
+    snprintf(r->reason, sizeof r->reason, "%s", error->reason);
+    r->track_status = outbox_track(r->client, "user-1", "Queued In Callback", NULL, NULL);
+    r->flush_status = outbox_flush(r->client, OUTBOX_TIMEOUT_FOREVER, &r->flush_result);
+    r->deliver_status = outbox_deliver(r->client, "{\"type\": \"track\", \"userId\": \"user-1\", \"event\": \"Delivered In Callback\"}",
+                                       WAIT_MS, NULL);
+    r->shutdown_status = outbox_shutdown(r->client, WAIT_MS, &r->shutdown_result);
+    store_flag(&r->done);
+}
+
+/* flush (even with no deadline), deliver and shutdown called from inside the
+ * client's own callback complete instead of waiting on themselves. */
+static void test_calls_from_callback(void) {
+    reentry r;
+    outbox_config_t *config = receiver_config();
+    rx_stats_t rs;
+    h_begin("flush, deliver and shutdown from inside the error callback complete");
+    memset(&r, 0, sizeof r);
+    rx_reset();
+    watchdog(120);
+    rx_faults("[{\"kind\": \"status\", \"status\": 400}]");
+    CHECK_OK(outbox_config_set_on_error(config, flush_deliver_shutdown_on_error, &r));
+    r.client = new_client(config);
+    CHECK_OK(outbox_track(r.client, "user-1", "Rejected", NULL, NULL));
+    CHECK(wait_flag(&r.done));
+    CHECK_STR(r.reason, "rejected");
+    CHECK_OK(r.track_status);
+    CHECK_OK(r.flush_status);
+    CHECK_EQ_U64(r.flush_result.pending, 0);
+    CHECK_OK(r.deliver_status);
+    CHECK_OK(r.shutdown_status);
+    CHECK_EQ_U64(r.shutdown_result.pending, 0);
+    rs = rx_wait(2, WAIT_MS);
+    CHECK_EQ_U64(rs.unique_events, 2);
+    outbox_client_free(r.client);
+    CHECK_EQ_U64(__atomic_load_n(&r.calls, __ATOMIC_ACQUIRE), 1);
+    alarm(0);
+    rx_reset();
+}
+
+/* Frees its own client (or sender) from inside its callback. */
+static void free_on_error(const outbox_delivery_error_t *error, void *user_data) {
+    reentry *r = (reentry *)user_data;
+    if (__atomic_fetch_add(&r->calls, 1, __ATOMIC_ACQ_REL) != 0) return;
+    snprintf(r->reason, sizeof r->reason, "%s", error->reason);
+    if (r->client) outbox_client_free(r->client);
+    if (r->sender) outbox_webhook_sender_free(r->sender);
+    /* Returned at once, and no other callback of it runs: r is ours alone. */
+    store_flag(&r->done);
+}
+
+/* Freed from inside its own callback (on Outbox's reporting thread): the
+ * free returns at once, and the client is shut down, delivering what it
+ * held, and freed once the callback returns. */
+static void test_free_from_own_callback(void) {
+    reentry r;
+    outbox_config_t *config = receiver_config();
+    h_begin("free from inside the client's own callback");
+    memset(&r, 0, sizeof r);
+    rx_reset();
+    watchdog(120);
+    CHECK_OK(outbox_config_set_on_error(config, free_on_error, &r));
+    CHECK_OK(outbox_config_set_flush_at(config, 100));
+    CHECK_OK(outbox_config_set_flush_interval_ms(config, 60000));
+    CHECK_OK(outbox_config_set_max_queue_size(config, 1));
+    CHECK_OK(outbox_config_set_on_full(config, OUTBOX_ON_FULL_DROP_NEWEST, 0));
+    r.client = new_client(config);
+    CHECK_OK(outbox_track(r.client, "user-1", "Kept", NULL, NULL));
+    CHECK_OK(outbox_track(r.client, "user-1", "Dropped", NULL, NULL)); /* queue full: reported */
+    /* From here on the client belongs to the callback. */
+    CHECK(wait_flag(&r.done));
+    CHECK_STR(r.reason, "queue_full");
+    /* The deferred free's shutdown delivers the event the queue held. */
+    CHECK_EQ_U64(rx_wait(1, WAIT_MS).unique_events, 1);
+    h_sleep_ms(50);
+    CHECK_EQ_U64(__atomic_load_n(&r.calls, __ATOMIC_ACQUIRE), 1);
+    alarm(0);
+    rx_reset();
+}
+
+static void test_free_sender_from_own_callback(void) {
+    reentry r;
+    outbox_webhook_config_t *wc = NULL;
+    char url[300];
+    h_begin("free a webhook sender from inside its own callback");
+    memset(&r, 0, sizeof r);
+    rx_reset();
+    watchdog(120);
+    snprintf(url, sizeof url, "%s/hooks/gone", rx_url());
+    rx_faults("[{\"kind\": \"status\", \"status\": 410, \"path\": \"/hooks/gone\", \"forever\": true}]");
+    CHECK_OK(outbox_webhook_config_new(&wc));
+    CHECK_OK(outbox_webhook_config_add_endpoint(wc, url, &SECRET, 1, OUTBOX_SCHEME_STANDARD_WEBHOOKS, NULL, NULL));
+    CHECK_OK(outbox_webhook_config_set_on_error(wc, free_on_error, &r));
+    CHECK_OK(outbox_webhook_sender_new(wc, &r.sender));
+    outbox_webhook_config_free(wc);
+    CHECK_OK(outbox_webhook_send(r.sender, "invoice.paid", "{\"n\": 1}", NULL));
+    CHECK(wait_flag(&r.done));
+    CHECK_STR(r.reason, "endpoint_gone");
+    h_sleep_ms(50);
+    CHECK_EQ_U64(__atomic_load_n(&r.calls, __ATOMIC_ACQUIRE), 1);
+    alarm(0);
+    rx_reset();
+}
+
+/* The callback that outbox_shutdown runs on this thread frees the client:
+ * the free waits until outbox_shutdown is done with it (valgrind and ASan
+ * see a use after free otherwise). */
+static void test_free_from_callback_run_by_shutdown(void) {
+    reentry r;
+    outbox_config_t *config = receiver_config();
+    outbox_flush_result_t result;
+    h_begin("free from the callback that outbox_shutdown runs");
+    memset(&r, 0, sizeof r);
+    rx_reset();
+    watchdog(120);
+    rx_faults("[{\"kind\": \"hang\", \"forever\": true}]");
+    CHECK_OK(outbox_config_set_on_error(config, free_on_error, &r));
+    r.client = new_client(config);
+    CHECK_OK(outbox_track(r.client, "user-1", "Hung", NULL, NULL));
+    h_sleep_ms(100); /* in flight */
+    CHECK_OK(outbox_shutdown(r.client, 300, &result));
+    CHECK_EQ_U64(result.pending, 1);
+    CHECK(load_flag(&r.done));
+    CHECK_STR(r.reason, "shutdown");
+    CHECK_EQ_U64(__atomic_load_n(&r.calls, __ATOMIC_ACQUIRE), 1);
+    /* r.client is freed: not freed again here. */
+    alarm(0);
+    rx_reset();
+}
+
+/* Makes a failing call of its own: invalid JSON. */
+static void failing_call_on_error(const outbox_delivery_error_t *error, void *user_data) {
+    reentry *r = (reentry *)user_data;
+    (void)error;
+    __atomic_fetch_add(&r->calls, 1, __ATOMIC_ACQ_REL);
+    r->track_status = outbox_track(r->client, "user-1", "Bad", "{not json", NULL);
+}
+
+/* The callback's own failures do not become the last error of the
+ * outbox_shutdown or outbox_client_free that ran it on this thread. */
+static void test_callback_keeps_last_error(void) {
+    reentry r;
+    outbox_config_t *config;
+    outbox_flush_result_t result;
+    outbox_stats_t stats;
+    h_begin("a callback's failing calls leave the caller's last error alone");
+    memset(&r, 0, sizeof r);
+    rx_reset();
+    rx_faults("[{\"kind\": \"hang\", \"forever\": true}]");
+
+    config = receiver_config();
+    CHECK_OK(outbox_config_set_on_error(config, failing_call_on_error, &r));
+    r.client = new_client(config);
+    CHECK_OK(outbox_track(r.client, "user-1", "Hung", NULL, NULL));
+    h_sleep_ms(100);
+    CHECK_OK(outbox_shutdown(r.client, 300, &result));
+    CHECK_EQ_U64(__atomic_load_n(&r.calls, __ATOMIC_ACQUIRE), 1);
+    CHECK_STATUS(r.track_status, OUTBOX_ERR_JSON);
+    CHECK_STR(outbox_last_error_code(), ""); /* outbox_shutdown succeeded */
+    outbox_client_free(r.client);
+
+    /* A void free leaves the last error as it was. */
+    memset(&r, 0, sizeof r);
+    config = receiver_config();
+    CHECK_OK(outbox_config_set_on_error(config, failing_call_on_error, &r));
+    CHECK_OK(outbox_config_set_shutdown_timeout_ms(config, 300));
+    r.client = new_client(config);
+    CHECK_OK(outbox_track(r.client, "user-1", "Hung", NULL, NULL));
+    h_sleep_ms(100);
+    CHECK_STATUS(outbox_stats(NULL, &stats), OUTBOX_ERR_NULL);
+    outbox_client_free(r.client);
+    CHECK_EQ_U64(__atomic_load_n(&r.calls, __ATOMIC_ACQUIRE), 1);
+    CHECK_STATUS(r.track_status, OUTBOX_ERR_JSON);
+    CHECK_STR(outbox_last_error_code(), "null_argument");
+    rx_reset();
+}
+
 /* ---- every bad-input status --------------------------------------------- */
 
 static void test_bad_inputs(void) {
@@ -1299,6 +1514,61 @@ static int exit_hook_child(void) {
     return ok ? 0 : 3;
 }
 
+/* Set by an atexit handler registered after the client, so it runs before
+ * Outbox's exit hook: main has returned by then. */
+static volatile int main_returned;
+
+static void mark_main_returned(void) { main_returned = 1; }
+
+static void exit_callback_on_error(const outbox_delivery_error_t *error, void *user_data) {
+    static const char message[] = "the error callback ran after main returned\n";
+    (void)error;
+    if (main_returned) {
+        if (write(2, message, sizeof message - 1)) {}
+        _exit(5);
+    }
+    ((int *)user_data)[0]++;
+}
+
+/* Run as `test_c exit-callback-child`: an event the receiver never answers
+ * is given up by the exit hook; the callback's user_data lives in main's
+ * stack frame, which is gone by then, so the hook must not call it. (Built
+ * with ASan's detect_stack_use_after_return, the old hook is reported.) */
+static int exit_callback_child(void) {
+    outbox_config_t *config = NULL;
+    outbox_client_t *client = NULL;
+    int calls = 0, ok = 1;
+    ok &= outbox_config_new(&config) == OUTBOX_OK;
+    ok &= outbox_config_set_endpoint(config, rx_url()) == OUTBOX_OK;
+    ok &= outbox_config_set_flush_interval_ms(config, 20) == OUTBOX_OK;
+    ok &= outbox_config_set_shutdown_timeout_ms(config, 200) == OUTBOX_OK;
+    ok &= outbox_config_set_on_error(config, exit_callback_on_error, &calls) == OUTBOX_OK;
+    ok &= outbox_client_new(config, &client) == OUTBOX_OK;
+    outbox_config_free(config);
+    ok &= atexit(mark_main_returned) == 0;
+    ok &= outbox_track(client, "user-1", "never answered", NULL, NULL) == OUTBOX_OK;
+    h_sleep_ms(100);
+    return ok ? 0 : 3;
+}
+
+static void test_exit_hook_calls_no_callback(void) {
+    pid_t pid;
+    int status = -1;
+    h_begin("the exit hook calls no error callback");
+    rx_reset();
+    rx_faults("[{\"kind\": \"hang\", \"forever\": true}]");
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        char *args[] = {self_path, (char *)"exit-callback-child", NULL};
+        execv(self_path, args);
+        _exit(127);
+    }
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    rx_reset();
+}
+
 static void test_exit_hook(void) {
     pid_t pid;
     int status = -1;
@@ -1324,6 +1594,7 @@ int main(int argc, char **argv) {
     const char *vectors = "tests/vectors/signatures.json";
     self_path = argv[0];
     if (argc > 1 && !strcmp(argv[1], "exit-hook-child")) return exit_hook_child();
+    if (argc > 1 && !strcmp(argv[1], "exit-callback-child")) return exit_callback_child();
     if (argc > 2 && !strcmp(argv[1], "spool-child")) return spool_child(argv[2]);
     if (argc > 1) vectors = argv[1];
     rx_url();
@@ -1331,6 +1602,11 @@ int main(int argc, char **argv) {
     test_config();
     test_delivery();
     test_callback();
+    test_calls_from_callback();
+    test_free_from_own_callback();
+    test_free_sender_from_own_callback();
+    test_free_from_callback_run_by_shutdown();
+    test_callback_keeps_last_error();
     test_bad_inputs();
     test_deep_nesting();
     test_deliver_and_modes();
@@ -1338,5 +1614,6 @@ int main(int argc, char **argv) {
     test_vectors(vectors);
     test_spool();
     test_exit_hook();
+    test_exit_hook_calls_no_callback();
     return h_finish("test_c");
 }
