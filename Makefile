@@ -23,12 +23,14 @@ include mk/rust.mk
 -include mk/bench.mk
 -include mk/demo.mk
 -include mk/fuzz.mk
+-include mk/sanitize.mk
 
 .PHONY: help test demo
 help:
 	@echo "make demo    build what is needed and show events travelling to a local receiver"
 	@echo "make test    every test suite (Rust, C/C++, Python, Node)"
 	@echo "make bench   benchmarks (not part of make test)"
+	@echo "make sanitize  the C/C++ tests under ASan+UBSan and TSAN, and the callback gate's loom model"
 	@echo "make soak    random faults, forks and crashes for SOAK_SECONDS (default 600; make test runs 60)"
 	@echo "make fuzz    every fuzz target for FUZZ_SECONDS (60) each (nightly; not part of make test)"
 

@@ -50,17 +50,18 @@ static const char *h_test = "";
 
 #define CHECK_OK(call) CHECK_STATUS(call, OUTBOX_OK)
 
-#define CHECK_STR(got, want)                                                                     \
-    do {                                                                                         \
-        const char *check_got_ = (got), *check_want_ = (want);                                   \
-        h_checks++;                                                                              \
-        if (!check_got_ || !check_want_ || strcmp(check_got_, check_want_) != 0) {              \
-            h_failures++;                                                                        \
-            fprintf(stderr, "FAIL [%s] %s:%d: %s is \"%s\", expected \"%s\"\n", h_test,          \
-                    __FILE__, __LINE__, #got, check_got_ ? check_got_ : "(null)",                \
-                    check_want_ ? check_want_ : "(null)");                                       \
-        }                                                                                        \
-    } while (0)
+/* A function, not a block: the strings (C++ temporaries' c_str() among
+ * them) must live until the comparison, which ends the full expression. */
+#define CHECK_STR(got, want) h_check_str((got), (want), #got, __FILE__, __LINE__)
+
+static inline void h_check_str(const char *got, const char *want, const char *expr, const char *file, int line) {
+    h_checks++;
+    if (!got || !want || strcmp(got, want) != 0) {
+        h_failures++;
+        fprintf(stderr, "FAIL [%s] %s:%d: %s is \"%s\", expected \"%s\"\n", h_test, file, line, expr,
+                got ? got : "(null)", want ? want : "(null)");
+    }
+}
 
 #define CHECK_EQ_U64(got, want)                                                                  \
     do {                                                                                         \
