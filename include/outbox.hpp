@@ -23,7 +23,10 @@
 // once; `Options` and `WebhookOptions` are single-threaded builders. The
 // error callback runs on Outbox's threads (see outbox_on_error_fn in
 // outbox.h); an exception it throws is caught and discarded, so it never
-// unwinds into liboutbox.
+// unwinds into liboutbox. It may call `flush`, `shutdown` and `deliver` on
+// its own client, but must not destroy (or move-assign over) that client:
+// the callback is a `std::function` the client owns, still running. The
+// exit hook (a client never destroyed) calls no callback.
 #ifndef OUTBOX_HPP
 #define OUTBOX_HPP
 

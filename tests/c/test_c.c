@@ -614,6 +614,7 @@ typedef struct {
     char reason[32];
     outbox_status_t track_status, flush_status, deliver_status, shutdown_status;
     outbox_flush_result_t flush_result, shutdown_result;
+    int go;   /* the test's own calls on the client have returned */
     int done; /* set last: the callback touches nothing after it */
 } reentry;
 
@@ -660,11 +661,14 @@ static void test_calls_from_callback(void) {
     rx_reset();
 }
 
-/* Frees its own client (or sender) from inside its callback. */
+/* Frees its own client (or sender) from inside its callback, once no other
+ * call on it is running (a free must be the last call: TSAN saw the test's
+ * own outbox_track still running when it did not wait). */
 static void free_on_error(const outbox_delivery_error_t *error, void *user_data) {
     reentry *r = (reentry *)user_data;
     if (__atomic_fetch_add(&r->calls, 1, __ATOMIC_ACQ_REL) != 0) return;
     snprintf(r->reason, sizeof r->reason, "%s", error->reason);
+    wait_flag(&r->go);
     if (r->client) outbox_client_free(r->client);
     if (r->sender) outbox_webhook_sender_free(r->sender);
     /* Returned at once, and no other callback of it runs: r is ours alone. */
@@ -690,6 +694,7 @@ static void test_free_from_own_callback(void) {
     CHECK_OK(outbox_track(r.client, "user-1", "Kept", NULL, NULL));
     CHECK_OK(outbox_track(r.client, "user-1", "Dropped", NULL, NULL)); /* queue full: reported */
     /* From here on the client belongs to the callback. */
+    store_flag(&r.go);
     CHECK(wait_flag(&r.done));
     CHECK_STR(r.reason, "queue_full");
     /* The deferred free's shutdown delivers the event the queue held. */
@@ -716,6 +721,7 @@ static void test_free_sender_from_own_callback(void) {
     CHECK_OK(outbox_webhook_sender_new(wc, &r.sender));
     outbox_webhook_config_free(wc);
     CHECK_OK(outbox_webhook_send(r.sender, "invoice.paid", "{\"n\": 1}", NULL));
+    store_flag(&r.go);
     CHECK(wait_flag(&r.done));
     CHECK_STR(r.reason, "endpoint_gone");
     h_sleep_ms(50);
@@ -740,6 +746,7 @@ static void test_free_from_callback_run_by_shutdown(void) {
     r.client = new_client(config);
     CHECK_OK(outbox_track(r.client, "user-1", "Hung", NULL, NULL));
     h_sleep_ms(100); /* in flight */
+    store_flag(&r.go); /* the callback runs inside outbox_shutdown, on this thread */
     CHECK_OK(outbox_shutdown(r.client, 300, &result));
     CHECK_EQ_U64(result.pending, 1);
     CHECK(load_flag(&r.done));
