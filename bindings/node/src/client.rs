@@ -14,7 +14,7 @@ use napi_derive::napi;
 
 use outbox_core::{Client, DropReason, Event, FlushResult, Kind, Library, Stats};
 
-use crate::convert::to_json;
+use crate::convert::{to_json, Limit};
 use crate::js::{core_error, invalid_event, iso_date, ty, Fail, Js, Raw, R};
 use crate::options::{client_options, millis_value, Reader};
 use crate::report::{register, Closeable, ErrorReport, Route};
@@ -25,6 +25,8 @@ pub struct Shared {
     key: u32,
     route: Arc<Route>,
     shutdown_timeout: Duration,
+    /// `maxEventBytes`: conversion stops there (see convert.rs).
+    limit: Limit,
 }
 
 impl Closeable for Shared {
@@ -245,8 +247,10 @@ impl NativeClient {
         opts.on_error = route.on_error();
         opts.library = Library { name: "outbox-node".into(), version: env!("CARGO_PKG_VERSION").into() };
         let shutdown_timeout = opts.shutdown_timeout;
+        let limit = Limit { bytes: opts.max_event_bytes, option: "maxEventBytes" };
         let client = Client::new(opts).map_err(|e| js.throw(core_error(&e)))?;
-        let shared = Arc::new(Shared { client: ManuallyDrop::new(client), key: crate::report::next_key(), route, shutdown_timeout });
+        let shared =
+            Arc::new(Shared { client: ManuallyDrop::new(client), key: crate::report::next_key(), route, shutdown_timeout, limit });
         let weak: std::sync::Weak<dyn Closeable> = Arc::downgrade(&(shared.clone() as Arc<dyn Closeable>));
         register(weak);
         Ok(NativeClient { shared })
@@ -265,7 +269,8 @@ impl NativeClient {
         options: Unknown<'_>,
     ) -> napi::Result<String> {
         let js = Js::new(env.raw());
-        let event = build_event(js, kind, user_id.raw(), second.raw(), payload.raw(), options.raw()).map_err(|f| js.throw(f))?;
+        let event = build_event(js, kind, user_id.raw(), second.raw(), payload.raw(), options.raw(), self.shared.limit)
+            .map_err(|f| js.throw(f))?;
         self.shared.client.capture(event).map_err(|e| js.throw(core_error(&e)))
     }
 
@@ -296,7 +301,7 @@ impl NativeClient {
     #[napi]
     pub fn batch(&self, env: Env, events: Unknown<'_>) -> napi::Result<Vec<String>> {
         let js = Js::new(env.raw());
-        let list = read_events(js, events.raw(), false).map_err(|f| js.throw(f))?;
+        let list = read_events(js, events.raw(), false, self.shared.limit).map_err(|f| js.throw(f))?;
         self.shared.client.batch(&list).map_err(|e| js.throw(core_error(&e)))
     }
 
@@ -334,7 +339,7 @@ impl NativeClient {
     #[napi]
     pub fn deliver(&self, env: Env, events: Unknown<'_>, timeout_ms: Unknown<'_>) -> napi::Result<AsyncTask<DeliverTask>> {
         let js = Js::new(env.raw());
-        let list = read_events(js, events.raw(), true).map_err(|f| js.throw(f))?;
+        let list = read_events(js, events.raw(), true, self.shared.limit).map_err(|f| js.throw(f))?;
         let timeout = timeout_arg(js, timeout_ms.raw(), Duration::from_secs(10), "deliver(events, timeoutMs)").map_err(|f| js.throw(f))?;
         Ok(AsyncTask::new(DeliverTask { shared: self.shared.clone(), events: list, timeout }))
     }
@@ -382,7 +387,7 @@ unsafe extern "C" fn capture_callback(env: sys::napi_env, info: sys::napi_callba
     let run = catch_unwind(AssertUnwindSafe(|| -> R<Raw> {
         let mut kind = 0u32;
         js.check_named(unsafe { sys::napi_get_value_uint32(env, argv[0], &mut kind) }, "napi_get_value_uint32")?;
-        let event = build_event(js, kind, argv[1], argv[2], argv[3], argv[4])?;
+        let event = build_event(js, kind, argv[1], argv[2], argv[3], argv[4], shared.limit)?;
         let id = shared.client.capture(event).map_err(|e| core_error(&e))?;
         js.str_value(&id)
     }));
@@ -446,7 +451,7 @@ fn timestamp_arg(js: Js, v: Raw, what: &str) -> R<Option<String>> {
 
 const CALL_OPTIONS: &[&str] = &["anonymousId", "timestamp", "context", "messageId", "integrations"];
 
-fn build_event(js: Js, kind: u32, user: Raw, second: Raw, payload: Raw, options: Raw) -> R<Event> {
+fn build_event(js: Js, kind: u32, user: Raw, second: Raw, payload: Raw, options: Raw, limit: Limit) -> R<Event> {
     let kind = *KINDS.get(kind as usize).ok_or_else(|| Fail::Type(format!("unknown event kind {kind}")))?;
     let mut e = Event::new(kind);
     e.user_id = id_arg(js, user, "userId")?;
@@ -458,8 +463,8 @@ fn build_event(js: Js, kind: u32, user: Raw, second: Raw, payload: Raw, options:
         Kind::Identify => {}
     }
     match kind {
-        Kind::Track | Kind::Page | Kind::Screen => e.properties = to_json(js, payload, "properties")?,
-        Kind::Identify | Kind::Group => e.traits = to_json(js, payload, "traits")?,
+        Kind::Track | Kind::Page | Kind::Screen => e.properties = to_json(js, payload, "properties", limit)?,
+        Kind::Identify | Kind::Group => e.traits = to_json(js, payload, "traits", limit)?,
         Kind::Alias => {}
     }
     if let Some(r) = Reader::new(js, options, "options", CALL_OPTIONS)? {
@@ -473,10 +478,10 @@ fn build_event(js: Js, kind: u32, user: Raw, second: Raw, payload: Raw, options:
             e.timestamp = timestamp_arg(js, v, "options.timestamp")?;
         }
         if let Some(v) = r.get("context")? {
-            e.context = to_json(js, v, "options.context")?;
+            e.context = to_json(js, v, "options.context", limit)?;
         }
         if let Some(v) = r.get("integrations")? {
-            e.integrations = to_json(js, v, "options.integrations")?;
+            e.integrations = to_json(js, v, "options.integrations", limit)?;
         }
     }
     Ok(e)
@@ -500,10 +505,10 @@ const EVENT_FIELDS: &[&str] = &[
 
 /// Events in Segment's shape (`{type: "track", userId, event, ...}`): an
 /// array, or (for `deliver`) a single event.
-fn read_events(js: Js, v: Raw, single_ok: bool) -> R<Vec<Event>> {
+fn read_events(js: Js, v: Raw, single_ok: bool, limit: Limit) -> R<Vec<Event>> {
     if !js.is_array(v)? {
         if single_ok && js.type_of(v)? == ty::napi_object {
-            return Ok(vec![read_event(js, v, "event")?]);
+            return Ok(vec![read_event(js, v, "event", limit)?]);
         }
         let expected = if single_ok { "an event object or an array of events" } else { "an array of events" };
         return Err(Fail::Type(format!("expected {expected}, not {}", js.describe(v))));
@@ -511,12 +516,12 @@ fn read_events(js: Js, v: Raw, single_ok: bool) -> R<Vec<Event>> {
     let len = js.array_len(v)?;
     let mut out = Vec::with_capacity(len as usize);
     for i in 0..len {
-        out.push(read_event(js, js.element(v, i)?, &format!("events[{i}]"))?);
+        out.push(read_event(js, js.element(v, i)?, &format!("events[{i}]"), limit)?);
     }
     Ok(out)
 }
 
-fn read_event(js: Js, v: Raw, what: &str) -> R<Event> {
+fn read_event(js: Js, v: Raw, what: &str, limit: Limit) -> R<Event> {
     let Some(r) = Reader::event(js, v, what, EVENT_FIELDS)? else {
         return Err(invalid_event(format!("{what} must be an event object, not {}", js.describe(v))));
     };
@@ -561,7 +566,7 @@ fn read_event(js: Js, v: Raw, what: &str) -> R<Event> {
         ("integrations", &mut e.integrations),
     ] {
         if let Some(x) = r.get(name)? {
-            *slot = to_json(js, x, &field(name))?;
+            *slot = to_json(js, x, &field(name), limit)?;
         }
     }
     Ok(e)

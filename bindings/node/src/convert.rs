@@ -23,6 +23,15 @@
 //! | Error | `{name, message, ...own enumerable properties}` |
 //! | `new Number/String/Boolean(...)` | the primitive |
 //! | circular reference | error naming where |
+//! | string with a lone surrogate | error (it has no UTF-8 form) |
+//!
+//! Size: the output is counted as it is written, and a value is refused
+//! (`event_too_large`) as soon as what it would take exceeds the limit
+//! (`maxEventBytes`, `maxMessageBytes`), before the rest of it is read: a
+//! sparse `new Array(4e9)`, a 300 MB string or a BigInt of millions of bits
+//! costs no more than a value of the limit's size. The counts are lower
+//! bounds of what is written, so nothing that fits is refused; the engine
+//! checks the exact size of the whole event afterwards.
 
 use std::cell::{Cell, RefCell};
 
@@ -34,7 +43,7 @@ use serde_json::value::RawValue;
 use outbox_core::Json;
 
 use crate::cache::{Builtin, Cache};
-use crate::js::{format_number, invalid_event, iso_date, ty, Fail, Js, Raw, R};
+use crate::js::{format_number, invalid_event, iso_date, ty, Fail, Js, Raw, Refused, R};
 
 /// Objects nested deeper than this are refused: they are almost certainly a
 /// mistake, and each level costs native stack on the thread that also runs
@@ -43,13 +52,20 @@ use crate::js::{format_number, invalid_event, iso_date, ty, Fail, Js, Raw, R};
 /// The limit is core's, so every language refuses the same events.
 const MAX_DEPTH: usize = outbox_core::event::MAX_DEPTH;
 
+/// The most bytes a converted value may take, and the option that sets it.
+#[derive(Clone, Copy)]
+pub struct Limit {
+    pub bytes: usize,
+    pub option: &'static str,
+}
+
 /// Converts `value` (named `name` in messages, e.g. "properties") to JSON.
 /// `undefined` and `null` give `None`.
-pub fn to_json(js: Js, value: Raw, name: &str) -> R<Option<Json>> {
+pub fn to_json(js: Js, value: Raw, name: &str, limit: Limit) -> R<Option<Json>> {
     if js.is_nullish(value)? {
         return Ok(None);
     }
-    let conv = Converter::new(js, name);
+    let conv = Converter::new(js, name, limit);
     let resolved = conv.resolve(value, Key::Root, true)?;
     if let Val::Skip = resolved {
         return Err(Fail::Type(format!("{name} must be an object, not {}", js.describe(value))));
@@ -58,8 +74,8 @@ pub fn to_json(js: Js, value: Raw, name: &str) -> R<Option<Json>> {
 }
 
 /// Like `to_json`, for any value (`undefined` becomes `null`).
-pub fn value_to_json(js: Js, value: Raw, name: &str) -> R<Json> {
-    let conv = Converter::new(js, name);
+pub fn value_to_json(js: Js, value: Raw, name: &str, limit: Limit) -> R<Json> {
+    let conv = Converter::new(js, name, limit);
     let resolved = match conv.resolve(value, Key::Root, true)? {
         Val::Skip => Val::Null,
         v => v,
@@ -70,6 +86,9 @@ pub fn value_to_json(js: Js, value: Raw, name: &str) -> R<Json> {
 struct Converter<'n> {
     js: Js,
     name: &'n str,
+    limit: Limit,
+    /// Bytes of output so far (a lower bound; see the module comment).
+    used: Cell<usize>,
     /// Objects being serialized, outermost first (circular reference check).
     stack: RefCell<Vec<Raw>>,
     /// Where we are, for messages.
@@ -121,10 +140,12 @@ enum ByteKind {
 }
 
 impl<'n> Converter<'n> {
-    fn new(js: Js, name: &'n str) -> Converter<'n> {
+    fn new(js: Js, name: &'n str, limit: Limit) -> Converter<'n> {
         Converter {
             js,
             name,
+            limit,
+            used: Cell::new(0),
             stack: RefCell::new(Vec::new()),
             path: RefCell::new(Vec::new()),
             fail: RefCell::new(None),
@@ -277,6 +298,60 @@ impl<'n> Converter<'n> {
         E::custom("conversion failed")
     }
 
+    /// Counts `bytes` more of output, refusing the value once over the limit.
+    fn spend<E: serde::ser::Error>(&self, bytes: usize) -> Result<(), E> {
+        self.room_for(bytes)?;
+        self.used.set(self.used.get() + bytes);
+        Ok(())
+    }
+
+    /// Refuses the value, without counting, if `bytes` more would not fit.
+    fn room_for<E: serde::ser::Error>(&self, bytes: usize) -> Result<(), E> {
+        let total = self.used.get().saturating_add(bytes);
+        if total <= self.limit.bytes {
+            return Ok(());
+        }
+        Err(self.failed(Fail::Outbox(
+            "event_too_large",
+            format!(
+                "{} would take at least {total} bytes once serialized, over the limit of {} bytes ({}); refused at {}",
+                self.name,
+                self.limit.bytes,
+                self.limit.option,
+                self.where_()
+            ),
+        )))
+    }
+
+    /// What is left of the limit.
+    fn room(&self) -> usize {
+        self.limit.bytes.saturating_sub(self.used.get())
+    }
+
+    /// Runs `f` on a string's text after counting it (with its two quotes).
+    fn with_text<T, E: serde::ser::Error>(&self, v: Raw, f: impl FnOnce(&str) -> T) -> Result<T, E> {
+        let (len, out) = self.checked_text(v, |text| (text.len(), f(text)))?;
+        self.spend(len + 2)?;
+        Ok(out)
+    }
+
+    /// Runs `f` on a string's text if it can fit (not counted), and has no
+    /// lone surrogate.
+    fn checked_text<T, E: serde::ser::Error>(&self, v: Raw, f: impl FnOnce(&str) -> T) -> Result<T, E> {
+        match self.js.with_str(v, self.room().saturating_sub(2), f) {
+            Ok(Ok(out)) => Ok(out),
+            Ok(Err(Refused::TooLong(len))) => {
+                self.room_for(len + 2)?;
+                Err(self.bad("is too long")) // not reached: it did not fit
+            }
+            Ok(Err(Refused::LoneSurrogate)) => Err(self.bad(
+                "contains a lone surrogate (like '\\ud800'), which is not valid Unicode; JSON text must be UTF-8, \
+                 so clean or re-encode the string first",
+            )),
+            Err(f) => Err(self.failed(f)),
+        }
+    }
+
     fn bad<E: serde::ser::Error>(&self, what: &str) -> E {
         let fail = invalid_event(format!("{} {what}", self.where_()));
         self.failed(fail)
@@ -288,7 +363,7 @@ impl<'n> Converter<'n> {
         for seg in self.path.borrow().iter() {
             match seg {
                 Seg::Index(i) => out.push_str(&format!("[{i}]")),
-                Seg::Key(k) => push_key(&mut out, &self.js.string(*k).unwrap_or_else(|_| "?".into())),
+                Seg::Key(k) => push_key(&mut out, &key_for_message(self.js, *k)),
                 Seg::Text(t) => push_key(&mut out, t),
             }
         }
@@ -334,6 +409,16 @@ impl<'n> Converter<'n> {
     }
 }
 
+/// A key as messages show it: a huge one is not copied whole.
+fn key_for_message(js: Js, k: Raw) -> String {
+    match js.with_str(k, 200, str::to_owned) {
+        Ok(Ok(key)) => key,
+        // Short enough to copy, with U+FFFD for the surrogate.
+        Ok(Err(Refused::LoneSurrogate)) => js.string(k).unwrap_or_default(),
+        _ => "(a very long key)".into(),
+    }
+}
+
 fn push_key(out: &mut String, key: &str) {
     let ident = !key.is_empty()
         && !key.starts_with(|c: char| c.is_ascii_digit())
@@ -366,19 +451,32 @@ impl Serialize for Node<'_, '_> {
         let c = self.c;
         let js = c.js;
         match &self.v {
-            Val::Skip | Val::Null => s.serialize_unit(),
-            Val::Bool(b) => s.serialize_bool(*b),
-            Val::Num(n) => serialize_number(c, *n, s),
-            Val::Str(v) => tri!(c, js.with_str(*v, |text| s.serialize_str(text))),
+            Val::Skip | Val::Null => {
+                c.spend(4)?;
+                s.serialize_unit()
+            }
+            Val::Bool(b) => {
+                c.spend(4)?;
+                s.serialize_bool(*b)
+            }
+            Val::Num(n) => {
+                c.spend(1)?;
+                serialize_number(c, *n, s)
+            }
+            Val::Str(v) => c.with_text(*v, |text| s.serialize_str(text))?,
             Val::BigInt(v) => {
-                let (negative, words) = tri!(c, js.bigint_words(*v));
-                let text = bigint_decimal(negative, &words);
+                // Refused by its size before any conversion.
+                let words = tri!(c, js.bigint_word_count(*v));
+                c.room_for(min_decimal_digits(words))?;
+                let text = tri!(c, bigint_text(js, *v, words));
+                c.spend(text.len())?;
                 match RawValue::from_string(text) {
                     Ok(raw) => raw.serialize(s),
                     Err(e) => Err(S::Error::custom(e)),
                 }
             }
             Val::Date(ms) => {
+                c.spend(26)?; // "1970-01-01T00:00:00.000Z" and its quotes
                 if ms.is_finite() {
                     s.serialize_str(&iso_date(*ms))
                 } else {
@@ -390,12 +488,14 @@ impl Serialize for Node<'_, '_> {
                     ByteKind::ArrayBuffer => tri!(c, js.arraybuffer(*v)),
                     ByteKind::DataView => tri!(c, js.dataview(*v)),
                 };
+                c.spend(base64_len(bytes.len()) + 2)?;
                 s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
             }
             Val::Typed(v) => serialize_typed(c, *v, s),
             Val::Array(v) => {
                 c.enter(*v)?;
                 let len = tri!(c, js.array_len(*v));
+                spend_for_items(c, len)?;
                 let mut seq = s.serialize_seq(Some(len as usize))?;
                 for i in 0..len {
                     let item = tri!(c, js.element(*v, i));
@@ -410,6 +510,7 @@ impl Serialize for Node<'_, '_> {
             Val::Set(obj, values) => {
                 c.enter(*obj)?;
                 let len = tri!(c, js.array_len(*values));
+                spend_for_items(c, len)?;
                 let mut seq = s.serialize_seq(Some(len as usize))?;
                 for i in 0..len {
                     let item = tri!(c, js.element(*values, i));
@@ -423,6 +524,7 @@ impl Serialize for Node<'_, '_> {
             }
             Val::Object(v) => {
                 c.enter(*v)?;
+                c.spend(1)?; // braces, less the comma counted per entry
                 let mut map = s.serialize_map(None)?;
                 serialize_own(c, *v, &mut map, &[])?;
                 c.leave();
@@ -430,11 +532,13 @@ impl Serialize for Node<'_, '_> {
             }
             Val::Error(v) => {
                 c.enter(*v)?;
+                c.spend(1)?;
                 let mut map = s.serialize_map(None)?;
                 for (name, key) in [("name", c"name"), ("message", c"message")] {
                     let val = tri!(c, js.named(*v, key));
                     if js.type_of(val).is_ok_and(|t| t == ty::napi_string) {
-                        map.serialize_entry(name, &tri!(c, js.string(val)))?;
+                        c.spend(name.len() + 4)?;
+                        c.with_seg(Seg::Text(name.into()), || map.serialize_entry(name, &Node { c, v: Val::Str(val) }))?;
                     }
                 }
                 serialize_own(c, *v, &mut map, &["name", "message"])?;
@@ -443,27 +547,28 @@ impl Serialize for Node<'_, '_> {
             }
             Val::Map(obj, entries) => {
                 c.enter(*obj)?;
+                c.spend(1)?;
                 let len = tri!(c, js.array_len(*entries));
                 let mut map = s.serialize_map(Some(len as usize))?;
                 for i in 0..len {
                     let pair = tri!(c, js.element(*entries, i));
                     let k = tri!(c, js.element(pair, 0));
                     let v = tri!(c, js.element(pair, 1));
-                    let key = match map_key(js, k) {
-                        Ok(Some(key)) => key,
-                        Ok(None) => {
+                    let key = match map_key(c, k)? {
+                        Some(key) => key,
+                        None => {
                             return Err(c.bad(&format!(
                                 "has a Map key that is {}; only strings, numbers, bigints and booleans can become JSON object keys",
                                 js.describe(k)
                             )))
                         }
-                        Err(f) => return Err(c.failed(f)),
                     };
                     c.with_seg(Seg::Text(key.clone()), || -> Result<(), S::Error> {
                         let val = tri!(c, c.resolve(v, Key::Prop(k), true));
                         if let Val::Skip = val {
                             return Ok(());
                         }
+                        c.spend(key.len() + 4)?; // quotes, colon, comma
                         map.serialize_entry(&key, &Node { c, v: val })
                     })?;
                 }
@@ -487,15 +592,13 @@ fn serialize_own<M: SerializeMap>(c: &Converter<'_>, obj: Raw, map: &mut M, skip
             if let Val::Skip = val {
                 return Ok(());
             }
-            tri!(
-                c,
-                js.with_str(k, |key| {
-                    if skip.contains(&key) {
-                        return Ok(());
-                    }
-                    map.serialize_entry(key, &Node { c, v: val })
-                })
-            )
+            c.checked_text(k, |key| {
+                if skip.contains(&key) {
+                    return Ok(());
+                }
+                c.spend(key.len() + 4)?; // quotes, colon, comma
+                map.serialize_entry(key, &Node { c, v: val })
+            })?
         })?;
     }
     Ok(())
@@ -517,8 +620,11 @@ fn serialize_typed<S: Serializer>(c: &Converter<'_>, v: Raw, s: S) -> Result<S::
     use napi::sys::TypedarrayType as T;
     let (kind, len, bytes) = tri!(c, c.js.typedarray(v));
     if kind == T::uint8_array {
+        c.spend(base64_len(bytes.len()) + 2)?;
         return s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes));
     }
+    // A digit at least per element, with commas and brackets.
+    c.spend(2 * len + 1)?;
     let mut seq = s.serialize_seq(Some(len))?;
     for i in 0..len {
         match kind {
@@ -569,10 +675,33 @@ fn chunk<const N: usize>(bytes: &[u8], i: usize) -> [u8; N] {
     out
 }
 
+/// Brackets and commas of an array of `len` items; the items count
+/// themselves, but each takes a byte at least, so a long (or sparse) array
+/// that cannot fit is refused before any is read.
+fn spend_for_items<E: serde::ser::Error>(c: &Converter<'_>, len: u32) -> Result<(), E> {
+    let len = len as usize;
+    c.room_for(2 * len + 1)?;
+    c.spend(len + 1)
+}
+
+fn base64_len(bytes: usize) -> usize {
+    bytes.div_ceil(3) * 4
+}
+
 /// A Map key as a JSON object key, or `None` if it has no sensible one.
-fn map_key(js: Js, k: Raw) -> R<Option<String>> {
+fn map_key<E: serde::ser::Error>(c: &Converter<'_>, k: Raw) -> Result<Option<String>, E> {
+    let js = c.js;
+    match tri!(c, js.type_of(k)) {
+        // Counted with the entry.
+        ty::napi_string => return c.checked_text(k, str::to_owned).map(Some),
+        ty::napi_bigint => c.room_for(min_decimal_digits(tri!(c, js.bigint_word_count(k))))?,
+        _ => {}
+    }
+    Ok(tri!(c, other_map_key(js, k)))
+}
+
+fn other_map_key(js: Js, k: Raw) -> R<Option<String>> {
     Ok(match js.type_of(k)? {
-        ty::napi_string => Some(js.string(k)?),
         ty::napi_number => {
             let n = js.f64(k)?;
             Some(format_number(n))
@@ -583,47 +712,23 @@ fn map_key(js: Js, k: Raw) -> R<Option<String>> {
     })
 }
 
-/// Decimal digits of a BigInt from its 64-bit words (least significant first).
-fn bigint_decimal(negative: bool, words: &[u64]) -> String {
-    let mut words: Vec<u64> = words.to_vec();
-    while words.len() > 1 && words.last() == Some(&0) {
-        words.pop();
+/// The fewest decimal digits a BigInt of `words` 64-bit words can have:
+/// its top word is not zero, so it is at least 2^(64 * (words - 1)).
+fn min_decimal_digits(words: usize) -> usize {
+    // 0.30102 < log10(2): never more than the true count.
+    (words.saturating_sub(1) as u128 * 64 * 30_102 / 100_000) as usize + 1
+}
+
+/// The exact decimal text of a BigInt. Up to 128 bits here; larger ones by
+/// V8's `toString`, which is subquadratic (a word-by-word division is
+/// quadratic: seconds for a million bits).
+fn bigint_text(js: Js, v: Raw, words: usize) -> R<String> {
+    if words > 2 {
+        return js.coerce_string(v);
     }
-    let mut digits = String::new();
-    if words.len() <= 2 {
-        let lo = words.first().copied().unwrap_or(0) as u128;
-        let hi = words.get(1).copied().unwrap_or(0) as u128;
-        digits = ((hi << 64) | lo).to_string();
-    } else {
-        // Repeated division by 10^19 over the words, most significant first.
-        const CHUNK: u64 = 10_000_000_000_000_000_000;
-        let mut parts: Vec<u64> = Vec::new();
-        while words.iter().any(|&w| w != 0) {
-            let mut rem: u128 = 0;
-            for w in words.iter_mut().rev() {
-                let cur = (rem << 64) | (*w as u128);
-                *w = (cur / CHUNK as u128) as u64;
-                rem = cur % CHUNK as u128;
-            }
-            parts.push(rem as u64);
-            while words.len() > 1 && words.last() == Some(&0) {
-                words.pop();
-            }
-        }
-        for (i, p) in parts.iter().rev().enumerate() {
-            if i == 0 {
-                digits.push_str(&p.to_string());
-            } else {
-                digits.push_str(&format!("{p:019}"));
-            }
-        }
-        if digits.is_empty() {
-            digits.push('0');
-        }
-    }
-    if negative && digits != "0" {
-        format!("-{digits}")
-    } else {
-        digits
-    }
+    let (negative, words) = js.bigint_words(v)?;
+    let lo = words.first().copied().unwrap_or(0) as u128;
+    let hi = words.get(1).copied().unwrap_or(0) as u128;
+    let magnitude = (hi << 64) | lo;
+    Ok(if negative && magnitude != 0 { format!("-{magnitude}") } else { magnitude.to_string() })
 }

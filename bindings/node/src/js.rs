@@ -26,6 +26,15 @@ pub enum Fail {
 
 pub type R<T> = Result<T, Fail>;
 
+/// Why [`Js::with_str`] did not hand a string over.
+#[derive(Debug)]
+pub enum Refused {
+    /// It takes at least this many bytes of UTF-8, over the limit (it was not copied).
+    TooLong(usize),
+    /// It contains a lone surrogate (like `'\ud800'`), which is not valid Unicode.
+    LoneSurrogate,
+}
+
 pub fn invalid_event(msg: impl Into<String>) -> Fail {
     Fail::Outbox("invalid_event", msg.into())
 }
@@ -151,7 +160,8 @@ impl Js {
         Ok(t == ty::napi_undefined || t == ty::napi_null)
     }
 
-    /// A JavaScript string as Rust UTF-8 (lone surrogates become U+FFFD).
+    /// A JavaScript string as Rust UTF-8 (lone surrogates become U+FFFD; event
+    /// data goes through `with_str`, which refuses them).
     pub fn string(&self, v: Raw) -> R<String> {
         // One call for short strings; a second, exact one for long ones.
         let mut buf = [0u8; 256];
@@ -168,18 +178,57 @@ impl Js {
         Ok(utf8(big))
     }
 
-    /// Runs `f` on a JavaScript string without allocating when it is short.
-    pub fn with_str<T>(&self, v: Raw, f: impl FnOnce(&str) -> T) -> R<T> {
+    /// Runs `f` on a JavaScript string of at most `max_bytes` bytes of
+    /// UTF-8, without allocating when it is short. A longer string is
+    /// refused without being copied, and so is one with a lone surrogate
+    /// (it has no UTF-8 form).
+    pub fn with_str<T>(&self, v: Raw, max_bytes: usize, f: impl FnOnce(&str) -> T) -> R<Result<T, Refused>> {
+        // UTF-8 takes at least a byte per UTF-16 unit, and the count of units
+        // is known without reading the string (reading a rope such as
+        // `'x'.repeat(3e8)` would flatten it: 300 MB).
+        let units = self.utf16_len(v)?;
+        if units > max_bytes {
+            return Ok(Err(Refused::TooLong(units)));
+        }
         let mut buf = [0u8; 256];
         let mut len = 0usize;
         call!(self, napi_get_value_string_utf8(v, buf.as_mut_ptr().cast(), buf.len(), &mut len))?;
-        if len < buf.len() - 4 {
-            return Ok(match std::str::from_utf8(&buf[..len]) {
-                Ok(s) => f(s),
-                Err(_) => f(&String::from_utf8_lossy(&buf[..len])),
-            });
+        let owned;
+        let text = if len < buf.len() - 4 {
+            match std::str::from_utf8(&buf[..len]) {
+                Ok(s) => s,
+                Err(_) => {
+                    owned = String::from_utf8_lossy(&buf[..len]).into_owned();
+                    owned.as_str()
+                }
+            }
+        } else {
+            owned = self.string(v)?;
+            owned.as_str()
+        };
+        if text.len() > max_bytes {
+            return Ok(Err(Refused::TooLong(text.len())));
         }
-        Ok(f(&self.string(v)?))
+        // N-API turns a lone surrogate into U+FFFD: look closer only then.
+        if text.contains('\u{FFFD}') && self.has_lone_surrogate(v)? {
+            return Ok(Err(Refused::LoneSurrogate));
+        }
+        Ok(Ok(f(text)))
+    }
+
+    /// The length of a string in UTF-16 units (without reading it).
+    fn utf16_len(&self, v: Raw) -> R<usize> {
+        let mut len = 0usize;
+        call!(self, napi_get_value_string_utf16(v, ptr::null_mut(), 0, &mut len))?;
+        Ok(len)
+    }
+
+    fn has_lone_surrogate(&self, v: Raw) -> R<bool> {
+        let mut units = vec![0u16; self.utf16_len(v)? + 1];
+        let mut written = 0usize;
+        call!(self, napi_get_value_string_utf16(v, units.as_mut_ptr(), units.len(), &mut written))?;
+        units.truncate(written);
+        Ok(char::decode_utf16(units).any(|c| c.is_err()))
     }
 
     pub fn f64(&self, v: Raw) -> R<f64> {
@@ -309,12 +358,19 @@ impl Js {
         Ok(bytes(data, len))
     }
 
-    /// Sign and magnitude words (least significant first) of a BigInt.
-    pub fn bigint_words(&self, v: Raw) -> R<(bool, Vec<u64>)> {
-        let mut sign = 0;
+    /// How many 64-bit words a BigInt's magnitude takes (V8 keeps no
+    /// leading zero words), without copying them.
+    pub fn bigint_word_count(&self, v: Raw) -> R<usize> {
         let mut count = 0usize;
         // With `sign_bit` and `words` both null, only the word count is read.
         call!(self, napi_get_value_bigint_words(v, ptr::null_mut(), &mut count, ptr::null_mut()))?;
+        Ok(count)
+    }
+
+    /// Sign and magnitude words (least significant first) of a BigInt.
+    pub fn bigint_words(&self, v: Raw) -> R<(bool, Vec<u64>)> {
+        let mut sign = 0;
+        let count = self.bigint_word_count(v)?;
         let mut words = vec![0u64; count.max(1)];
         let mut count2 = words.len();
         call!(self, napi_get_value_bigint_words(v, &mut sign, &mut count2, words.as_mut_ptr()))?;

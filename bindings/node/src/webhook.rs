@@ -11,7 +11,7 @@ use napi_derive::napi;
 use outbox_core::{Endpoint, FlushResult, WebhookOptions, WebhookSender};
 
 use crate::client::{off_thread_drop, route_for, timeout_arg, FlushOutput, FlushTask, Op, OnErrorFn, StatsOutput};
-use crate::convert::value_to_json;
+use crate::convert::{value_to_json, Limit};
 use crate::js::{core_error, invalid_option, Fail, Js, Raw, R};
 use crate::options::{Reader, ENDPOINT_OPTIONS, WEBHOOK_OPTIONS};
 use crate::report::{register, Closeable, Route};
@@ -21,6 +21,8 @@ pub struct SenderShared {
     key: u32,
     route: Arc<Route>,
     shutdown_timeout: Duration,
+    /// `maxMessageBytes`: conversion stops there (see convert.rs).
+    limit: Limit,
 }
 
 impl Closeable for SenderShared {
@@ -134,12 +136,14 @@ impl NativeWebhookSender {
         let route = route_for(on_error)?;
         opts.on_error = route.on_error();
         let shutdown_timeout = opts.shutdown_timeout;
+        let limit = Limit { bytes: opts.max_message_bytes, option: "maxMessageBytes" };
         let sender = WebhookSender::new(opts).map_err(|e| js.throw(core_error(&e)))?;
         let shared = Arc::new(SenderShared {
             sender: ManuallyDrop::new(sender),
             key: crate::report::next_key(),
             route,
             shutdown_timeout,
+            limit,
         });
         let weak: std::sync::Weak<dyn Closeable> = Arc::downgrade(&(shared.clone() as Arc<dyn Closeable>));
         register(weak);
@@ -156,7 +160,7 @@ impl NativeWebhookSender {
                 return Err(Fail::Type(format!("send(type, data): type must be a string, not {}", js.describe(t))));
             }
             let kind = js.string(t)?;
-            let json = value_to_json(js, data.raw(), "data")?;
+            let json = value_to_json(js, data.raw(), "data", self.shared.limit)?;
             self.shared.sender.send(&kind, json).map_err(|e| core_error(&e))
         };
         run().map_err(|f| js.throw(f))
@@ -167,7 +171,7 @@ impl NativeWebhookSender {
     pub fn send_raw(&self, env: Env, body: Unknown<'_>) -> napi::Result<String> {
         let js = Js::new(env.raw());
         let run = || -> R<String> {
-            let json = value_to_json(js, body.raw(), "body")?;
+            let json = value_to_json(js, body.raw(), "body", self.shared.limit)?;
             self.shared.sender.send_raw(&json).map_err(|e| core_error(&e))
         };
         run().map_err(|f| js.throw(f))

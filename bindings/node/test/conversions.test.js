@@ -55,6 +55,7 @@ const inputs = {
     return o;
   },
   function: () => ({ f: () => 1, a: 1 }),
+  lone_surrogate: () => 'a \ud800 b',
 };
 
 let rx;
