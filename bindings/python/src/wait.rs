@@ -19,9 +19,13 @@ where
     let (tx, rx) = sync_channel::<T>(1);
     // A Mutex makes the receiver shareable with the GIL-free closure below.
     let rx = std::sync::Mutex::new(rx);
+    // Called from inside on_error, the job acts for that callback: a flush
+    // must not wait for the report this very callback is handling.
+    let in_callback = outbox_core::runtime::in_callback();
     std::thread::Builder::new()
         .name("outbox-wait".into())
         .spawn(move || {
+            let _scope = in_callback.then(outbox_core::runtime::CallbackScope::enter);
             // The receiver may be gone (interrupted); nothing to do then.
             let _ = tx.send(job());
         })

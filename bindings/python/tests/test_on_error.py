@@ -131,6 +131,30 @@ def test_on_full_block_waits_for_room_without_holding_the_gil(receiver):
     c.shutdown(0)
 
 
+def test_flush_shutdown_and_deliver_inside_on_error_complete(receiver):
+    # on_error runs on an Outbox thread set aside for callbacks; calling back
+    # into the client from there completes instead of waiting for itself.
+    import time
+
+    receiver.faults({"kind": "status", "status": 403})
+    seen = {}
+
+    def on_error(report):
+        started = time.monotonic()
+        seen["flush"] = c.flush(8)
+        seen["deliver"] = c.deliver([{"type": "track", "userId": "u", "event": "from the callback"}], timeout=5)
+        seen["shutdown"] = c.shutdown(5)
+        seen["took"] = time.monotonic() - started
+
+    c = outbox.Client(receiver.url, on_error=on_error, flush_interval=0.05)
+    c.track("u", "refused")
+    c.flush(20)
+    assert wait_until(lambda: "took" in seen)
+    assert seen["took"] < 8, seen
+    assert seen["flush"].pending == 0
+    assert seen["deliver"].delivered
+
+
 def test_a_raising_callback_is_logged_and_delivery_goes_on(receiver, caplog):
     def bad(report):
         raise RuntimeError("callback bug")
