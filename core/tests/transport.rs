@@ -15,15 +15,6 @@ use outbox_core::webhook::{Endpoint, WebhookOptions, WebhookSender};
 use outbox_core::{Client, DropReason, Error, HttpRequest, OnFull, Options, Transport, TransportError};
 use serde_json::json;
 
-fn webhook_options(endpoints: Vec<Endpoint>) -> WebhookOptions {
-    WebhookOptions {
-        endpoints,
-        retry_initial_backoff: Duration::from_millis(20),
-        retry_max_backoff: Duration::from_millis(100),
-        ..WebhookOptions::default()
-    }
-}
-
 fn invalid_option(result: Result<impl Sized, Error>) -> String {
     match result {
         Err(Error::InvalidOption(m)) => m,

@@ -13,15 +13,6 @@ use serde_json::json;
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const ROTATED: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 
-fn webhook_options(endpoints: Vec<Endpoint>) -> WebhookOptions {
-    WebhookOptions {
-        endpoints,
-        retry_initial_backoff: Duration::from_millis(20),
-        retry_max_backoff: Duration::from_millis(100),
-        ..WebhookOptions::default()
-    }
-}
-
 fn endpoint(receiver: &Receiver, path: &str) -> Endpoint {
     Endpoint::new(format!("{}{path}", receiver.url())).secret(SECRET)
 }

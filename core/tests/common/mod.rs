@@ -20,6 +20,16 @@ pub fn options(receiver: &Receiver) -> Options {
     }
 }
 
+/// Webhook options for `endpoints`, with short retry timers.
+pub fn webhook_options(endpoints: Vec<outbox_core::webhook::Endpoint>) -> outbox_core::webhook::WebhookOptions {
+    outbox_core::webhook::WebhookOptions {
+        endpoints,
+        retry_initial_backoff: Duration::from_millis(20),
+        retry_max_backoff: Duration::from_millis(100),
+        ..outbox_core::webhook::WebhookOptions::default()
+    }
+}
+
 /// Collects everything `on_error` reports.
 #[derive(Clone, Default)]
 pub struct Reports(pub Arc<Mutex<Vec<DeliveryError>>>);
