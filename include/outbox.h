@@ -97,7 +97,7 @@ typedef enum {
     OUTBOX_ERR_INVALID_EVENT = 4,
     // The input is over a size limit: an event over `max_event_bytes` once
     // serialized, JSON text longer than the limit it must fit in, a webhook
-    // message over `max_message_bytes` (code `too_large`).
+    // message over `max_message_bytes` (code `event_too_large`).
     OUTBOX_ERR_TOO_LARGE = 5,
     // A configuration value is unusable: a zero size, an endpoint that is
     // not http(s), a bad header, an invalid signing secret, ... Returned by
@@ -405,6 +405,20 @@ const char *outbox_status_name(int status);
 // Any thread may free a string, whichever thread received it.
 void outbox_string_free(char *string);
 
+// Sets any option by its name in the option table (`docs/c-abi.md`), from
+// a JSON value: a number (durations in milliseconds), a string, `true` /
+// `false`, `null` (no limit, for `max_retries`), an array of strings, or an
+// object of header names to values. Every option is reachable this way,
+// checked exactly as its typed setter checks it; `on_error` has its own
+// setter. Example: `outbox_config_set_option(config, "flush_at", "50")`.
+//
+// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL`, `OUTBOX_ERR_UTF8` or
+// `OUTBOX_ERR_INVALID_OPTION` (no such option, or an unusable value).
+OUTBOX_MUST_USE
+outbox_status_t outbox_config_set_option(outbox_config_t *config,
+                                         const char *name,
+                                         const char *value_json);
+
 // Creates a config holding every default. `*config_out` receives it
 // (caller-owned: free it with `outbox_config_free`).
 //
@@ -470,6 +484,15 @@ OUTBOX_MUST_USE
 outbox_status_t outbox_config_set_signature_scheme(outbox_config_t *config,
                                                    outbox_scheme_t scheme,
                                                    const char *hmac_header);
+
+// The signature header of the `OUTBOX_SCHEME_HMAC_SHA256` scheme. Default
+// `X-Hub-Signature-256`. Set the scheme first: Standard Webhooks refuses it.
+//
+// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL`, `OUTBOX_ERR_UTF8` or
+// `OUTBOX_ERR_INVALID_OPTION`.
+OUTBOX_MUST_USE
+outbox_status_t outbox_config_set_signature_header(outbox_config_t *config,
+                                                   const char *header);
 
 // Send as soon as this many events are queued. Default 100: big enough to
 // amortise a request, small enough that a quiet service sends promptly.
@@ -577,6 +600,31 @@ OUTBOX_MUST_USE
 outbox_status_t outbox_config_set_retry_backoff_ms(outbox_config_t *config,
                                                    uint64_t initial_ms,
                                                    uint64_t max_ms);
+
+// With `OUTBOX_ON_FULL_BLOCK`: how long a capture call waits for room,
+// in milliseconds (at most 86400000, one day), or `OUTBOX_TIMEOUT_FOREVER`.
+// Default 1000. Set `on_full` first: any other policy refuses it.
+//
+// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`.
+OUTBOX_MUST_USE
+outbox_status_t outbox_config_set_block_timeout_ms(outbox_config_t *config,
+                                                   uint64_t timeout_ms);
+
+// The first backoff cap between retries, in milliseconds (doubling per
+// failed round, with equal jitter). Default 100; at most the largest.
+//
+// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`.
+OUTBOX_MUST_USE
+outbox_status_t outbox_config_set_retry_initial_backoff_ms(outbox_config_t *config,
+                                                           uint64_t backoff_ms);
+
+// The largest backoff cap between retries, in milliseconds: the probe
+// interval during an outage. Default 2000; at most 86400000 (one day).
+//
+// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`.
+OUTBOX_MUST_USE
+outbox_status_t outbox_config_set_retry_max_backoff_ms(outbox_config_t *config,
+                                                       uint64_t backoff_ms);
 
 // Requests in flight at once. Default 4.
 //
@@ -891,6 +939,16 @@ outbox_status_t outbox_spool_recovery(const outbox_client_t *client,
 // Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe.
 OUTBOX_MUST_USE outbox_status_t outbox_clear_captured(const outbox_client_t *client);
 
+// As `outbox_config_set_option`, for a webhook sender's options (not its
+// endpoints'): e.g. `outbox_webhook_config_set_option(config, "max_retries", "5")`.
+//
+// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL`, `OUTBOX_ERR_UTF8` or
+// `OUTBOX_ERR_INVALID_OPTION`.
+OUTBOX_MUST_USE
+outbox_status_t outbox_webhook_config_set_option(outbox_webhook_config_t *config,
+                                                 const char *name,
+                                                 const char *value_json);
+
 // Creates a webhook config holding every default and no endpoint.
 // `*config_out` receives it (free it with `outbox_webhook_config_free`).
 //
@@ -977,6 +1035,21 @@ OUTBOX_MUST_USE
 outbox_status_t outbox_webhook_config_set_retry_backoff_ms(outbox_webhook_config_t *config,
                                                            uint64_t initial_ms,
                                                            uint64_t max_ms);
+
+// As `outbox_config_set_block_timeout_ms`, per endpoint.
+OUTBOX_MUST_USE
+outbox_status_t outbox_webhook_config_set_block_timeout_ms(outbox_webhook_config_t *config,
+                                                           uint64_t timeout_ms);
+
+// As `outbox_config_set_retry_initial_backoff_ms`. Default 500.
+OUTBOX_MUST_USE
+outbox_status_t outbox_webhook_config_set_retry_initial_backoff_ms(outbox_webhook_config_t *config,
+                                                                   uint64_t backoff_ms);
+
+// As `outbox_config_set_retry_max_backoff_ms`. Default 60000.
+OUTBOX_MUST_USE
+outbox_status_t outbox_webhook_config_set_retry_max_backoff_ms(outbox_webhook_config_t *config,
+                                                               uint64_t backoff_ms);
 
 // Requests in flight per endpoint. Default 4.
 //

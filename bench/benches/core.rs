@@ -36,11 +36,7 @@ fn enqueue(c: &mut Criterion) {
     let mut group = c.benchmark_group("enqueue");
     group.throughput(Throughput::Elements(1));
     // The real queue and dispatcher, delivering to a receiver that answers at once.
-    let client = Client::new(Options {
-        transport: Some(std::sync::Arc::new(Discard)),
-        gzip: false,
-        ..Options::default()
-    })
+    let client = Client::new(Options { gzip: false, delivery: outbox_core::DeliveryOptions { transport: Some(std::sync::Arc::new(Discard)), ..outbox_core::DeliveryOptions::for_client() }, ..Options::default() })
     .unwrap();
     let props = outbox_core::Json::from(typical_properties());
     group.bench_function("capture (prebuilt properties)", |b| {

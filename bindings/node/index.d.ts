@@ -47,66 +47,72 @@ export type SignatureScheme = 'standard-webhooks' | 'hmac-sha256' | 'standard' |
 // Options
 
 export interface ClientOptions {
-  /** Base URL of the collector, e.g. `https://collector.example.com`. Required unless `testMode` or `disabled`. */
+  // generated:client:dts (from the option schema)
+  /** Base URL of the collector. Default: required (unless `testMode` or `disabled`). */
   endpoint?: string;
-  /** Path of the batch API under `endpoint`. Default `/v1/batch` (Segment's). */
+  /** Path of the batch API under the endpoint (Segment's). Default '/v1/batch'. */
   path?: string;
-  /** Sent as `Authorization: Bearer <apiKey>`, or Basic with `authScheme: 'basic'`. */
+  /** Sent with every request, as `authScheme` says. Default: none. */
   apiKey?: string;
-  /** How `apiKey` is sent. Default `'bearer'`; `'basic'` is what Segment expects of write keys. */
+  /** `Authorization: Bearer <key>`, or `"basic"`: `Basic base64(key:)`, as Segment expects write keys. Default 'bearer'. */
   authScheme?: 'bearer' | 'basic';
-  /** Secrets that sign every request; several during rotation. */
+  /** Sign every request (several during rotation). Default: none. */
   signingSecrets?: string | readonly string[];
-  /** Default `'standard-webhooks'`. */
-  signatureScheme?: SignatureScheme;
-  /** Header of the `hmac-sha256` scheme. Default `X-Hub-Signature-256`. */
+  /** How requests are signed: Standard Webhooks, or `"hmac-sha256"` (`X-Hub-Signature-256: sha256=...`). Default 'standard-webhooks'. */
+  signatureScheme?: 'standard-webhooks' | 'hmac-sha256';
+  /** Header of the `"hmac-sha256"` scheme. Default 'X-Hub-Signature-256'. */
   signatureHeader?: string;
   /** Send as soon as this many events are queued. Default 100. */
   flushAt?: number;
-  /** Send queued events at least this often. Default 500 ms. */
+  /** A lone event leaves within this. In milliseconds. Default 500. */
   flushIntervalMs?: number;
-  /** Most events per request. Default 1000. */
+  /** Most events per request; under load batches grow to it. Default 1,000. */
   maxBatchSize?: number;
-  /** Most bytes per request. Default 500,000 (Segment's limit). */
+  /** Most bytes per request body before compression (Segment's limit). Default 500,000. */
   maxBatchBytes?: number;
-  /** Largest event, serialized. Default 32,000 bytes (Segment's limit). */
+  /** Largest serialized event (Segment's limit); bigger ones fail at the call. Default 32,000. */
   maxEventBytes?: number;
-  /** Events held in memory at most. Default 200,000. */
-  maxQueueSize?: number;
-  /** Bytes held in memory at most. Default 64 MiB. */
-  maxQueueBytes?: number;
-  /** What happens when the queue is full. Default `'drop_oldest'`. `'block'` blocks the event loop: avoid it in servers. */
-  onFull?: OnFull;
-  /** With `onFull: 'block'`: longest wait for room. Default 1000 ms; `Infinity` waits without limit. */
-  blockTimeoutMs?: number;
-  /** Deadline of one request. Default 10,000 ms. */
+  /** Deadline of one request. In milliseconds. Default 10,000. */
   requestTimeoutMs?: number;
-  /** Deadline of opening a connection. Default 5,000 ms. */
-  connectTimeoutMs?: number;
-  /** Retries of transient failures; `null` or `Infinity` (default): until delivered, shut down or pushed out. */
+  /** Gzip request bodies of 1 KiB and more. Default true. */
+  gzip?: boolean;
+  /** Extra headers on every request. Default: none. */
+  headers?: Readonly<Record<string, string>>;
+  /** Validate calls, send nothing, start no thread. Default false. */
+  disabled?: boolean;
+  /** A directory where queued events survive a crash, delivered by the next process. Default: none. */
+  spoolDir?: string;
+  /** When the spool syncs: `"batch"` (every 100 ms) or `"event"` (each call waits for the disk). Default 'batch'. */
+  spoolSync?: 'batch' | 'event';
+  /** Events held, queued and in flight: the default absorbs a burst of 100,000 typical events without a drop. Default 200,000. */
+  maxQueueSize?: number;
+  /** Bytes of event JSON held: the real memory bound. Default 64 MiB. */
+  maxQueueBytes?: number;
+  /** When the queue is full: drop the oldest, drop the newest, or block the caller. Default 'drop_oldest'. */
+  onFull?: 'drop_oldest' | 'drop_newest' | 'block';
+  /** With `onFull` `"block"`: longest wait for room, or no limit. In milliseconds. `Infinity`: no limit. Default 1,000. */
+  blockTimeoutMs?: number;
+  /** Give an event up after this many failed attempts; by default retry until delivered, shut down or pushed out by the queue bound. Default: no limit. */
   maxRetries?: number | null;
-  /** First backoff cap, doubling per failed round. Default 100 ms. */
+  /** First backoff cap, doubled per failed round (equal jitter). In milliseconds. Default 100. */
   retryInitialBackoffMs?: number;
-  /** Largest backoff cap: the probe interval during an outage. Default 2,000 ms. */
+  /** Largest backoff cap: the probe interval during an outage. In milliseconds. Default 2,000. */
   retryMaxBackoffMs?: number;
   /** Requests in flight at once. Default 4. */
   maxConcurrentRequests?: number;
-  /** Gzip bodies of 1 KiB and more. Default true. */
-  gzip?: boolean;
-  /** Extra headers on every request. */
-  headers?: Readonly<Record<string, string>>;
-  /** Proxy URL. Default: `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`. */
+  /** Deadline of opening a connection. In milliseconds. Default 5,000. */
+  connectTimeoutMs?: number;
+  /** Explicit http:// or https:// proxy URL. Default: `HTTPS_PROXY` / `NO_PROXY`. */
   proxy?: string;
-  /** Validate calls, send nothing, start no thread. */
-  disabled?: boolean;
-  /** Log every request and retry to stderr. */
-  debug?: boolean;
-  /** Called (on the JS thread) with every group of events that will never be delivered. */
+  /** Called with every group of events that will never be delivered. Default: none. */
   onError?: (error: DeliveryError) => void;
-  /** How long exit hooks wait for delivery. Default 5,000 ms; 0 sends nothing at exit. */
+  /** How long exit hooks wait for delivery; zero sends nothing at exit. In milliseconds. Default 5,000. */
   shutdownTimeoutMs?: number;
-  /** Keep everything in memory; read it back with `captured()`. */
+  /** Log every request and retry at debug level. Default false. */
+  debug?: boolean;
+  /** Keep requests in memory instead of sending them; read them with `captured()`. Default false. */
   testMode?: boolean;
+  // /generated
 }
 
 /** Options of one call. */
@@ -143,42 +149,57 @@ export interface EventInput {
 }
 
 export interface WebhookEndpoint {
+  // generated:endpoint:dts (from the option schema)
+  /** The http:// or https:// URL messages are posted to. Default: required. */
   url: string;
-  /** Signing secrets (several during rotation). None sends unsigned. */
+  /** Signing secrets (several during rotation); none sends unsigned requests. Default: none. */
   secrets?: string | readonly string[];
-  /** Default `'standard-webhooks'`. */
-  scheme?: SignatureScheme;
-  /** Header of the `hmac-sha256` scheme. Default `X-Hub-Signature-256`. */
+  /** How messages are signed: Standard Webhooks, or `"hmac-sha256"`. Default 'standard-webhooks'. */
+  scheme?: 'standard-webhooks' | 'hmac-sha256';
+  /** Header of the `"hmac-sha256"` scheme. Default 'X-Hub-Signature-256'. */
   header?: string;
-  /** Deadline of one attempt. Default 5,000 ms. */
+  /** Deadline of one delivery attempt (receivers should answer fast). In milliseconds. Default 5,000. */
   timeoutMs?: number;
+  /** Extra headers on every request to this endpoint. Default: none. */
   headers?: Readonly<Record<string, string>>;
+  // /generated
 }
 
 export interface WebhookSenderOptions {
+  // generated:webhook:dts (from the option schema)
+  /** Where every message goes: one or more endpoints. Default: required. */
   endpoints: readonly WebhookEndpoint[];
-  /** Largest message body. Default 256,000 bytes. */
+  /** Largest message body accepted; bigger ones fail at the call. Default 256,000. */
   maxMessageBytes?: number;
-  /** Messages held per endpoint. Default 10,000. */
+  /** Events held, queued and in flight: the default absorbs a burst of 100,000 typical events without a drop. Default 10,000. */
   maxQueueSize?: number;
-  /** Bytes held per endpoint. Default 64 MiB. */
+  /** Bytes of event JSON held: the real memory bound. Default 64 MiB. */
   maxQueueBytes?: number;
-  onFull?: OnFull;
+  /** When the queue is full: drop the oldest, drop the newest, or block the caller. Default 'drop_oldest'. */
+  onFull?: 'drop_oldest' | 'drop_newest' | 'block';
+  /** With `onFull` `"block"`: longest wait for room, or no limit. In milliseconds. `Infinity`: no limit. Default 1,000. */
   blockTimeoutMs?: number;
+  /** Give an event up after this many failed attempts; by default retry until delivered, shut down or pushed out by the queue bound. Default: no limit. */
   maxRetries?: number | null;
-  /** Default 500 ms. */
+  /** First backoff cap, doubled per failed round (equal jitter). In milliseconds. Default 500. */
   retryInitialBackoffMs?: number;
-  /** Default 60,000 ms. */
+  /** Largest backoff cap: the probe interval during an outage. In milliseconds. Default 60,000. */
   retryMaxBackoffMs?: number;
-  /** Requests in flight per endpoint. Default 4. */
+  /** Requests in flight at once. Default 4. */
   maxConcurrentRequests?: number;
+  /** Deadline of opening a connection. In milliseconds. Default 5,000. */
   connectTimeoutMs?: number;
+  /** Explicit http:// or https:// proxy URL. Default: `HTTPS_PROXY` / `NO_PROXY`. */
   proxy?: string;
+  /** Called with every group of events that will never be delivered. Default: none. */
   onError?: (error: DeliveryError) => void;
-  /** Default 5,000 ms. */
+  /** How long exit hooks wait for delivery; zero sends nothing at exit. In milliseconds. Default 5,000. */
   shutdownTimeoutMs?: number;
+  /** Log every request and retry at debug level. Default false. */
   debug?: boolean;
+  /** Keep requests in memory instead of sending them; read them with `captured()`. Default false. */
   testMode?: boolean;
+  // /generated
 }
 
 // ---------------------------------------------------------------------------
@@ -252,16 +273,26 @@ export interface CapturedEvent {
 // Errors
 
 export type OutboxErrorCode =
+  // generated:codes:dts (ErrorCode in core/src/error.rs)
   | 'invalid_option'
   | 'invalid_event'
   | 'event_too_large'
   | 'invalid_json'
   | 'closed'
-  | 'internal'
   | 'no_secret'
   | 'invalid_secret'
   | 'unknown_scheme'
-  | 'invalid_header_name';
+  | 'invalid_header_name'
+  | 'verify_failed'
+  | 'null_argument'
+  | 'invalid_utf8'
+  | 'invalid_argument'
+  | 'buffer_too_small'
+  | 'not_delivered'
+  | 'panic'
+  | 'internal'
+  // /generated
+  ;
 
 /** Every error Outbox throws, except `TypeError`s for arguments of the wrong type. */
 export class OutboxError extends Error {

@@ -39,16 +39,25 @@ class DeliveryError extends Error {
 Object.defineProperty(DeliveryError.prototype, 'name', { value: 'DeliveryError', writable: true, configurable: true });
 
 const OUTBOX_CODES = new Set([
+  // generated:codes:js (ErrorCode in core/src/error.rs)
   'invalid_option',
   'invalid_event',
   'event_too_large',
   'invalid_json',
   'closed',
-  'internal',
   'no_secret',
   'invalid_secret',
   'unknown_scheme',
   'invalid_header_name',
+  'verify_failed',
+  'null_argument',
+  'invalid_utf8',
+  'invalid_argument',
+  'buffer_too_small',
+  'not_delivered',
+  'panic',
+  'internal',
+  // /generated
 ]);
 
 /** Gives errors thrown by the addon their class (keeps message and stack). */

@@ -49,16 +49,10 @@ pub fn run(color: ColorWhen) -> CliResult {
 
     let reports = Arc::new(ErrorLog::default());
     let sink = reports.clone();
-    let client = Client::new(Options {
-        signing_secrets: vec![SECRET.into()],
-        retry_initial_backoff: Duration::from_millis(200),
-        on_error: Some(Arc::new(move |e: &DeliveryError| sink.push(e))),
-        library: Library {
+    let client = Client::new(Options { signing_secrets: vec![SECRET.into()], library: Library {
             name: "outbox-cli".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-        },
-        ..Options::new(url.clone())
-    })
+        }, delivery: outbox_core::DeliveryOptions { retry_initial_backoff: Duration::from_millis(200), on_error: Some(Arc::new(move |e: &DeliveryError| sink.push(e))), ..outbox_core::DeliveryOptions::for_client() }, ..Options::new(url.clone()) })
     .map_err(|e| Fail::failed(format!("demo client: {e}")))?;
     let mut problems = Vec::new();
     let step = |n: u32, title: &str, detail: &str| {
@@ -181,14 +175,10 @@ pub fn run(color: ColorWhen) -> CliResult {
     receiver.push_fault(Fault::status(410).on_path("/hooks/old"));
     let hook_reports = Arc::new(ErrorLog::default());
     let hook_sink = hook_reports.clone();
-    let hooks = WebhookSender::new(WebhookOptions {
-        endpoints: vec![
+    let hooks = WebhookSender::new(WebhookOptions { endpoints: vec![
             Endpoint::new(format!("{url}/hooks/old")).secret(SECRET),
             Endpoint::new(format!("{url}/hooks/new")).secret(SECRET),
-        ],
-        on_error: Some(Arc::new(move |e: &DeliveryError| hook_sink.push(e))),
-        ..WebhookOptions::default()
-    })
+        ], delivery: outbox_core::DeliveryOptions { on_error: Some(Arc::new(move |e: &DeliveryError| hook_sink.push(e))), ..outbox_core::DeliveryOptions::for_webhooks() }, ..WebhookOptions::default() })
     .map_err(|e| Fail::failed(format!("demo webhooks: {e}")))?;
     hooks
         .send("invoice.paid", json!({"invoice": "in_1", "amount": 990}))

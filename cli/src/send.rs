@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use outbox_core::webhook::{Endpoint, WebhookOptions, WebhookSender};
-use outbox_core::{AuthScheme, Client, DeliveryError, Event, Json, Library, OnFull, Options};
+use outbox_core::{AuthScheme, Client, DeliveryError, DeliveryOptions, Event, Json, Library, OnFull, Options};
 use serde_json::{json, Value};
 
 use crate::args::{
@@ -131,14 +131,14 @@ fn client_options(c: &ClientArgs) -> CliResult<Options> {
         headers,
         gzip: !c.no_gzip,
         request_timeout: c.request_timeout,
-        max_retries: c.max_retries,
-        proxy: c.proxy.clone(),
-        debug: c.output.verbose,
-        // What is queued is flushed explicitly; nothing is left for exit.
-        shutdown_timeout: Duration::ZERO,
-        library: Library {
-            name: "outbox-cli".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
+        library: Library { name: "outbox-cli".into(), version: env!("CARGO_PKG_VERSION").into() },
+        delivery: DeliveryOptions {
+            max_retries: c.max_retries,
+            proxy: c.proxy.clone(),
+            debug: c.output.verbose,
+            // What is queued is flushed explicitly; nothing is left for exit.
+            shutdown_timeout: Duration::ZERO,
+            ..DeliveryOptions::for_client()
         },
         ..Options::new(endpoint)
     };
@@ -298,15 +298,7 @@ fn webhook(a: WebhookArgs, color: ColorWhen) -> CliResult {
         .collect();
     let errors = Arc::new(ErrorLog::default());
     let sink = errors.clone();
-    let sender = WebhookSender::new(WebhookOptions {
-        endpoints,
-        max_retries: a.max_retries,
-        proxy: a.proxy.clone(),
-        debug: a.output.verbose,
-        shutdown_timeout: Duration::ZERO,
-        on_error: Some(Arc::new(move |e: &DeliveryError| sink.push(e))),
-        ..WebhookOptions::default()
-    })
+    let sender = WebhookSender::new(WebhookOptions { endpoints, delivery: outbox_core::DeliveryOptions { max_retries: a.max_retries, proxy: a.proxy.clone(), debug: a.output.verbose, shutdown_timeout: Duration::ZERO, on_error: Some(Arc::new(move |e: &DeliveryError| sink.push(e))), ..outbox_core::DeliveryOptions::for_webhooks() }, ..WebhookOptions::default() })
     .map_err(|e| Fail::usage(core_error(&e)))?;
     let id = sender
         .send(&a.event_type, data)
@@ -387,13 +379,13 @@ fn batch(a: BatchArgs, color: ColorWhen) -> CliResult {
     let progress_on = Arc::new(AtomicBool::new(false));
     let mut options = client_options(&a.client)?;
     // Reading waits for room in the queue rather than dropping events.
-    options.on_full = OnFull::Block(a.client.timeout);
+    options.delivery.on_full = OnFull::Block(a.client.timeout);
     let p_err = Paint::stderr(color);
     let reported = Arc::new(ErrorLog::default());
     {
         let progress_on = progress_on.clone();
         let reported = reported.clone();
-        options.on_error = Some(Arc::new(move |e: &DeliveryError| {
+        options.delivery.on_error = Some(Arc::new(move |e: &DeliveryError| {
             let clear = if progress_on.load(Ordering::Relaxed) {
                 "\r"
             } else {

@@ -6,19 +6,15 @@ use std::time::Duration;
 use base64::Engine as _;
 use serde_json::Value;
 
-use crate::backoff::Schedule;
 use crate::error::{Error, FlushResult, Stats};
 use crate::event::{Encoded, Encoder, Event, Json};
 use crate::lane::{Lane, RecoverySummary, SpoolSettings, TransportSource};
-use crate::options::{AuthScheme, Options};
-use crate::pipeline::{BodyShape, DeliverOutcome, Policy, Spec, Target};
+use crate::options::{Batching, Options};
+use crate::pipeline::{BodyShape, DeliverOutcome, Spec, Target};
 use crate::queue::Item;
 use crate::runtime;
 use crate::sign::Signer;
 use crate::transport::{HttpSettings, MemoryTransport};
-
-/// Most a `Retry-After` can park the queue.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 
 /// An Outbox client. Cheap to share (`&Client` is `Sync`); create one per
 /// process and destination. Dropping it shuts it down with `shutdown_timeout`.
@@ -36,14 +32,15 @@ impl Client {
     pub fn new(options: Options) -> Result<Client, Error> {
         options.validate()?;
         let encoder = Encoder::new(&options.library, options.max_event_bytes);
+        let d = &options.delivery;
         if options.disabled {
-            return Ok(Client { encoder, lane: None, memory: None, shutdown_timeout: options.shutdown_timeout });
+            return Ok(Client { encoder, lane: None, memory: None, shutdown_timeout: d.shutdown_timeout });
         }
-        let memory = options.test_mode.then(MemoryTransport::new);
+        let memory = d.test_mode.then(MemoryTransport::new);
         let source = TransportSource::choose(
             memory.as_ref(),
-            options.transport.as_ref(),
-            HttpSettings { connect_timeout: options.connect_timeout, proxy: options.proxy.clone() },
+            d.transport.as_ref(),
+            HttpSettings { connect_timeout: d.connect_timeout, proxy: d.proxy.clone() },
         );
         let spool = options.spool_dir.clone().map(|dir| SpoolSettings { dir, sync: options.spool_sync });
         let lane = Lane::start(spec_for(&options)?, source, spool)?;
@@ -51,7 +48,7 @@ impl Client {
             encoder,
             lane: Some(lane),
             memory,
-            shutdown_timeout: options.shutdown_timeout,
+            shutdown_timeout: d.shutdown_timeout,
         })
     }
 
@@ -238,8 +235,8 @@ fn spec_for(o: &Options) -> Result<Spec, Error> {
     let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
     if let Some(key) = &o.api_key {
         let value = match o.auth_scheme {
-            AuthScheme::Bearer => format!("Bearer {key}"),
-            AuthScheme::Basic => format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{key}:"))),
+            crate::options::AuthScheme::Bearer => format!("Bearer {key}"),
+            crate::options::AuthScheme::Basic => format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{key}:"))),
         };
         headers.push(("Authorization".into(), value));
     }
@@ -259,20 +256,13 @@ fn spec_for(o: &Options) -> Result<Spec, Error> {
             shape: BodyShape::Envelope,
             gone_disables: false,
         },
-        policy: Policy {
+        policy: o.delivery.policy(Batching {
             flush_at: o.flush_at,
             flush_interval: o.flush_interval,
             max_batch_size: o.max_batch_size,
             max_batch_bytes: o.max_batch_bytes,
-            max_queue_size: o.max_queue_size,
-            max_queue_bytes: o.max_queue_bytes,
-            on_full: o.on_full,
-            max_retries: o.max_retries,
-            backoff: Schedule { initial: o.retry_initial_backoff, max: o.retry_max_backoff, max_retry_after: MAX_RETRY_AFTER },
-            max_concurrent: o.max_concurrent_requests,
-            shutdown_timeout: o.shutdown_timeout,
-        },
-        on_error: o.on_error.clone(),
-        debug: o.debug,
+        }),
+        on_error: o.delivery.on_error.clone(),
+        debug: o.delivery.debug,
     })
 }

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::options::schema::Naming;
+
 /// Why a call was refused. Returned synchronously; nothing is enqueued.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
@@ -17,22 +19,143 @@ pub enum Error {
     Closed,
 }
 
+impl Error {
+    /// The message, naming options and fields as `naming` says: messages
+    /// are written with `{option_name}` placeholders (see `Naming::render`),
+    /// so Node reads `maxEventBytes` where Python and C read `max_event_bytes`.
+    pub fn message(&self, naming: Naming) -> String {
+        let template = match self {
+            Error::InvalidEvent(m) => format!("invalid event: {m}"),
+            Error::EventTooLarge { size, limit } => {
+                format!("event is {size} bytes once serialized, over the limit of {limit} bytes ({{max_event_bytes}})")
+            }
+            Error::InvalidJson(m) => format!("invalid JSON: {m}"),
+            Error::InvalidOption(m) => format!("invalid option: {m}"),
+            Error::Closed => "the client has been shut down and accepts no more events".into(),
+        };
+        naming.render(&template)
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::InvalidEvent(m) => write!(f, "invalid event: {m}"),
-            Error::EventTooLarge { size, limit } => write!(
-                f,
-                "event is {size} bytes once serialized, over the limit of {limit} bytes (max_event_bytes)"
-            ),
-            Error::InvalidJson(m) => write!(f, "invalid JSON: {m}"),
-            Error::InvalidOption(m) => write!(f, "invalid option: {m}"),
-            Error::Closed => write!(f, "the client has been shut down and accepts no more events"),
-        }
+        f.write_str(&self.message(Naming::Snake))
     }
 }
 
 impl std::error::Error for Error {}
+
+/// Stable snake_case codes of every error a face raises at a call site:
+/// the C status's `outbox_status_code`, Node's `error.code` and Python's
+/// `error.code` all come from here, so they cannot disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// An option has an unusable value.
+    InvalidOption,
+    /// An event is malformed.
+    InvalidEvent,
+    /// An event (or webhook message) is over its size limit.
+    EventTooLarge,
+    /// Text handed over as JSON does not parse.
+    InvalidJson,
+    /// The client or sender was shut down.
+    Closed,
+    /// Signing needs at least one secret.
+    NoSecret,
+    /// A signing secret is unusable.
+    InvalidSecret,
+    /// A signature scheme name nobody knows.
+    UnknownScheme,
+    /// A signature header name HTTP does not allow.
+    InvalidHeaderName,
+    /// A signature did not verify (each reason has its own code too, such
+    /// as `no_matching_signature`; this one is the C status's).
+    VerifyFailed,
+    /// A required pointer argument was NULL (C).
+    NullArgument,
+    /// A string argument was not UTF-8 (C).
+    InvalidUtf8,
+    /// An argument of the right type but an unusable value (C).
+    InvalidArgument,
+    /// An output buffer was too small (C).
+    BufferTooSmall,
+    /// `deliver` could not deliver its events.
+    NotDelivered,
+    /// Outbox panicked; the call did nothing (a bug: please report it).
+    Panic,
+    /// Outbox failed in a way that is its own fault (a bug: please report it).
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, in a stable order.
+    pub const ALL: [ErrorCode; 17] = [
+        ErrorCode::InvalidOption,
+        ErrorCode::InvalidEvent,
+        ErrorCode::EventTooLarge,
+        ErrorCode::InvalidJson,
+        ErrorCode::Closed,
+        ErrorCode::NoSecret,
+        ErrorCode::InvalidSecret,
+        ErrorCode::UnknownScheme,
+        ErrorCode::InvalidHeaderName,
+        ErrorCode::VerifyFailed,
+        ErrorCode::NullArgument,
+        ErrorCode::InvalidUtf8,
+        ErrorCode::InvalidArgument,
+        ErrorCode::BufferTooSmall,
+        ErrorCode::NotDelivered,
+        ErrorCode::Panic,
+        ErrorCode::Internal,
+    ];
+
+    /// The stable name every face uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidOption => "invalid_option",
+            ErrorCode::InvalidEvent => "invalid_event",
+            ErrorCode::EventTooLarge => "event_too_large",
+            ErrorCode::InvalidJson => "invalid_json",
+            ErrorCode::Closed => "closed",
+            ErrorCode::NoSecret => "no_secret",
+            ErrorCode::InvalidSecret => "invalid_secret",
+            ErrorCode::UnknownScheme => "unknown_scheme",
+            ErrorCode::InvalidHeaderName => "invalid_header_name",
+            ErrorCode::VerifyFailed => "verify_failed",
+            ErrorCode::NullArgument => "null_argument",
+            ErrorCode::InvalidUtf8 => "invalid_utf8",
+            ErrorCode::InvalidArgument => "invalid_argument",
+            ErrorCode::BufferTooSmall => "buffer_too_small",
+            ErrorCode::NotDelivered => "not_delivered",
+            ErrorCode::Panic => "panic",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    /// The code named `name`, if any.
+    pub fn parse(name: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Error {
+    /// This error's stable code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::InvalidEvent(_) => ErrorCode::InvalidEvent,
+            Error::EventTooLarge { .. } => ErrorCode::EventTooLarge,
+            Error::InvalidJson(_) => ErrorCode::InvalidJson,
+            Error::InvalidOption(_) => ErrorCode::InvalidOption,
+            Error::Closed => ErrorCode::Closed,
+        }
+    }
+}
 
 /// Why events were given up. Every dropped event is counted under one reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

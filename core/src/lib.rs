@@ -34,9 +34,9 @@ pub mod transport;
 pub mod webhook;
 
 pub use client::Client;
-pub use error::{DeliveryError, DropReason, Error, FlushResult, Stats};
+pub use error::{DeliveryError, DropReason, Error, ErrorCode, FlushResult, Stats};
 pub use event::{Event, Json, Kind, Library};
-pub use options::{AuthScheme, OnError, OnFull, Options};
+pub use options::{AuthScheme, DeliveryOptions, OnError, OnFull, Options};
 pub use pipeline::{shutdown_all, DeliverOutcome};
 pub use sign::{Scheme, Signer};
 pub use transport::{HttpRequest, HttpResponse, MemoryTransport, Transport, TransportError};

@@ -6,17 +6,15 @@
 //! attempt (fresh timestamp, same `webhook-id`).
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::backoff::Schedule;
 use crate::error::{Error, FlushResult, Stats};
 use crate::event::Json;
 use crate::lane::{Lane, TransportSource};
-use crate::options::{check_duration, check_header, check_on_full, parse_http_url, parse_proxy, OnError, OnFull};
+use crate::options::{check_duration, check_header, parse_http_url, Batching, DeliveryOptions, OnFull};
 use crate::pipeline::{BodyShape, Policy, Spec, Target};
 use crate::sign::{Scheme, Signer};
-use crate::transport::{redact_url, HeaderNames, HttpSettings, MemoryTransport, Transport};
+use crate::transport::{redact_url, HeaderNames, HttpSettings, MemoryTransport};
 
 /// One destination.
 #[derive(Clone)]
@@ -68,6 +66,23 @@ impl Endpoint {
         self.scheme = scheme;
         self
     }
+
+    /// Checks the URL, timeout, headers and secrets.
+    fn check(&self) -> Result<(), String> {
+        let url = self.url.trim();
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(format!("{{url}} must start with http:// or https://, got {:?}", redact_url(url)));
+        }
+        parse_http_url(url)?;
+        check_duration("timeout", self.timeout, false)?;
+        for (name, value) in &self.headers {
+            check_header(name, value)?;
+        }
+        if !self.secrets.is_empty() {
+            Signer::new(self.scheme.clone(), &self.secrets).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
 }
 
 /// Options of a webhook sender; queue and retry settings apply per endpoint.
@@ -75,33 +90,13 @@ impl Endpoint {
 /// block timeout of `OnFull::Block` may be unlimited.
 #[derive(Clone)]
 pub struct WebhookOptions {
+    /// Where every message goes.
     pub endpoints: Vec<Endpoint>,
     /// Largest message body accepted. Default 256 KB.
     pub max_message_bytes: usize,
-    /// Messages held per endpoint. Default 10,000.
-    pub max_queue_size: usize,
-    /// Bytes held per endpoint. Default 64 MiB.
-    pub max_queue_bytes: usize,
-    pub on_full: OnFull,
-    /// Default `None`: retry until delivered, shut down or pushed out.
-    pub max_retries: Option<u32>,
-    /// Default 500 ms.
-    pub retry_initial_backoff: Duration,
-    /// Default 60 s.
-    pub retry_max_backoff: Duration,
-    /// Requests in flight per endpoint. Default 4.
-    pub max_concurrent_requests: usize,
-    /// Default 5 s; above zero.
-    pub connect_timeout: Duration,
-    /// As `Options::proxy`.
-    pub proxy: Option<String>,
-    pub on_error: Option<OnError>,
-    /// Default 5 s; zero sends nothing at exit.
-    pub shutdown_timeout: Duration,
-    pub debug: bool,
-    /// Keep messages in memory instead of sending them (see `captured`).
-    pub test_mode: bool,
-    pub transport: Option<Arc<dyn Transport>>,
+    /// Queue, retries and lifecycle, per endpoint (defaults:
+    /// `DeliveryOptions::for_webhooks`).
+    pub delivery: DeliveryOptions,
 }
 
 /// Prints no secret (see `Endpoint`; the proxy without credentials).
@@ -110,35 +105,42 @@ impl fmt::Debug for WebhookOptions {
         f.debug_struct("WebhookOptions")
             .field("endpoints", &self.endpoints)
             .field("max_message_bytes", &self.max_message_bytes)
-            .field("max_queue_size", &self.max_queue_size)
-            .field("on_full", &self.on_full)
-            .field("max_retries", &self.max_retries)
-            .field("proxy", &self.proxy.as_deref().map(redact_url))
-            .field("test_mode", &self.test_mode)
+            .field("max_queue_size", &self.delivery.max_queue_size)
+            .field("on_full", &self.delivery.on_full)
+            .field("max_retries", &self.delivery.max_retries)
+            .field("proxy", &self.delivery.proxy.as_deref().map(redact_url))
+            .field("test_mode", &self.delivery.test_mode)
             .finish_non_exhaustive()
     }
 }
 
 impl Default for WebhookOptions {
     fn default() -> WebhookOptions {
-        WebhookOptions {
-            endpoints: Vec::new(),
-            max_message_bytes: 256_000,
-            max_queue_size: 10_000,
-            max_queue_bytes: 64 << 20,
-            on_full: OnFull::DropOldest,
-            max_retries: None,
-            retry_initial_backoff: Duration::from_millis(500),
-            retry_max_backoff: Duration::from_secs(60),
-            max_concurrent_requests: 4,
-            connect_timeout: Duration::from_secs(5),
-            proxy: None,
-            on_error: None,
-            shutdown_timeout: Duration::from_secs(5),
-            debug: false,
-            test_mode: false,
-            transport: None,
+        WebhookOptions { endpoints: Vec::new(), max_message_bytes: 256_000, delivery: DeliveryOptions::for_webhooks() }
+    }
+}
+
+impl WebhookOptions {
+    /// Checks every option; the first problem found is reported.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.check().map_err(Error::InvalidOption)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.endpoints.is_empty() {
+            return Err("a webhook sender needs at least one endpoint ({endpoints})".into());
         }
+        if self.max_message_bytes == 0 {
+            return Err("{max_message_bytes} must be at least 1".into());
+        }
+        self.delivery.check()?;
+        if self.max_message_bytes > self.delivery.max_queue_bytes {
+            return Err("{max_message_bytes} must not exceed {max_queue_bytes}".into());
+        }
+        for (i, endpoint) in self.endpoints.iter().enumerate() {
+            endpoint.check().map_err(|e| format!("endpoint {i} ({}): {e}", redact_url(&endpoint.url)))?;
+        }
+        Ok(())
     }
 }
 
@@ -156,40 +158,29 @@ pub struct WebhookSender {
 
 impl WebhookSender {
     pub fn new(options: WebhookOptions) -> Result<WebhookSender, Error> {
-        let bad = |m: String| Error::InvalidOption(m);
-        if options.endpoints.is_empty() {
-            return Err(bad("a webhook sender needs at least one endpoint".into()));
-        }
-        if options.max_queue_size == 0 || options.max_concurrent_requests == 0 || options.max_message_bytes == 0 {
-            return Err(bad("max_queue_size, max_concurrent_requests and max_message_bytes must be at least 1".into()));
-        }
-        if options.max_message_bytes > options.max_queue_bytes {
-            return Err(bad("max_message_bytes must not exceed max_queue_bytes".into()));
-        }
-        check_durations(&options).map_err(bad)?;
-        if let Some(proxy) = &options.proxy {
-            parse_proxy(proxy).map_err(bad)?;
-        }
-        let memory = options.test_mode.then(MemoryTransport::new);
+        options.validate()?;
+        let d = &options.delivery;
+        let memory = d.test_mode.then(MemoryTransport::new);
         let source = TransportSource::choose(
             memory.as_ref(),
-            options.transport.as_ref(),
-            HttpSettings { connect_timeout: options.connect_timeout, proxy: options.proxy.clone() },
+            d.transport.as_ref(),
+            HttpSettings { connect_timeout: d.connect_timeout, proxy: d.proxy.clone() },
         );
         let mut lanes = Vec::with_capacity(options.endpoints.len());
         for (i, endpoint) in options.endpoints.iter().enumerate() {
-            let spec = spec_for(endpoint, &options).map_err(|e| bad(format!("endpoint {i} ({}): {e}", redact_url(&endpoint.url))))?;
+            let spec = spec_for(endpoint, d)
+                .map_err(|e| Error::InvalidOption(format!("endpoint {i} ({}): {e}", redact_url(&endpoint.url))))?;
             lanes.push(Lane::start(spec, source.clone(), None)?);
         }
         Ok(WebhookSender {
             lanes,
             max_message_bytes: options.max_message_bytes,
-            block: match options.on_full {
+            block: match d.on_full {
                 OnFull::Block(limit) => Some(limit),
                 _ => None,
             },
             memory,
-            shutdown_timeout: options.shutdown_timeout,
+            shutdown_timeout: d.shutdown_timeout,
         })
     }
 
@@ -310,31 +301,15 @@ struct Envelope<'a> {
     data: &'a serde_json::value::RawValue,
 }
 
-fn check_durations(o: &WebhookOptions) -> Result<(), String> {
-    check_duration("retry_initial_backoff", o.retry_initial_backoff, true)?;
-    check_duration("retry_max_backoff", o.retry_max_backoff, true)?;
-    check_duration("connect_timeout", o.connect_timeout, false)?;
-    check_duration("shutdown_timeout", o.shutdown_timeout, true)?;
-    check_on_full(o.on_full)
-}
-
-fn spec_for(endpoint: &Endpoint, o: &WebhookOptions) -> Result<Spec, String> {
+fn spec_for(endpoint: &Endpoint, o: &DeliveryOptions) -> Result<Spec, String> {
     let url = endpoint.url.trim();
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return Err(format!("url must start with http:// or https://, got {:?}", redact_url(url)));
-    }
-    parse_http_url(url)?;
-    check_duration("timeout", endpoint.timeout, false)?;
     let signer = if endpoint.secrets.is_empty() {
         None
     } else {
         Some(Signer::new(endpoint.scheme.clone(), &endpoint.secrets).map_err(|e| e.to_string())?)
     };
     let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
-    for (name, value) in &endpoint.headers {
-        check_header(name, value)?;
-        headers.push((name.clone(), value.clone()));
-    }
+    headers.extend(endpoint.headers.iter().cloned());
     Ok(Spec {
         target: Target {
             url: url.to_owned(),
@@ -347,20 +322,13 @@ fn spec_for(endpoint: &Endpoint, o: &WebhookOptions) -> Result<Spec, String> {
             gone_disables: true,
         },
         policy: Policy {
-            flush_at: 1,
-            flush_interval: Duration::from_millis(50),
-            max_batch_size: 1,
-            max_batch_bytes: usize::MAX,
-            max_queue_size: o.max_queue_size,
-            max_queue_bytes: o.max_queue_bytes,
+            // Receivers get one message per request, and a full queue drops
+            // the newest: `on_full = block` waits at the sender instead.
             on_full: match o.on_full {
                 OnFull::Block(_) => OnFull::DropNewest,
                 other => other,
             },
-            max_retries: o.max_retries,
-            backoff: Schedule { initial: o.retry_initial_backoff, max: o.retry_max_backoff, max_retry_after: Duration::from_secs(300) },
-            max_concurrent: o.max_concurrent_requests,
-            shutdown_timeout: o.shutdown_timeout,
+            ..o.policy(Batching { flush_at: 1, flush_interval: Duration::from_millis(50), max_batch_size: 1, max_batch_bytes: usize::MAX })
         },
         on_error: o.on_error.clone(),
         debug: o.debug,

@@ -16,7 +16,7 @@ fn refused_client(receiver: &Receiver, callback: impl Fn(&Client, &DeliveryError
     let slot: Arc<OnceLock<std::sync::Weak<Client>>> = Arc::new(OnceLock::new());
     let mut opts = options(receiver);
     let inner = slot.clone();
-    opts.on_error = Some(Arc::new(move |e: &DeliveryError| {
+    opts.delivery.on_error = Some(Arc::new(move |e: &DeliveryError| {
         if let Some(client) = inner.get().and_then(std::sync::Weak::upgrade) {
             callback(&client, e);
         }

@@ -2,6 +2,7 @@
 
 mod common;
 
+use outbox_core::options::DeliveryOptions;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,7 +15,7 @@ use serde_json::json;
 fn thirty_two_threads_deliver_every_event_exactly_once() {
     let receiver = Receiver::start();
     // Room for the whole burst: this test is about concurrency, not the drop policy.
-    let opts = Options { max_queue_size: 320_000, max_queue_bytes: 1 << 30, ..options(&receiver) };
+    let opts = Options { delivery: DeliveryOptions { max_queue_size: 320_000, max_queue_bytes: 1 << 30, ..options(&receiver).delivery }, ..options(&receiver) };
     let client = Arc::new(client(opts));
     let threads: Vec<_> = (0..32)
         .map(|t| {
@@ -161,13 +162,7 @@ fn bad_input_fails_at_the_call_site_and_loses_nothing_else() {
 fn endpoint_down_drops_exactly_the_overflow_and_stays_bounded() {
     let port = dead_port();
     let reports = Reports::default();
-    let mut opts = Options {
-        max_queue_size: 10_000,
-        shutdown_timeout: Duration::ZERO,
-        retry_initial_backoff: Duration::from_millis(20),
-        retry_max_backoff: Duration::from_millis(100),
-        ..Options::new(format!("http://127.0.0.1:{port}"))
-    };
+    let mut opts = Options { delivery: DeliveryOptions { max_queue_size: 10_000, shutdown_timeout: Duration::ZERO, retry_initial_backoff: Duration::from_millis(20), retry_max_backoff: Duration::from_millis(100), ..DeliveryOptions::for_client() }, ..Options::new(format!("http://127.0.0.1:{port}")) };
     reports.install(&mut opts);
     let client = client(opts);
     for i in 0..1_000_000u32 {
@@ -191,18 +186,14 @@ fn endpoint_down_drops_exactly_the_overflow_and_stays_bounded() {
 #[test]
 fn drop_newest_and_block_policies() {
     let port = dead_port();
-    let base = Options {
-        max_queue_size: 5,
-        shutdown_timeout: Duration::ZERO,
-        ..Options::new(format!("http://127.0.0.1:{port}"))
-    };
-    let newest = client(Options { on_full: OnFull::DropNewest, ..base.clone() });
+    let base = Options { delivery: DeliveryOptions { max_queue_size: 5, shutdown_timeout: Duration::ZERO, ..DeliveryOptions::for_client() }, ..Options::new(format!("http://127.0.0.1:{port}")) };
+    let newest = client(Options { delivery: DeliveryOptions { on_full: OnFull::DropNewest, ..(base.clone()).delivery }, ..base.clone() });
     let ids: Vec<String> = (0..8).map(|_| newest.track("u", "e", None).unwrap()).collect();
     assert_eq!(newest.stats().dropped(DropReason::QueueFull), 3);
     assert_eq!(newest.stats().pending, 5);
     assert_eq!(ids.len(), 8);
 
-    let blocking = client(Options { on_full: OnFull::Block(Duration::from_millis(100)), ..base });
+    let blocking = client(Options { delivery: DeliveryOptions { on_full: OnFull::Block(Duration::from_millis(100)), ..base.delivery }, ..base });
     for _ in 0..5 {
         blocking.track("u", "e", None).unwrap();
     }
@@ -215,12 +206,7 @@ fn drop_newest_and_block_policies() {
 #[test]
 fn block_policy_proceeds_when_room_appears() {
     let receiver = Receiver::start();
-    let opts = Options {
-        max_queue_size: 10,
-        on_full: OnFull::Block(SECS(30)),
-        flush_at: 5,
-        ..options(&receiver)
-    };
+    let opts = Options { flush_at: 5, delivery: DeliveryOptions { max_queue_size: 10, on_full: OnFull::Block(SECS(30)), ..options(&receiver).delivery }, ..options(&receiver) };
     let client = client(opts);
     for _ in 0..500 {
         client.track("u", "e", None).unwrap();
@@ -249,7 +235,7 @@ fn a_panicking_on_error_never_stops_delivery() {
     let receiver = Receiver::start();
     receiver.push_fault(Fault::status(400));
     let mut opts = options(&receiver);
-    opts.on_error = Some(Arc::new(|_e: &outbox_core::DeliveryError| panic!("user callback bug")));
+    opts.delivery.on_error = Some(Arc::new(|_e: &outbox_core::DeliveryError| panic!("user callback bug")));
     let client = client(opts);
     client.track("u", "rejected", None).unwrap();
     client.flush(SECS(5));
@@ -270,7 +256,7 @@ fn disabled_validates_but_sends_nothing() {
 
 #[test]
 fn test_mode_captures_what_would_be_sent() {
-    let client = client(Options { test_mode: true, ..Options::default() });
+    let client = client(Options { delivery: DeliveryOptions { test_mode: true, ..DeliveryOptions::for_client() }, ..Options::default() });
     let id = client.track("u", "Captured", Some(json!({"k": 1}))).unwrap();
     client.identify("u", None).unwrap();
     assert!(client.flush(SECS(5)).is_complete());

@@ -38,7 +38,7 @@ fn a_logger_that_tracks_outbox_records_does_not_deadlock() {
     let receiver = Receiver::start();
     receiver.push_fault(Fault::status(503).times(2));
     let mut opts = options(&receiver);
-    opts.debug = true;
+    opts.delivery.debug = true;
     let client = CLIENT.get_or_init(|| common::client(opts));
     client.track("u", "e", None).unwrap();
     let (tx, rx) = std::sync::mpsc::channel();

@@ -14,8 +14,8 @@ fn three_503s_then_200_delivers_each_event_once_with_growing_jittered_delays() {
     let receiver = Receiver::start();
     receiver.push_fault(Fault::status(503).times(3));
     let mut opts = options(&receiver);
-    opts.retry_initial_backoff = Duration::from_millis(100);
-    opts.retry_max_backoff = Duration::from_secs(5);
+    opts.delivery.retry_initial_backoff = Duration::from_millis(100);
+    opts.delivery.retry_max_backoff = Duration::from_secs(5);
     opts.flush_at = 1000;
     let client = client(opts);
     for i in 0..20 {
@@ -177,7 +177,7 @@ fn parts_of_a_split_that_were_never_sent_are_not_charged_a_retry() {
     let reports = Reports::default();
     let mut opts = options(&receiver);
     opts.flush_at = 1000;
-    opts.max_retries = Some(0);
+    opts.delivery.max_retries = Some(0);
     reports.install(&mut opts);
     let client = client(opts);
     for i in 0..8 {
@@ -277,8 +277,8 @@ fn accept_then_hang_ends_each_attempt_at_request_timeout() {
     receiver.push_fault(Fault::kind(FaultKind::Hang).times(2));
     let mut opts = options(&receiver);
     opts.request_timeout = Duration::from_millis(500);
-    opts.retry_initial_backoff = Duration::from_millis(1);
-    opts.retry_max_backoff = Duration::from_millis(2);
+    opts.delivery.retry_initial_backoff = Duration::from_millis(1);
+    opts.delivery.retry_max_backoff = Duration::from_millis(2);
     let client = client(opts);
     client.track("u", "e", None).unwrap();
     assert!(client.flush(SECS(10)).is_complete());
@@ -296,7 +296,7 @@ fn max_retries_gives_up_with_retries_exhausted() {
     receiver.push_fault(Fault::status(503).forever());
     let reports = Reports::default();
     let mut opts = options(&receiver);
-    opts.max_retries = Some(2);
+    opts.delivery.max_retries = Some(2);
     reports.install(&mut opts);
     let client = client(opts);
     client.track("u", "e", None).unwrap();

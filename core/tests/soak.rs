@@ -11,6 +11,7 @@
 
 mod common;
 
+use outbox_core::options::DeliveryOptions;
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -54,14 +55,7 @@ impl Rng {
 }
 
 fn soak_options(url: &str) -> Options {
-    Options {
-        flush_interval: Duration::from_millis(50),
-        request_timeout: Duration::from_secs(2),
-        max_batch_size: 50,
-        retry_initial_backoff: Duration::from_millis(20),
-        shutdown_timeout: Duration::from_secs(10),
-        ..Options::new(url)
-    }
+    Options { flush_interval: Duration::from_millis(50), request_timeout: Duration::from_secs(2), max_batch_size: 50, delivery: DeliveryOptions { retry_initial_backoff: Duration::from_millis(20), shutdown_timeout: Duration::from_secs(10), ..DeliveryOptions::for_client() }, ..Options::new(url) }
 }
 
 /// One random fault, as a collector under stress would misbehave.

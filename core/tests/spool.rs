@@ -3,6 +3,7 @@
 
 mod common;
 
+use outbox_core::options::DeliveryOptions;
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -58,14 +59,7 @@ fn sigkill(child: &mut Child) {
 }
 
 fn spool_client(dir: &Path, url: String, sync: SpoolSync) -> Client {
-    Client::new(Options {
-        spool_dir: Some(dir.to_owned()),
-        spool_sync: sync,
-        flush_interval: Duration::from_millis(20),
-        retry_initial_backoff: Duration::from_millis(20),
-        retry_max_backoff: Duration::from_millis(100),
-        ..Options::new(url)
-    })
+    Client::new(Options { spool_dir: Some(dir.to_owned()), spool_sync: sync, flush_interval: Duration::from_millis(20), delivery: DeliveryOptions { retry_initial_backoff: Duration::from_millis(20), retry_max_backoff: Duration::from_millis(100), ..DeliveryOptions::for_client() }, ..Options::new(url) })
     .unwrap()
 }
 

@@ -5,6 +5,7 @@
 
 mod common;
 
+use outbox_core::options::DeliveryOptions;
 use std::collections::HashSet;
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
@@ -79,14 +80,7 @@ fn owner_dirs(root: &Path) -> Vec<PathBuf> {
 }
 
 fn spool_options(root: &Path, url: String) -> Options {
-    Options {
-        spool_dir: Some(root.to_owned()),
-        flush_interval: Duration::from_millis(20),
-        retry_initial_backoff: Duration::from_millis(20),
-        retry_max_backoff: Duration::from_millis(100),
-        shutdown_timeout: Duration::from_millis(200),
-        ..Options::new(url)
-    }
+    Options { spool_dir: Some(root.to_owned()), flush_interval: Duration::from_millis(20), delivery: DeliveryOptions { retry_initial_backoff: Duration::from_millis(20), retry_max_backoff: Duration::from_millis(100), shutdown_timeout: Duration::from_millis(200), ..DeliveryOptions::for_client() }, ..Options::new(url) }
 }
 
 /// The descriptor of the spool lock this process holds in `dir`.
@@ -131,7 +125,7 @@ fn a_forked_child_keeps_a_file_that_reused_a_dropped_spools_lock_number() {
 
 /// The body of the test above.
 fn reuse_a_dropped_lock_number_then_fork(root: &Path) -> Result<(), String> {
-    let client = Client::new(Options { spool_dir: Some(root.to_owned()), test_mode: true, ..Options::new("http://127.0.0.1:9") }).unwrap();
+    let client = Client::new(Options { spool_dir: Some(root.to_owned()), delivery: DeliveryOptions { test_mode: true, ..DeliveryOptions::for_client() }, ..Options::new("http://127.0.0.1:9") }).unwrap();
     client.track("u", "e", None).unwrap(); // starts everything the client uses
     let dir = owner_dirs(root).pop().unwrap();
     let fd = lock_fd(&dir);
@@ -320,7 +314,7 @@ fn recovered_events_never_wait_for_room_nor_are_dropped_for_it() {
     let receiver = Receiver::start();
     // Nothing drains at first: the old code waited for room forever here.
     receiver.push_fault(Fault::status(503).forever());
-    let options = Options { max_queue_size: 200, on_full: OnFull::Block(Duration::from_secs(3600)), ..spool_options(&root, receiver.url()) };
+    let options = Options { delivery: DeliveryOptions { max_queue_size: 200, on_full: OnFull::Block(Duration::from_secs(3600)), ..(spool_options(&root, receiver.url())).delivery }, ..spool_options(&root, receiver.url()) };
     let (sent, built) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let _ = sent.send(Client::new(options).unwrap());

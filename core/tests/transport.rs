@@ -5,6 +5,7 @@
 
 mod common;
 
+use outbox_core::options::DeliveryOptions;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -61,7 +62,7 @@ fn a_client_with_an_endpoint_or_proxy_the_http_client_refuses_is_not_created() {
         assert!(message.contains(needle), "{message}");
     }
     let receiver = Receiver::start();
-    let message = invalid_option(Client::new(Options { proxy: Some("socks5://proxy:1080".into()), ..options(&receiver) }));
+    let message = invalid_option(Client::new(Options { delivery: DeliveryOptions { proxy: Some("socks5://proxy:1080".into()), ..options(&receiver).delivery }, ..options(&receiver) }));
     assert!(message.starts_with("proxy "), "{message}");
 }
 
@@ -75,7 +76,7 @@ fn a_webhook_sender_with_a_bad_header_url_or_proxy_is_not_created() {
         (webhook_options(vec![with_header("X-Ok", "a\x7fb")]), "header \"X-Ok\""),
         (webhook_options(vec![Endpoint::new("https://hooks.example.com:70000/x")]), "invalid port number"),
         (webhook_options(vec![Endpoint::new("http://ho st/x")]), "not a valid URL"),
-        (WebhookOptions { proxy: Some("ftp://proxy".into()), ..webhook_options(vec![good()]) }, "proxy"),
+        (WebhookOptions { delivery: DeliveryOptions { proxy: Some("ftp://proxy".into()), ..(webhook_options(vec![good()])).delivery }, ..webhook_options(vec![good()]) }, "proxy"),
     ];
     for (opts, needle) in cases {
         let message = invalid_option(WebhookSender::new(opts));
@@ -143,11 +144,7 @@ fn an_endless_response_body_is_cut_off() {
 fn a_failed_request_reports_no_credentials_or_query() {
     let port = dead_port();
     let reports = Reports::default();
-    let mut opts = Options {
-        path: "/x?token=abc".into(),
-        max_retries: Some(0),
-        ..Options::new(format!("http://user:pass@127.0.0.1:{port}"))
-    };
+    let mut opts = Options { path: "/x?token=abc".into(), delivery: DeliveryOptions { max_retries: Some(0), ..DeliveryOptions::for_client() }, ..Options::new(format!("http://user:pass@127.0.0.1:{port}")) };
     reports.install(&mut opts);
     let client = client(opts);
     client.track("u", "e", None).unwrap();
@@ -169,7 +166,7 @@ fn debug_of_webhook_endpoints_options_and_signers_prints_no_secret() {
         headers: vec![("Authorization".into(), "Bearer SECRET1".into())],
         ..Endpoint::new("https://user:SECRET2@hooks.example.com/in?token=SECRET3").secret("whsec_U0VDUkVUNA==")
     };
-    let opts = WebhookOptions { proxy: Some("http://u:SECRET5@proxy:3128".into()), ..webhook_options(vec![endpoint.clone()]) };
+    let opts = WebhookOptions { delivery: DeliveryOptions { proxy: Some("http://u:SECRET5@proxy:3128".into()), ..(webhook_options(vec![endpoint.clone()])).delivery }, ..webhook_options(vec![endpoint.clone()]) };
     let signer = Signer::new(Scheme::hmac_sha256(), &["SECRET6"]).unwrap();
     let text = format!("{endpoint:?} {opts:?} {signer:?} {opts:#?}");
     assert!(!text.contains("SECRET") && !text.contains("U0VDUkVUNA"), "{text}");
@@ -184,10 +181,10 @@ fn webhook_durations_are_bounded() {
     let endpoint = || Endpoint::new("http://127.0.0.1:9/x");
     type Set = fn(&mut WebhookOptions, Duration);
     let fields: [(&str, Set); 5] = [
-        ("retry_initial_backoff", |o, d| o.retry_initial_backoff = d),
-        ("retry_max_backoff", |o, d| o.retry_max_backoff = d),
-        ("connect_timeout", |o, d| o.connect_timeout = d),
-        ("shutdown_timeout", |o, d| o.shutdown_timeout = d),
+        ("retry_initial_backoff", |o, d| o.delivery.retry_initial_backoff = d),
+        ("retry_max_backoff", |o, d| o.delivery.retry_max_backoff = d),
+        ("connect_timeout", |o, d| o.delivery.connect_timeout = d),
+        ("shutdown_timeout", |o, d| o.delivery.shutdown_timeout = d),
         ("timeout", |o, d| o.endpoints[0].timeout = d),
     ];
     for (name, set) in fields {
@@ -198,9 +195,9 @@ fn webhook_durations_are_bounded() {
             assert!(message.contains(&format!("{name} must be at most one day")), "{message}");
         }
     }
-    let message = invalid_option(WebhookSender::new(WebhookOptions { connect_timeout: Duration::ZERO, ..webhook_options(vec![endpoint()]) }));
+    let message = invalid_option(WebhookSender::new(WebhookOptions { delivery: DeliveryOptions { connect_timeout: Duration::ZERO, ..(webhook_options(vec![endpoint()])).delivery }, ..webhook_options(vec![endpoint()]) }));
     assert!(message.contains("connect_timeout must be greater than zero"), "{message}");
-    let block = |d| WebhookOptions { on_full: OnFull::Block(d), test_mode: true, ..webhook_options(vec![endpoint()]) };
+    let block = |d| WebhookOptions { delivery: DeliveryOptions { on_full: OnFull::Block(d), test_mode: true, ..(webhook_options(vec![endpoint()])).delivery }, ..webhook_options(vec![endpoint()]) };
     assert!(WebhookSender::new(block(Duration::MAX)).is_ok(), "Duration::MAX blocks without limit");
     assert!(invalid_option(WebhookSender::new(block(over))).contains("block_timeout"));
 }
@@ -213,7 +210,7 @@ fn a_client_refuses_duration_max_instead_of_stalling() {
     let receiver = Receiver::start();
     let message = invalid_option(Client::new(Options { flush_interval: Duration::MAX, ..options(&receiver) }));
     assert!(message.contains("flush_interval must be at most one day"), "{message}");
-    let message = invalid_option(Client::new(Options { retry_initial_backoff: Duration::MAX, retry_max_backoff: Duration::MAX, ..options(&receiver) }));
+    let message = invalid_option(Client::new(Options { delivery: DeliveryOptions { retry_initial_backoff: Duration::MAX, retry_max_backoff: Duration::MAX, ..options(&receiver).delivery }, ..options(&receiver) }));
     assert!(message.contains("retry_initial_backoff"), "{message}");
 }
 
@@ -231,7 +228,7 @@ impl outbox_core::Transport for Unbuildable {
 fn a_request_that_cannot_be_built_is_rejected_and_reported_never_retried() {
     let reports = Reports::default();
     let mut opts = Options::new("http://127.0.0.1:9");
-    opts.transport = Some(std::sync::Arc::new(Unbuildable));
+    opts.delivery.transport = Some(std::sync::Arc::new(Unbuildable));
     opts.flush_interval = Duration::from_millis(20);
     reports.install(&mut opts);
     let client = outbox_core::Client::new(opts).unwrap();

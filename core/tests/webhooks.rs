@@ -2,6 +2,7 @@
 
 mod common;
 
+use outbox_core::options::DeliveryOptions;
 use std::time::Duration;
 
 use common::*;
@@ -104,7 +105,7 @@ fn gone_disables_one_endpoint_while_the_others_keep_delivering() {
     let mut base = Options::default();
     reports.install(&mut base);
     let mut opts = webhook_options(vec![endpoint(&receiver, "/gone"), endpoint(&receiver, "/ok")]);
-    opts.on_error = base.on_error;
+    opts.delivery.on_error = base.delivery.on_error;
     let sender = WebhookSender::new(opts).unwrap();
     sender.send("a", json!({})).unwrap();
     sender.flush(SECS(10));
@@ -130,7 +131,7 @@ fn a_failing_endpoint_never_holds_back_the_others() {
     let receiver = Receiver::start();
     receiver.push_fault(Fault::status(503).on_path("/down").forever());
     let mut opts = webhook_options(vec![endpoint(&receiver, "/down"), endpoint(&receiver, "/up")]);
-    opts.shutdown_timeout = Duration::ZERO;
+    opts.delivery.shutdown_timeout = Duration::ZERO;
     let sender = WebhookSender::new(opts).unwrap();
     for i in 0..20 {
         sender.send("tick", json!({ "i": i })).unwrap();
@@ -148,9 +149,9 @@ fn a_full_endpoint_under_on_full_block_does_not_delay_the_others() {
     let receiver = Receiver::start();
     receiver.push_fault(Fault::kind(FaultKind::Hang).on_path("/stuck").forever());
     let mut opts = webhook_options(vec![endpoint(&receiver, "/stuck"), endpoint(&receiver, "/up")]);
-    opts.max_queue_size = 1;
-    opts.on_full = outbox_core::OnFull::Block(Duration::from_secs(3));
-    opts.shutdown_timeout = Duration::ZERO;
+    opts.delivery.max_queue_size = 1;
+    opts.delivery.on_full = outbox_core::OnFull::Block(Duration::from_secs(3));
+    opts.delivery.shutdown_timeout = Duration::ZERO;
     let sender = std::sync::Arc::new(WebhookSender::new(opts).unwrap());
     sender.send("first", json!({})).unwrap();
     assert!(receiver.wait_for_unique(1, SECS(5)));
@@ -184,7 +185,7 @@ fn bad_webhook_options_and_input_fail_clearly() {
     assert!(err(webhook_options(vec![])).contains("at least one endpoint"));
     assert!(err(webhook_options(vec![Endpoint::new("ftp://x")])).contains("http://"));
     assert!(err(webhook_options(vec![Endpoint::new("http://x").secret("whsec_!!!")])).contains("secret"));
-    let sender = WebhookSender::new(WebhookOptions { test_mode: true, max_message_bytes: 100, ..webhook_options(vec![Endpoint::new("http://x")]) }).unwrap();
+    let sender = WebhookSender::new(WebhookOptions { max_message_bytes: 100, delivery: DeliveryOptions { test_mode: true, ..(webhook_options(vec![Endpoint::new("http://x")])).delivery }, ..webhook_options(vec![Endpoint::new("http://x")]) }).unwrap();
     assert!(sender.send("", json!({})).is_err());
     assert!(sender.send("big", json!({"x": "y".repeat(200)})).is_err());
     sender.send("ok", json!({"x": 1})).unwrap();

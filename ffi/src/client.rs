@@ -172,9 +172,9 @@ pub unsafe extern "C" fn outbox_client_new(config: *const outbox_config_t, clien
             }
             None => (None, None),
         };
-        options.on_error = on_error;
+        options.delivery.on_error = on_error;
         let max_event_bytes = options.max_event_bytes;
-        let max_queue_bytes = options.max_queue_bytes;
+        let max_queue_bytes = options.delivery.max_queue_bytes;
         let client = Client::new(options)?;
         crate::exit::install();
         let boxed = Box::new(outbox_client_t { client, gate, max_event_bytes, max_queue_bytes });

@@ -3,9 +3,9 @@
 use std::ffi::{c_char, c_void};
 use std::time::Duration;
 
-use outbox_core::options::MAX_DURATION;
-use outbox_core::spool::SpoolSync;
-use outbox_core::{AuthScheme, Library, OnFull, Options};
+use outbox_core::options::check_backoff;
+use outbox_core::options::schema::{self, Kind, Naming, Table, Value, CLIENT_OPTIONS};
+use outbox_core::{Library, Options};
 
 use crate::callback::{outbox_on_error_fn, CCallback};
 use crate::sign::{outbox_scheme_t, scheme_from};
@@ -57,69 +57,133 @@ pub(crate) unsafe fn config_mut<'a>(config: *mut outbox_config_t) -> Result<&'a 
     unsafe { config.as_mut() }.ok_or_else(|| Failure::null("config"))
 }
 
+/// Sets one option through the engine's schema: the one place an option's
+/// range is checked and its message written, for every face.
+pub(crate) fn set_option<T>(table: &Table<T>, target: &mut T, name: &str, value: Value) -> Result<(), Failure> {
+    let spec = table.get(name).ok_or_else(|| Failure::option(format!("there is no option named {name:?}")))?;
+    schema::set(spec, target, value).map_err(|m| Failure::option(Naming::Snake.render(&format!("{name} {m}"))))
+}
+
+fn set_client(config: &mut outbox_config_t, name: &str, value: Value) -> Result<(), Failure> {
+    set_option(&CLIENT_OPTIONS, &mut config.options, name, value)
+}
+
+/// A C count for the schema (which refuses 0).
+pub(crate) fn count(n: usize) -> Value {
+    Value::Count(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
 pub(crate) fn millis(ms: u64) -> Duration {
     Duration::from_millis(ms)
 }
 
-/// A duration option in milliseconds: at most one day (the core's
-/// `MAX_DURATION`), so the setter names the problem (`OUTBOX_TIMEOUT_FOREVER`
-/// included) instead of `outbox_client_new`.
-pub(crate) fn bounded_ms(ms: u64, name: &str) -> Result<Duration, Failure> {
-    let duration = millis(ms);
-    if duration > MAX_DURATION {
-        return Err(Failure::option(format!(
-            "{name} must be at most {} ms (one day), got {ms}",
-            MAX_DURATION.as_millis()
-        )));
-    }
-    Ok(duration)
+/// C milliseconds for the schema (which bounds them to one day).
+pub(crate) fn ms_value(ms: u64) -> Value {
+    Value::Seconds(ms as f64 / 1000.0)
 }
 
-pub(crate) fn at_least_one(value: usize, name: &str) -> Result<usize, Failure> {
-    if value == 0 {
-        return Err(Failure::option(format!("{name} must be at least 1")));
-    }
-    Ok(value)
+/// `OUTBOX_RETRY_FOREVER` is no limit.
+pub(crate) fn retries(max_retries: u32) -> Value {
+    Value::Retries((max_retries != OUTBOX_RETRY_FOREVER).then_some(i64::from(max_retries)))
 }
 
-pub(crate) fn positive_ms(ms: u64, name: &str) -> Result<Duration, Failure> {
-    if ms == 0 {
-        return Err(Failure::option(format!("{name} must be greater than zero")));
+/// `on_full` and, for `OUTBOX_ON_FULL_BLOCK`, `block_timeout` (where
+/// `OUTBOX_TIMEOUT_FOREVER` waits without limit).
+pub(crate) fn set_on_full<T>(table: &Table<T>, target: &mut T, policy: outbox_on_full_t, block_timeout_ms: u64) -> Result<(), Failure> {
+    let name = match policy {
+        OUTBOX_ON_FULL_DROP_OLDEST => "drop_oldest",
+        OUTBOX_ON_FULL_DROP_NEWEST => "drop_newest",
+        OUTBOX_ON_FULL_BLOCK => "block",
+        other => {
+            return Err(Failure::option(format!(
+                "on_full must be OUTBOX_ON_FULL_DROP_OLDEST, OUTBOX_ON_FULL_DROP_NEWEST or OUTBOX_ON_FULL_BLOCK, not {other}"
+            )))
+        }
+    };
+    set_option(table, target, "on_full", Value::Text(name.into()))?;
+    if policy == OUTBOX_ON_FULL_BLOCK {
+        set_option(table, target, "block_timeout", block_ms_value(block_timeout_ms))?;
     }
-    bounded_ms(ms, name)
+    Ok(())
 }
 
-/// `OUTBOX_TIMEOUT_FOREVER` blocks without limit; anything else is bounded.
-fn block_timeout(ms: u64) -> Result<Duration, Failure> {
+/// A block timeout: `OUTBOX_TIMEOUT_FOREVER` waits without limit.
+pub(crate) fn block_ms_value(ms: u64) -> Value {
     match ms {
-        crate::OUTBOX_TIMEOUT_FOREVER => Ok(Duration::MAX),
-        _ if millis(ms) <= MAX_DURATION => Ok(millis(ms)),
-        _ => Err(Failure::option(format!(
-            "block_timeout_ms must be at most {} ms (one day) or OUTBOX_TIMEOUT_FOREVER, got {ms}",
-            MAX_DURATION.as_millis()
-        ))),
+        crate::OUTBOX_TIMEOUT_FOREVER => Value::Seconds(f64::INFINITY),
+        ms => ms_value(ms),
     }
 }
 
-pub(crate) fn on_full_from(policy: outbox_on_full_t, block_timeout_ms: u64) -> Result<OnFull, Failure> {
-    match policy {
-        OUTBOX_ON_FULL_DROP_OLDEST => Ok(OnFull::DropOldest),
-        OUTBOX_ON_FULL_DROP_NEWEST => Ok(OnFull::DropNewest),
-        OUTBOX_ON_FULL_BLOCK => Ok(OnFull::Block(block_timeout(block_timeout_ms)?)),
-        other => Err(Failure::option(format!(
-            "on_full must be OUTBOX_ON_FULL_DROP_OLDEST, OUTBOX_ON_FULL_DROP_NEWEST or OUTBOX_ON_FULL_BLOCK, not {other}"
-        ))),
-    }
+/// An option's value from JSON text, read as the option's kind wants it.
+pub(crate) fn value_from_json(kind: Kind, name: &str, json: &str) -> Result<Value, Failure> {
+    let parsed: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| Failure::option(format!("the value of {name} is not JSON ({e}): {json:?}")))?;
+    let wrong = |wanted: &str| Failure::option(format!("{name} must be {wanted} (as JSON), not {json}"));
+    let string = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+    Ok(match kind {
+        Kind::Text | Kind::Choice(_) => Value::Text(string(&parsed).ok_or_else(|| wrong("a string"))?),
+        Kind::Path => Value::Path(string(&parsed).ok_or_else(|| wrong("a string"))?.into()),
+        Kind::Count => Value::Count(parsed.as_i64().ok_or_else(|| wrong("a whole number"))?),
+        Kind::Retries if parsed.is_null() => Value::Retries(None),
+        Kind::Retries => Value::Retries(Some(parsed.as_i64().ok_or_else(|| wrong("a whole number or null"))?)),
+        Kind::Duration { .. } | Kind::DurationOrForever => {
+            Value::Seconds(parsed.as_f64().ok_or_else(|| wrong("a number of milliseconds"))? / 1000.0)
+        }
+        Kind::Flag => Value::Flag(parsed.as_bool().ok_or_else(|| wrong("true or false"))?),
+        Kind::Texts => match &parsed {
+            serde_json::Value::String(s) => Value::Texts(vec![s.clone()]),
+            serde_json::Value::Array(items) => {
+                Value::Texts(items.iter().map(string).collect::<Option<_>>().ok_or_else(|| wrong("a string or an array of strings"))?)
+            }
+            _ => return Err(wrong("a string or an array of strings")),
+        },
+        Kind::Headers => match &parsed {
+            serde_json::Value::Object(map) => Value::Headers(
+                map.iter()
+                    .map(|(k, v)| string(v).map(|v| (k.clone(), v)))
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| wrong("an object of header names to strings"))?,
+            ),
+            _ => return Err(wrong("an object of header names to strings")),
+        },
+        Kind::Callback | Kind::Endpoints => {
+            return Err(Failure::option(format!("{name} cannot be given as JSON; use its own function")));
+        }
+    })
 }
 
-pub(crate) fn retries_from(max_retries: u32) -> Option<u32> {
-    (max_retries != OUTBOX_RETRY_FOREVER).then_some(max_retries)
+/// Sets the option `name` of `table` from JSON text, checked by the schema.
+pub(crate) fn set_option_json<T>(table: &Table<T>, target: &mut T, name: &str, json: &str) -> Result<(), Failure> {
+    let spec = table.get(name).ok_or_else(|| {
+        let names = table.names(Naming::Snake);
+        match schema::suggest(name, names.iter().map(|n| n.as_ref())) {
+            Some(close) => Failure::option(format!("there is no option named {name:?} (did you mean {close:?}?)")),
+            None => Failure::option(format!("there is no option named {name:?}")),
+        }
+    })?;
+    let value = value_from_json(spec.kind(), name, json)?;
+    set_option(table, target, name, value)
 }
 
-/// Checks one extra header with the core's check (the one the client
-/// applies at creation), so the setter names the problem.
-pub(crate) fn check_header(name: &str, value: &str) -> Result<(), Failure> {
-    outbox_core::options::check_header(name, value).map_err(Failure::option)
+/// Sets any option by its name in the option table (`docs/c-abi.md`), from
+/// a JSON value: a number (durations in milliseconds), a string, `true` /
+/// `false`, `null` (no limit, for `max_retries`), an array of strings, or an
+/// object of header names to values. Every option is reachable this way,
+/// checked exactly as its typed setter checks it; `on_error` has its own
+/// setter. Example: `outbox_config_set_option(config, "flush_at", "50")`.
+///
+/// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL`, `OUTBOX_ERR_UTF8` or
+/// `OUTBOX_ERR_INVALID_OPTION` (no such option, or an unusable value).
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn outbox_config_set_option(config: *mut outbox_config_t, name: *const c_char, value_json: *const c_char) -> outbox_status_t {
+    guard(|| {
+        let c = unsafe { config_mut(config) }?;
+        let name = unsafe { arg_str(name, "name") }?;
+        let json = unsafe { arg_str(value_json, "value_json") }?;
+        set_option_json(&CLIENT_OPTIONS, &mut c.options, name, json)
+    })
 }
 
 /// Creates a config holding every default. `*config_out` receives it
@@ -175,12 +239,7 @@ pub unsafe extern "C" fn outbox_config_set_endpoint(config: *mut outbox_config_t
 pub unsafe extern "C" fn outbox_config_set_path(config: *mut outbox_config_t, path: *const c_char) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
-        let path = unsafe { arg_str(path, "path") }?;
-        if !path.is_empty() && !path.starts_with('/') {
-            return Err(Failure::option(format!("path must start with '/', got {path:?}")));
-        }
-        c.options.path = path.to_owned();
-        Ok(())
+        set_client(c, "path", Value::Text(unsafe { arg_str(path, "path") }?.to_owned()))
     })
 }
 
@@ -194,14 +253,13 @@ pub unsafe extern "C" fn outbox_config_set_path(config: *mut outbox_config_t, pa
 pub unsafe extern "C" fn outbox_config_set_api_key(config: *mut outbox_config_t, api_key: *const c_char) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
-        let key = unsafe { arg_opt_str(api_key, "api_key") }?;
-        if let Some(k) = key {
-            if k.is_empty() || k.bytes().any(|b| b.is_ascii_control()) {
-                return Err(Failure::option("api_key must be non-empty printable text"));
+        match unsafe { arg_opt_str(api_key, "api_key") }? {
+            Some(key) => set_client(c, "api_key", Value::Text(key.to_owned())),
+            None => {
+                c.options.api_key = None;
+                Ok(())
             }
         }
-        c.options.api_key = key.map(str::to_owned);
-        Ok(())
     })
 }
 
@@ -213,12 +271,12 @@ pub unsafe extern "C" fn outbox_config_set_api_key(config: *mut outbox_config_t,
 pub unsafe extern "C" fn outbox_config_set_auth_scheme(config: *mut outbox_config_t, scheme: outbox_auth_scheme_t) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
-        c.options.auth_scheme = match scheme {
-            OUTBOX_AUTH_BEARER => AuthScheme::Bearer,
-            OUTBOX_AUTH_BASIC => AuthScheme::Basic,
+        let name = match scheme {
+            OUTBOX_AUTH_BEARER => "bearer",
+            OUTBOX_AUTH_BASIC => "basic",
             other => return Err(Failure::option(format!("auth scheme must be OUTBOX_AUTH_BEARER or OUTBOX_AUTH_BASIC, not {other}"))),
         };
-        Ok(())
+        set_client(c, "auth_scheme", Value::Text(name.into()))
     })
 }
 
@@ -240,8 +298,7 @@ pub unsafe extern "C" fn outbox_config_set_signing_secrets(
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         let secrets = unsafe { arg_str_array(secrets, secrets_len, "secrets") }?;
-        c.options.signing_secrets = secrets.into_iter().map(str::to_owned).collect();
-        Ok(())
+        set_client(c, "signing_secrets", Value::Texts(secrets.into_iter().map(str::to_owned).collect()))
     })
 }
 
@@ -267,6 +324,20 @@ pub unsafe extern "C" fn outbox_config_set_signature_scheme(
     })
 }
 
+/// The signature header of the `OUTBOX_SCHEME_HMAC_SHA256` scheme. Default
+/// `X-Hub-Signature-256`. Set the scheme first: Standard Webhooks refuses it.
+///
+/// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL`, `OUTBOX_ERR_UTF8` or
+/// `OUTBOX_ERR_INVALID_OPTION`.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn outbox_config_set_signature_header(config: *mut outbox_config_t, header: *const c_char) -> outbox_status_t {
+    guard(|| {
+        let c = unsafe { config_mut(config) }?;
+        set_client(c, "signature_header", Value::Text(unsafe { arg_str(header, "header") }?.to_owned()))
+    })
+}
+
 /// Send as soon as this many events are queued. Default 100: big enough to
 /// amortise a request, small enough that a quiet service sends promptly.
 ///
@@ -275,8 +346,8 @@ pub unsafe extern "C" fn outbox_config_set_signature_scheme(
 #[must_use]
 pub unsafe extern "C" fn outbox_config_set_flush_at(config: *mut outbox_config_t, flush_at: usize) -> outbox_status_t {
     guard(|| {
-        unsafe { config_mut(config) }?.options.flush_at = at_least_one(flush_at, "flush_at")?;
-        Ok(())
+        let c = unsafe { config_mut(config) }?;
+        set_client(c, "flush_at", count(flush_at))
     })
 }
 
@@ -289,8 +360,8 @@ pub unsafe extern "C" fn outbox_config_set_flush_at(config: *mut outbox_config_t
 #[must_use]
 pub unsafe extern "C" fn outbox_config_set_flush_interval_ms(config: *mut outbox_config_t, interval_ms: u64) -> outbox_status_t {
     guard(|| {
-        unsafe { config_mut(config) }?.options.flush_interval = positive_ms(interval_ms, "flush_interval")?;
-        Ok(())
+        let c = unsafe { config_mut(config) }?;
+        set_client(c, "flush_interval", ms_value(interval_ms))
     })
 }
 
@@ -301,8 +372,8 @@ pub unsafe extern "C" fn outbox_config_set_flush_interval_ms(config: *mut outbox
 #[must_use]
 pub unsafe extern "C" fn outbox_config_set_max_batch_size(config: *mut outbox_config_t, max_batch_size: usize) -> outbox_status_t {
     guard(|| {
-        unsafe { config_mut(config) }?.options.max_batch_size = at_least_one(max_batch_size, "max_batch_size")?;
-        Ok(())
+        let c = unsafe { config_mut(config) }?;
+        set_client(c, "max_batch_size", count(max_batch_size))
     })
 }
 
@@ -315,8 +386,8 @@ pub unsafe extern "C" fn outbox_config_set_max_batch_size(config: *mut outbox_co
 #[must_use]
 pub unsafe extern "C" fn outbox_config_set_max_batch_bytes(config: *mut outbox_config_t, max_batch_bytes: usize) -> outbox_status_t {
     guard(|| {
-        unsafe { config_mut(config) }?.options.max_batch_bytes = at_least_one(max_batch_bytes, "max_batch_bytes")?;
-        Ok(())
+        let c = unsafe { config_mut(config) }?;
+        set_client(c, "max_batch_bytes", count(max_batch_bytes))
     })
 }
 
@@ -328,8 +399,8 @@ pub unsafe extern "C" fn outbox_config_set_max_batch_bytes(config: *mut outbox_c
 #[must_use]
 pub unsafe extern "C" fn outbox_config_set_max_event_bytes(config: *mut outbox_config_t, max_event_bytes: usize) -> outbox_status_t {
     guard(|| {
-        unsafe { config_mut(config) }?.options.max_event_bytes = at_least_one(max_event_bytes, "max_event_bytes")?;
-        Ok(())
+        let c = unsafe { config_mut(config) }?;
+        set_client(c, "max_event_bytes", count(max_event_bytes))
     })
 }
 
@@ -341,8 +412,8 @@ pub unsafe extern "C" fn outbox_config_set_max_event_bytes(config: *mut outbox_c
 #[must_use]
 pub unsafe extern "C" fn outbox_config_set_max_queue_size(config: *mut outbox_config_t, max_queue_size: usize) -> outbox_status_t {
     guard(|| {
-        unsafe { config_mut(config) }?.options.max_queue_size = at_least_one(max_queue_size, "max_queue_size")?;
-        Ok(())
+        let c = unsafe { config_mut(config) }?;
+        set_client(c, "max_queue_size", count(max_queue_size))
     })
 }
 
@@ -353,8 +424,8 @@ pub unsafe extern "C" fn outbox_config_set_max_queue_size(config: *mut outbox_co
 #[must_use]
 pub unsafe extern "C" fn outbox_config_set_max_queue_bytes(config: *mut outbox_config_t, max_queue_bytes: usize) -> outbox_status_t {
     guard(|| {
-        unsafe { config_mut(config) }?.options.max_queue_bytes = at_least_one(max_queue_bytes, "max_queue_bytes")?;
-        Ok(())
+        let c = unsafe { config_mut(config) }?;
+        set_client(c, "max_queue_bytes", count(max_queue_bytes))
     })
 }
 
@@ -374,8 +445,8 @@ pub unsafe extern "C" fn outbox_config_set_on_full(
     block_timeout_ms: u64,
 ) -> outbox_status_t {
     guard(|| {
-        unsafe { config_mut(config) }?.options.on_full = on_full_from(policy, block_timeout_ms)?;
-        Ok(())
+        let c = unsafe { config_mut(config) }?;
+        set_on_full(&CLIENT_OPTIONS, &mut c.options, policy, block_timeout_ms)
     })
 }
 
@@ -388,8 +459,8 @@ pub unsafe extern "C" fn outbox_config_set_on_full(
 #[must_use]
 pub unsafe extern "C" fn outbox_config_set_request_timeout_ms(config: *mut outbox_config_t, timeout_ms: u64) -> outbox_status_t {
     guard(|| {
-        unsafe { config_mut(config) }?.options.request_timeout = positive_ms(timeout_ms, "request_timeout")?;
-        Ok(())
+        let c = unsafe { config_mut(config) }?;
+        set_client(c, "request_timeout", ms_value(timeout_ms))
     })
 }
 
@@ -402,8 +473,8 @@ pub unsafe extern "C" fn outbox_config_set_request_timeout_ms(config: *mut outbo
 #[must_use]
 pub unsafe extern "C" fn outbox_config_set_connect_timeout_ms(config: *mut outbox_config_t, timeout_ms: u64) -> outbox_status_t {
     guard(|| {
-        unsafe { config_mut(config) }?.options.connect_timeout = positive_ms(timeout_ms, "connect_timeout")?;
-        Ok(())
+        let c = unsafe { config_mut(config) }?;
+        set_client(c, "connect_timeout", ms_value(timeout_ms))
     })
 }
 
@@ -416,8 +487,8 @@ pub unsafe extern "C" fn outbox_config_set_connect_timeout_ms(config: *mut outbo
 #[must_use]
 pub unsafe extern "C" fn outbox_config_set_max_retries(config: *mut outbox_config_t, max_retries: u32) -> outbox_status_t {
     guard(|| {
-        unsafe { config_mut(config) }?.options.max_retries = retries_from(max_retries);
-        Ok(())
+        let c = unsafe { config_mut(config) }?;
+        set_client(c, "max_retries", retries(max_retries))
     })
 }
 
@@ -432,13 +503,50 @@ pub unsafe extern "C" fn outbox_config_set_max_retries(config: *mut outbox_confi
 pub unsafe extern "C" fn outbox_config_set_retry_backoff_ms(config: *mut outbox_config_t, initial_ms: u64, max_ms: u64) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
-        let initial = positive_ms(initial_ms, "retry initial backoff")?;
-        if initial_ms > max_ms {
-            return Err(Failure::option("the initial retry backoff must not exceed the largest"));
-        }
-        c.options.retry_initial_backoff = initial;
-        c.options.retry_max_backoff = bounded_ms(max_ms, "retry max backoff")?;
-        Ok(())
+        check_backoff(Duration::from_millis(initial_ms), Duration::from_millis(max_ms))
+            .map_err(|m| Failure::option(Naming::Snake.render(&m)))?;
+        set_client(c, "retry_max_backoff", ms_value(max_ms))?;
+        set_client(c, "retry_initial_backoff", ms_value(initial_ms))
+    })
+}
+
+/// With `OUTBOX_ON_FULL_BLOCK`: how long a capture call waits for room,
+/// in milliseconds (at most 86400000, one day), or `OUTBOX_TIMEOUT_FOREVER`.
+/// Default 1000. Set `on_full` first: any other policy refuses it.
+///
+/// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn outbox_config_set_block_timeout_ms(config: *mut outbox_config_t, timeout_ms: u64) -> outbox_status_t {
+    guard(|| {
+        let c = unsafe { config_mut(config) }?;
+        set_client(c, "block_timeout", block_ms_value(timeout_ms))
+    })
+}
+
+/// The first backoff cap between retries, in milliseconds (doubling per
+/// failed round, with equal jitter). Default 100; at most the largest.
+///
+/// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn outbox_config_set_retry_initial_backoff_ms(config: *mut outbox_config_t, backoff_ms: u64) -> outbox_status_t {
+    guard(|| {
+        let c = unsafe { config_mut(config) }?;
+        set_client(c, "retry_initial_backoff", ms_value(backoff_ms))
+    })
+}
+
+/// The largest backoff cap between retries, in milliseconds: the probe
+/// interval during an outage. Default 2000; at most 86400000 (one day).
+///
+/// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn outbox_config_set_retry_max_backoff_ms(config: *mut outbox_config_t, backoff_ms: u64) -> outbox_status_t {
+    guard(|| {
+        let c = unsafe { config_mut(config) }?;
+        set_client(c, "retry_max_backoff", ms_value(backoff_ms))
     })
 }
 
@@ -449,8 +557,8 @@ pub unsafe extern "C" fn outbox_config_set_retry_backoff_ms(config: *mut outbox_
 #[must_use]
 pub unsafe extern "C" fn outbox_config_set_max_concurrent_requests(config: *mut outbox_config_t, max_concurrent: usize) -> outbox_status_t {
     guard(|| {
-        unsafe { config_mut(config) }?.options.max_concurrent_requests = at_least_one(max_concurrent, "max_concurrent_requests")?;
-        Ok(())
+        let c = unsafe { config_mut(config) }?;
+        set_client(c, "max_concurrent_requests", count(max_concurrent))
     })
 }
 
@@ -461,8 +569,8 @@ pub unsafe extern "C" fn outbox_config_set_max_concurrent_requests(config: *mut 
 #[must_use]
 pub unsafe extern "C" fn outbox_config_set_gzip(config: *mut outbox_config_t, gzip: bool) -> outbox_status_t {
     guard(|| {
-        unsafe { config_mut(config) }?.options.gzip = gzip;
-        Ok(())
+        let c = unsafe { config_mut(config) }?;
+        set_client(c, "gzip", Value::Flag(gzip))
     })
 }
 
@@ -479,9 +587,9 @@ pub unsafe extern "C" fn outbox_config_add_header(config: *mut outbox_config_t, 
         let c = unsafe { config_mut(config) }?;
         let name = unsafe { arg_str(name, "name") }?;
         let value = unsafe { arg_str(value, "value") }?;
-        check_header(name, value)?;
-        c.options.headers.push((name.to_owned(), value.to_owned()));
-        Ok(())
+        let mut headers = c.options.headers.clone();
+        headers.push((name.to_owned(), value.to_owned()));
+        set_client(c, "headers", Value::Headers(headers))
     })
 }
 
@@ -508,8 +616,13 @@ pub unsafe extern "C" fn outbox_config_clear_headers(config: *mut outbox_config_
 pub unsafe extern "C" fn outbox_config_set_proxy(config: *mut outbox_config_t, proxy: *const c_char) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
-        c.options.proxy = unsafe { arg_opt_str(proxy, "proxy") }?.map(str::to_owned);
-        Ok(())
+        match unsafe { arg_opt_str(proxy, "proxy") }? {
+            Some(proxy) => set_client(c, "proxy", Value::Text(proxy.to_owned())),
+            None => {
+                c.options.delivery.proxy = None;
+                Ok(())
+            }
+        }
     })
 }
 
@@ -521,8 +634,8 @@ pub unsafe extern "C" fn outbox_config_set_proxy(config: *mut outbox_config_t, p
 #[must_use]
 pub unsafe extern "C" fn outbox_config_set_disabled(config: *mut outbox_config_t, disabled: bool) -> outbox_status_t {
     guard(|| {
-        unsafe { config_mut(config) }?.options.disabled = disabled;
-        Ok(())
+        let c = unsafe { config_mut(config) }?;
+        set_client(c, "disabled", Value::Flag(disabled))
     })
 }
 
@@ -535,8 +648,8 @@ pub unsafe extern "C" fn outbox_config_set_disabled(config: *mut outbox_config_t
 #[must_use]
 pub unsafe extern "C" fn outbox_config_set_debug(config: *mut outbox_config_t, debug: bool) -> outbox_status_t {
     guard(|| {
-        unsafe { config_mut(config) }?.options.debug = debug;
-        Ok(())
+        let c = unsafe { config_mut(config) }?;
+        set_client(c, "debug", Value::Flag(debug))
     })
 }
 
@@ -569,8 +682,8 @@ pub unsafe extern "C" fn outbox_config_set_on_error(
 #[must_use]
 pub unsafe extern "C" fn outbox_config_set_shutdown_timeout_ms(config: *mut outbox_config_t, timeout_ms: u64) -> outbox_status_t {
     guard(|| {
-        unsafe { config_mut(config) }?.options.shutdown_timeout = bounded_ms(timeout_ms, "shutdown_timeout")?;
-        Ok(())
+        let c = unsafe { config_mut(config) }?;
+        set_client(c, "shutdown_timeout", ms_value(timeout_ms))
     })
 }
 
@@ -583,8 +696,8 @@ pub unsafe extern "C" fn outbox_config_set_shutdown_timeout_ms(config: *mut outb
 #[must_use]
 pub unsafe extern "C" fn outbox_config_set_test_mode(config: *mut outbox_config_t, test_mode: bool) -> outbox_status_t {
     guard(|| {
-        unsafe { config_mut(config) }?.options.test_mode = test_mode;
-        Ok(())
+        let c = unsafe { config_mut(config) }?;
+        set_client(c, "test_mode", Value::Flag(test_mode))
     })
 }
 
@@ -603,12 +716,14 @@ pub unsafe extern "C" fn outbox_config_set_test_mode(config: *mut outbox_config_
 pub unsafe extern "C" fn outbox_config_set_spool_dir(config: *mut outbox_config_t, dir: *const c_char) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
-        let dir = unsafe { arg_opt_str(dir, "dir") }?;
-        if dir == Some("") {
-            return Err(Failure::option("spool_dir must not be empty (NULL keeps events in memory only)"));
+        match unsafe { arg_opt_str(dir, "dir") }? {
+            Some("") => Err(Failure::option("spool_dir must not be empty (NULL keeps events in memory only)")),
+            Some(dir) => set_client(c, "spool_dir", Value::Path(dir.into())),
+            None => {
+                c.options.spool_dir = None;
+                Ok(())
+            }
         }
-        c.options.spool_dir = dir.map(std::path::PathBuf::from);
-        Ok(())
     })
 }
 
@@ -620,16 +735,13 @@ pub unsafe extern "C" fn outbox_config_set_spool_dir(config: *mut outbox_config_
 #[must_use]
 pub unsafe extern "C" fn outbox_config_set_spool_sync(config: *mut outbox_config_t, sync: outbox_spool_sync_t) -> outbox_status_t {
     guard(|| {
-        unsafe { config_mut(config) }?.options.spool_sync = match sync {
-            OUTBOX_SPOOL_SYNC_BATCH => SpoolSync::Batch,
-            OUTBOX_SPOOL_SYNC_EVENT => SpoolSync::Event,
-            other => {
-                return Err(Failure::option(format!(
-                    "spool sync must be OUTBOX_SPOOL_SYNC_BATCH or OUTBOX_SPOOL_SYNC_EVENT, not {other}"
-                )))
-            }
+        let c = unsafe { config_mut(config) }?;
+        let name = match sync {
+            OUTBOX_SPOOL_SYNC_BATCH => "batch",
+            OUTBOX_SPOOL_SYNC_EVENT => "event",
+            other => return Err(Failure::option(format!("spool sync must be OUTBOX_SPOOL_SYNC_BATCH or OUTBOX_SPOOL_SYNC_EVENT, not {other}"))),
         };
-        Ok(())
+        set_client(c, "spool_sync", Value::Text(name.into()))
     })
 }
 

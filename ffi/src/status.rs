@@ -7,6 +7,7 @@ use std::ffi::{c_char, c_int, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use outbox_core::sign::{SignError, VerifyError};
+use outbox_core::ErrorCode;
 
 /// What a function did. `OUTBOX_OK` is zero; every other value is a failure
 /// whose details (a message and a stable code) `outbox_last_error()` and
@@ -33,7 +34,7 @@ pub enum outbox_status_t {
     OUTBOX_ERR_INVALID_EVENT = 4,
     /// The input is over a size limit: an event over `max_event_bytes` once
     /// serialized, JSON text longer than the limit it must fit in, a webhook
-    /// message over `max_message_bytes` (code `too_large`).
+    /// message over `max_message_bytes` (code `event_too_large`).
     OUTBOX_ERR_TOO_LARGE = 5,
     /// A configuration value is unusable: a zero size, an endpoint that is
     /// not http(s), a bad header, an invalid signing secret, ... Returned by
@@ -73,22 +74,27 @@ pub enum outbox_status_t {
 pub use outbox_status_t::*;
 
 impl outbox_status_t {
+    /// The engine's code for this status (`None` for `OUTBOX_OK`).
+    fn error_code(self) -> Option<ErrorCode> {
+        Some(match self {
+            OUTBOX_OK => return None,
+            OUTBOX_ERR_NULL => ErrorCode::NullArgument,
+            OUTBOX_ERR_UTF8 => ErrorCode::InvalidUtf8,
+            OUTBOX_ERR_JSON => ErrorCode::InvalidJson,
+            OUTBOX_ERR_INVALID_EVENT => ErrorCode::InvalidEvent,
+            OUTBOX_ERR_TOO_LARGE => ErrorCode::EventTooLarge,
+            OUTBOX_ERR_INVALID_OPTION => ErrorCode::InvalidOption,
+            OUTBOX_ERR_INVALID_ARGUMENT => ErrorCode::InvalidArgument,
+            OUTBOX_ERR_CLOSED => ErrorCode::Closed,
+            OUTBOX_ERR_VERIFY => ErrorCode::VerifyFailed,
+            OUTBOX_ERR_BUFFER => ErrorCode::BufferTooSmall,
+            OUTBOX_ERR_NOT_DELIVERED => ErrorCode::NotDelivered,
+            OUTBOX_ERR_PANIC => ErrorCode::Panic,
+        })
+    }
+
     fn code(self) -> &'static str {
-        match self {
-            OUTBOX_OK => "",
-            OUTBOX_ERR_NULL => "null_argument",
-            OUTBOX_ERR_UTF8 => "invalid_utf8",
-            OUTBOX_ERR_JSON => "invalid_json",
-            OUTBOX_ERR_INVALID_EVENT => "invalid_event",
-            OUTBOX_ERR_TOO_LARGE => "too_large",
-            OUTBOX_ERR_INVALID_OPTION => "invalid_option",
-            OUTBOX_ERR_INVALID_ARGUMENT => "invalid_argument",
-            OUTBOX_ERR_CLOSED => "closed",
-            OUTBOX_ERR_VERIFY => "verify_failed",
-            OUTBOX_ERR_BUFFER => "buffer_too_small",
-            OUTBOX_ERR_NOT_DELIVERED => "not_delivered",
-            OUTBOX_ERR_PANIC => "panic",
-        }
+        self.error_code().map_or("", ErrorCode::as_str)
     }
 
     fn name(self) -> &'static CStr {
@@ -185,7 +191,7 @@ impl From<outbox_core::Error> for Failure {
             E::InvalidOption(_) => OUTBOX_ERR_INVALID_OPTION,
             E::Closed => OUTBOX_ERR_CLOSED,
         };
-        Failure::new(status, e.to_string())
+        Failure::with_code(status, e.code().as_str(), e.to_string())
     }
 }
 

@@ -2,14 +2,17 @@
 
 use std::ffi::{c_char, c_void};
 use std::sync::Arc;
+use std::time::Duration;
 
 use outbox_core::sign::Signer;
 use outbox_core::webhook::{Endpoint, WebhookOptions, WebhookSender};
+use outbox_core::options::check_backoff;
+use outbox_core::options::schema::{Naming, Value, ENDPOINT_OPTIONS, WEBHOOK_OPTIONS};
 use outbox_core::Json;
 
 use crate::callback::{free_owner, outbox_on_error_fn, CCallback, Gate, Inside};
 use crate::client::{outbox_flush_result_t, outbox_stats_t};
-use crate::config::{at_least_one, check_header, millis, on_full_from, outbox_on_full_t, positive_ms, retries_from};
+use crate::config::{block_ms_value, count, millis, ms_value, outbox_on_full_t, retries, set_on_full, set_option, set_option_json};
 use crate::sign::{outbox_scheme_t, scheme_from};
 use crate::status::{guard, guard_void, outbox_status_t, Failure};
 use crate::strings::{arg_opt_str, arg_str, arg_str_array, check_len, clear_out, put_string};
@@ -39,6 +42,30 @@ unsafe fn wconfig_mut<'a>(config: *mut outbox_webhook_config_t) -> Result<&'a mu
 
 unsafe fn sender_ref<'a>(sender: *const outbox_webhook_sender_t) -> Result<&'a outbox_webhook_sender_t, Failure> {
     unsafe { sender.as_ref() }.ok_or_else(|| Failure::null("sender"))
+}
+
+fn set_sender(config: &mut outbox_webhook_config_t, name: &str, value: Value) -> Result<(), Failure> {
+    set_option(&WEBHOOK_OPTIONS, &mut config.options, name, value)
+}
+
+/// As `outbox_config_set_option`, for a webhook sender's options (not its
+/// endpoints'): e.g. `outbox_webhook_config_set_option(config, "max_retries", "5")`.
+///
+/// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL`, `OUTBOX_ERR_UTF8` or
+/// `OUTBOX_ERR_INVALID_OPTION`.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn outbox_webhook_config_set_option(
+    config: *mut outbox_webhook_config_t,
+    name: *const c_char,
+    value_json: *const c_char,
+) -> outbox_status_t {
+    guard(|| {
+        let c = unsafe { wconfig_mut(config) }?;
+        let name = unsafe { arg_str(name, "name") }?;
+        let json = unsafe { arg_str(value_json, "value_json") }?;
+        set_option_json(&WEBHOOK_OPTIONS, &mut c.options, name, json)
+    })
 }
 
 fn endpoint_mut(c: &mut outbox_webhook_config_t, index: usize) -> Result<&mut Endpoint, Failure> {
@@ -130,9 +157,7 @@ pub unsafe extern "C" fn outbox_webhook_config_set_endpoint_timeout_ms(
 ) -> outbox_status_t {
     guard(|| {
         let c = unsafe { wconfig_mut(config) }?;
-        let timeout = positive_ms(timeout_ms, "timeout")?;
-        endpoint_mut(c, index)?.timeout = timeout;
-        Ok(())
+        set_option(&ENDPOINT_OPTIONS, endpoint_mut(c, index)?, "timeout", ms_value(timeout_ms))
     })
 }
 
@@ -153,9 +178,10 @@ pub unsafe extern "C" fn outbox_webhook_config_add_endpoint_header(
         let c = unsafe { wconfig_mut(config) }?;
         let name = unsafe { arg_str(name, "name") }?;
         let value = unsafe { arg_str(value, "value") }?;
-        check_header(name, value)?;
-        endpoint_mut(c, index)?.headers.push((name.to_owned(), value.to_owned()));
-        Ok(())
+        let endpoint = endpoint_mut(c, index)?;
+        let mut headers = endpoint.headers.clone();
+        headers.push((name.to_owned(), value.to_owned()));
+        set_option(&ENDPOINT_OPTIONS, endpoint, "headers", Value::Headers(headers))
     })
 }
 
@@ -166,8 +192,8 @@ pub unsafe extern "C" fn outbox_webhook_config_add_endpoint_header(
 #[must_use]
 pub unsafe extern "C" fn outbox_webhook_config_set_max_message_bytes(config: *mut outbox_webhook_config_t, max_bytes: usize) -> outbox_status_t {
     guard(|| {
-        unsafe { wconfig_mut(config) }?.options.max_message_bytes = at_least_one(max_bytes, "max_message_bytes")?;
-        Ok(())
+        let c = unsafe { wconfig_mut(config) }?;
+        set_sender(c, "max_message_bytes", count(max_bytes))
     })
 }
 
@@ -178,8 +204,8 @@ pub unsafe extern "C" fn outbox_webhook_config_set_max_message_bytes(config: *mu
 #[must_use]
 pub unsafe extern "C" fn outbox_webhook_config_set_max_queue_size(config: *mut outbox_webhook_config_t, max_queue_size: usize) -> outbox_status_t {
     guard(|| {
-        unsafe { wconfig_mut(config) }?.options.max_queue_size = at_least_one(max_queue_size, "max_queue_size")?;
-        Ok(())
+        let c = unsafe { wconfig_mut(config) }?;
+        set_sender(c, "max_queue_size", count(max_queue_size))
     })
 }
 
@@ -190,8 +216,8 @@ pub unsafe extern "C" fn outbox_webhook_config_set_max_queue_size(config: *mut o
 #[must_use]
 pub unsafe extern "C" fn outbox_webhook_config_set_max_queue_bytes(config: *mut outbox_webhook_config_t, max_queue_bytes: usize) -> outbox_status_t {
     guard(|| {
-        unsafe { wconfig_mut(config) }?.options.max_queue_bytes = at_least_one(max_queue_bytes, "max_queue_bytes")?;
-        Ok(())
+        let c = unsafe { wconfig_mut(config) }?;
+        set_sender(c, "max_queue_bytes", count(max_queue_bytes))
     })
 }
 
@@ -204,8 +230,8 @@ pub unsafe extern "C" fn outbox_webhook_config_set_on_full(
     block_timeout_ms: u64,
 ) -> outbox_status_t {
     guard(|| {
-        unsafe { wconfig_mut(config) }?.options.on_full = on_full_from(policy, block_timeout_ms)?;
-        Ok(())
+        let c = unsafe { wconfig_mut(config) }?;
+        set_on_full(&WEBHOOK_OPTIONS, &mut c.options, policy, block_timeout_ms)
     })
 }
 
@@ -214,8 +240,8 @@ pub unsafe extern "C" fn outbox_webhook_config_set_on_full(
 #[must_use]
 pub unsafe extern "C" fn outbox_webhook_config_set_max_retries(config: *mut outbox_webhook_config_t, max_retries: u32) -> outbox_status_t {
     guard(|| {
-        unsafe { wconfig_mut(config) }?.options.max_retries = retries_from(max_retries);
-        Ok(())
+        let c = unsafe { wconfig_mut(config) }?;
+        set_sender(c, "max_retries", retries(max_retries))
     })
 }
 
@@ -229,13 +255,46 @@ pub unsafe extern "C" fn outbox_webhook_config_set_retry_backoff_ms(
 ) -> outbox_status_t {
     guard(|| {
         let c = unsafe { wconfig_mut(config) }?;
-        let initial = positive_ms(initial_ms, "retry initial backoff")?;
-        if initial_ms > max_ms {
-            return Err(Failure::option("the initial retry backoff must not exceed the largest"));
-        }
-        c.options.retry_initial_backoff = initial;
-        c.options.retry_max_backoff = millis(max_ms);
-        Ok(())
+        check_backoff(Duration::from_millis(initial_ms), Duration::from_millis(max_ms))
+            .map_err(|m| Failure::option(Naming::Snake.render(&m)))?;
+        set_sender(c, "retry_max_backoff", ms_value(max_ms))?;
+        set_sender(c, "retry_initial_backoff", ms_value(initial_ms))
+    })
+}
+
+/// As `outbox_config_set_block_timeout_ms`, per endpoint.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn outbox_webhook_config_set_block_timeout_ms(config: *mut outbox_webhook_config_t, timeout_ms: u64) -> outbox_status_t {
+    guard(|| {
+        let c = unsafe { wconfig_mut(config) }?;
+        set_sender(c, "block_timeout", block_ms_value(timeout_ms))
+    })
+}
+
+/// As `outbox_config_set_retry_initial_backoff_ms`. Default 500.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn outbox_webhook_config_set_retry_initial_backoff_ms(
+    config: *mut outbox_webhook_config_t,
+    backoff_ms: u64,
+) -> outbox_status_t {
+    guard(|| {
+        let c = unsafe { wconfig_mut(config) }?;
+        set_sender(c, "retry_initial_backoff", ms_value(backoff_ms))
+    })
+}
+
+/// As `outbox_config_set_retry_max_backoff_ms`. Default 60000.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn outbox_webhook_config_set_retry_max_backoff_ms(
+    config: *mut outbox_webhook_config_t,
+    backoff_ms: u64,
+) -> outbox_status_t {
+    guard(|| {
+        let c = unsafe { wconfig_mut(config) }?;
+        set_sender(c, "retry_max_backoff", ms_value(backoff_ms))
     })
 }
 
@@ -249,8 +308,8 @@ pub unsafe extern "C" fn outbox_webhook_config_set_max_concurrent_requests(
     max_concurrent: usize,
 ) -> outbox_status_t {
     guard(|| {
-        unsafe { wconfig_mut(config) }?.options.max_concurrent_requests = at_least_one(max_concurrent, "max_concurrent_requests")?;
-        Ok(())
+        let c = unsafe { wconfig_mut(config) }?;
+        set_sender(c, "max_concurrent_requests", count(max_concurrent))
     })
 }
 
@@ -261,8 +320,8 @@ pub unsafe extern "C" fn outbox_webhook_config_set_max_concurrent_requests(
 #[must_use]
 pub unsafe extern "C" fn outbox_webhook_config_set_connect_timeout_ms(config: *mut outbox_webhook_config_t, timeout_ms: u64) -> outbox_status_t {
     guard(|| {
-        unsafe { wconfig_mut(config) }?.options.connect_timeout = positive_ms(timeout_ms, "connect_timeout")?;
-        Ok(())
+        let c = unsafe { wconfig_mut(config) }?;
+        set_sender(c, "connect_timeout", ms_value(timeout_ms))
     })
 }
 
@@ -272,8 +331,13 @@ pub unsafe extern "C" fn outbox_webhook_config_set_connect_timeout_ms(config: *m
 pub unsafe extern "C" fn outbox_webhook_config_set_proxy(config: *mut outbox_webhook_config_t, proxy: *const c_char) -> outbox_status_t {
     guard(|| {
         let c = unsafe { wconfig_mut(config) }?;
-        c.options.proxy = unsafe { arg_opt_str(proxy, "proxy") }?.map(str::to_owned);
-        Ok(())
+        match unsafe { arg_opt_str(proxy, "proxy") }? {
+            Some(proxy) => set_sender(c, "proxy", Value::Text(proxy.to_owned())),
+            None => {
+                c.options.delivery.proxy = None;
+                Ok(())
+            }
+        }
     })
 }
 
@@ -297,8 +361,8 @@ pub unsafe extern "C" fn outbox_webhook_config_set_on_error(
 #[must_use]
 pub unsafe extern "C" fn outbox_webhook_config_set_shutdown_timeout_ms(config: *mut outbox_webhook_config_t, timeout_ms: u64) -> outbox_status_t {
     guard(|| {
-        unsafe { wconfig_mut(config) }?.options.shutdown_timeout = millis(timeout_ms);
-        Ok(())
+        let c = unsafe { wconfig_mut(config) }?;
+        set_sender(c, "shutdown_timeout", ms_value(timeout_ms))
     })
 }
 
@@ -307,8 +371,8 @@ pub unsafe extern "C" fn outbox_webhook_config_set_shutdown_timeout_ms(config: *
 #[must_use]
 pub unsafe extern "C" fn outbox_webhook_config_set_debug(config: *mut outbox_webhook_config_t, debug: bool) -> outbox_status_t {
     guard(|| {
-        unsafe { wconfig_mut(config) }?.options.debug = debug;
-        Ok(())
+        let c = unsafe { wconfig_mut(config) }?;
+        set_sender(c, "debug", Value::Flag(debug))
     })
 }
 
@@ -318,8 +382,8 @@ pub unsafe extern "C" fn outbox_webhook_config_set_debug(config: *mut outbox_web
 #[must_use]
 pub unsafe extern "C" fn outbox_webhook_config_set_test_mode(config: *mut outbox_webhook_config_t, test_mode: bool) -> outbox_status_t {
     guard(|| {
-        unsafe { wconfig_mut(config) }?.options.test_mode = test_mode;
-        Ok(())
+        let c = unsafe { wconfig_mut(config) }?;
+        set_sender(c, "test_mode", Value::Flag(test_mode))
     })
 }
 
@@ -349,7 +413,7 @@ pub unsafe extern "C" fn outbox_webhook_sender_new(
             }
             None => (None, None),
         };
-        options.on_error = on_error;
+        options.delivery.on_error = on_error;
         let max_message_bytes = options.max_message_bytes;
         let sender = WebhookSender::new(options)?;
         crate::exit::install();

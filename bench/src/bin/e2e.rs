@@ -73,14 +73,7 @@ fn main() {
 fn one_run(url: &str, events: u64, gzip: bool, spool: Option<outbox_core::spool::SpoolSync>, receiver_pid: u32) -> Run {
     let spool_dir = std::env::temp_dir().join(format!("outbox-bench-spool-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&spool_dir);
-    let client = Client::new(Options {
-        gzip,
-        max_queue_size: events as usize,
-        max_queue_bytes: 1 << 30,
-        spool_dir: spool.map(|_| spool_dir.clone()),
-        spool_sync: spool.unwrap_or_default(),
-        ..Options::new(url)
-    })
+    let client = Client::new(Options { gzip, spool_dir: spool.map(|_| spool_dir.clone()), spool_sync: spool.unwrap_or_default(), delivery: outbox_core::DeliveryOptions { max_queue_size: events as usize, max_queue_bytes: 1 << 30, ..outbox_core::DeliveryOptions::for_client() }, ..Options::new(url) })
     .unwrap();
     let props = json!({"plan": "pro", "seats": 12, "amount": 129.99, "currency": "EUR", "source": "checkout", "items": 3});
     let props = Json::from(props);

@@ -242,11 +242,11 @@ impl NativeClient {
     pub fn new(env: Env, options: Unknown<'_>, on_error: Option<OnErrorFn<'_>>) -> napi::Result<NativeClient> {
         let js = Js::new(env.raw());
         let mut opts = client_options(js, options.raw()).map_err(|f| js.throw(f))?;
-        crate::logging::init(opts.debug);
+        crate::logging::init(opts.delivery.debug);
         let route = route_for(on_error)?;
-        opts.on_error = route.on_error();
+        opts.delivery.on_error = route.on_error();
         opts.library = Library { name: "outbox-node".into(), version: env!("CARGO_PKG_VERSION").into() };
-        let shutdown_timeout = opts.shutdown_timeout;
+        let shutdown_timeout = opts.delivery.shutdown_timeout;
         let limit = Limit { bytes: opts.max_event_bytes, option: "maxEventBytes" };
         let client = Client::new(opts).map_err(|e| js.throw(core_error(&e)))?;
         let shared =

@@ -43,57 +43,10 @@ pub fn invalid_option(msg: impl Into<String>) -> Fail {
     Fail::Outbox("invalid_option", msg.into())
 }
 
-/// The code and message of a core error, with option and field names in
-/// Node's camelCase.
+/// The code and message of a core error, naming options and fields as
+/// Node does (`maxEventBytes`, `userId`).
 pub fn core_error(e: &outbox_core::Error) -> Fail {
-    use outbox_core::Error as E;
-    let code = match e {
-        E::InvalidEvent(_) => "invalid_event",
-        E::EventTooLarge { .. } => "event_too_large",
-        E::InvalidJson(_) => "invalid_json",
-        E::InvalidOption(_) => "invalid_option",
-        E::Closed => "closed",
-    };
-    Fail::Outbox(code, camel_case_names(&e.to_string()))
-}
-
-/// Core messages name options and fields as Rust does; Node users know them
-/// in camelCase.
-pub fn camel_case_names(message: &str) -> String {
-    const NAMES: [(&str, &str); 22] = [
-        ("user_id", "userId"),
-        ("anonymous_id", "anonymousId"),
-        ("group_id", "groupId"),
-        ("previous_id", "previousId"),
-        ("message_id", "messageId"),
-        ("max_event_bytes", "maxEventBytes"),
-        ("max_batch_bytes", "maxBatchBytes"),
-        ("max_batch_size", "maxBatchSize"),
-        ("max_queue_size", "maxQueueSize"),
-        ("max_queue_bytes", "maxQueueBytes"),
-        ("max_message_bytes", "maxMessageBytes"),
-        ("max_concurrent_requests", "maxConcurrentRequests"),
-        ("flush_at", "flushAt"),
-        ("flush_interval", "flushIntervalMs"),
-        ("request_timeout", "requestTimeoutMs"),
-        ("connect_timeout", "connectTimeoutMs"),
-        ("signing_secrets", "signingSecrets"),
-        ("api_key", "apiKey"),
-        ("on_full", "onFull"),
-        ("shutdown_timeout", "shutdownTimeoutMs"),
-        ("max_retries", "maxRetries"),
-        ("test_mode", "testMode"),
-    ];
-    if !message.contains('_') {
-        return message.to_owned();
-    }
-    let mut out = message.to_owned();
-    for (from, to) in NAMES {
-        if out.contains(from) {
-            out = out.replace(from, to);
-        }
-    }
-    out
+    Fail::Outbox(e.code().as_str(), e.message(outbox_core::options::schema::Naming::Camel))
 }
 
 #[derive(Clone, Copy)]

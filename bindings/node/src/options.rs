@@ -1,72 +1,21 @@
 //! Reading option objects (`new Client({...})`, call options) with clear
-//! errors: unknown names are refused with a suggestion, every value is
-//! type-checked and named in the message.
+//! errors. Which options exist, their camelCase names, ranges, messages
+//! and typo hints come from the engine's schema
+//! (`outbox_core::options::schema`); this file only reads JavaScript values
+//! of each kind.
 
 use std::time::Duration;
 
-use outbox_core::options::MAX_DURATION;
-use outbox_core::sign::Scheme;
-use outbox_core::{AuthScheme, OnFull, Options};
+use outbox_core::options::schema::{self, Kind, Naming, OptionSpec, Source, Table, Value, CLIENT_OPTIONS, ENDPOINT_OPTIONS, WEBHOOK_OPTIONS};
+use outbox_core::{Endpoint, Options, WebhookOptions};
 
 use crate::js::{invalid_option, ty, Fail, Js, Raw, R};
 
-/// Every option of `new Client(...)`, in camelCase.
-pub const CLIENT_OPTIONS: &[&str] = &[
-    "endpoint",
-    "path",
-    "apiKey",
-    "authScheme",
-    "signingSecrets",
-    "signatureScheme",
-    "signatureHeader",
-    "flushAt",
-    "flushIntervalMs",
-    "maxBatchSize",
-    "maxBatchBytes",
-    "maxEventBytes",
-    "maxQueueSize",
-    "maxQueueBytes",
-    "onFull",
-    "blockTimeoutMs",
-    "requestTimeoutMs",
-    "connectTimeoutMs",
-    "maxRetries",
-    "retryInitialBackoffMs",
-    "retryMaxBackoffMs",
-    "maxConcurrentRequests",
-    "gzip",
-    "headers",
-    "proxy",
-    "disabled",
-    "debug",
-    "onError",
-    "shutdownTimeoutMs",
-    "testMode",
-];
-
-pub const WEBHOOK_OPTIONS: &[&str] = &[
-    "endpoints",
-    "maxMessageBytes",
-    "maxQueueSize",
-    "maxQueueBytes",
-    "onFull",
-    "blockTimeoutMs",
-    "maxRetries",
-    "retryInitialBackoffMs",
-    "retryMaxBackoffMs",
-    "maxConcurrentRequests",
-    "connectTimeoutMs",
-    "proxy",
-    "onError",
-    "shutdownTimeoutMs",
-    "debug",
-    "testMode",
-];
-
-pub const ENDPOINT_OPTIONS: &[&str] = &["url", "secrets", "scheme", "header", "timeoutMs", "headers"];
-
-/// Default `blockTimeoutMs` when `onFull` is `"block"`.
-const DEFAULT_BLOCK: Duration = Duration::from_millis(1000);
+impl From<outbox_core::Error> for Fail {
+    fn from(e: outbox_core::Error) -> Fail {
+        crate::js::core_error(&e)
+    }
+}
 
 /// Reads the fields of one options object.
 pub struct Reader<'a> {
@@ -83,6 +32,13 @@ impl<'a> Reader<'a> {
     /// `None` when `obj` is undefined or null; an error when it is not an object.
     pub fn new(js: Js, obj: Raw, what: &'a str, known: &[&str]) -> R<Option<Reader<'a>>> {
         Reader::open(js, obj, what, known, false)
+    }
+
+    /// A reader over an options object whose names come from `table`.
+    pub fn options<T>(js: Js, obj: Raw, what: &'a str, table: &Table<T>) -> R<Option<Reader<'a>>> {
+        let names = table.names(Naming::Camel);
+        let known: Vec<&str> = names.iter().map(|n| n.as_ref()).collect();
+        Reader::open(js, obj, what, &known, false)
     }
 
     /// A reader over one event object of `batch` / `deliver`.
@@ -114,7 +70,7 @@ impl<'a> Reader<'a> {
         for i in 0..self.js.array_len(keys)? {
             let key = self.js.string(self.js.element(keys, i)?)?;
             if !known.contains(&key.as_str()) {
-                let hint = match suggest(&key, known) {
+                let hint = match schema::suggest(&key, known.iter().copied()) {
                     Some(s) => format!(" (did you mean {s:?}?)"),
                     None => format!(" (known: {})", known.join(", ")),
                 };
@@ -150,55 +106,6 @@ impl<'a> Reader<'a> {
             return Err(self.bad(name, "true or false", v));
         }
         Ok(Some(self.js.bool(v)?))
-    }
-
-    /// A positive whole number.
-    pub fn count(&self, name: &str) -> R<Option<usize>> {
-        let Some(v) = self.get(name)? else { return Ok(None) };
-        let n = if self.js.type_of(v)? == ty::napi_number { self.js.f64(v)? } else { f64::NAN };
-        if !(n.is_finite() && n >= 1.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0) {
-            return Err(self.bad(name, "a whole number of at least 1", v));
-        }
-        Ok(Some(n as usize))
-    }
-
-    /// A duration option in milliseconds: a number from 0 to one day (the
-    /// engine's `MAX_DURATION`), so `1e22` is refused here, by name.
-    pub fn millis(&self, name: &str) -> R<Option<Duration>> {
-        let Some(v) = self.get(name)? else { return Ok(None) };
-        match millis_value(self.js, v, false)? {
-            Some(d) if d <= MAX_DURATION => Ok(Some(d)),
-            _ => Err(self.bad(name, &format!("a number of milliseconds from 0 to {} (one day)", MAX_DURATION.as_millis()), v)),
-        }
-    }
-
-    /// `blockTimeoutMs`: like `millis`, or `Infinity` to wait without limit.
-    fn block_millis(&self, name: &str) -> R<Option<Duration>> {
-        let Some(v) = self.get(name)? else { return Ok(None) };
-        match millis_value(self.js, v, true)? {
-            Some(d) if d <= MAX_DURATION || d == Duration::MAX => Ok(Some(d)),
-            _ => Err(self.bad(
-                name,
-                &format!("a number of milliseconds from 0 to {} (one day), or Infinity", MAX_DURATION.as_millis()),
-                v,
-            )),
-        }
-    }
-
-    /// `maxRetries`: a whole number >= 0, or `null` / `Infinity` for no limit.
-    pub fn retries(&self, name: &str) -> R<Option<Option<u32>>> {
-        let Some(v) = self.get(name)? else { return Ok(None) };
-        if self.js.type_of(v)? == ty::napi_null {
-            return Ok(Some(None));
-        }
-        let n = if self.js.type_of(v)? == ty::napi_number { self.js.f64(v)? } else { f64::NAN };
-        if n == f64::INFINITY {
-            return Ok(Some(None));
-        }
-        if !(n >= 0.0 && n.fract() == 0.0 && n <= u32::MAX as f64) {
-            return Err(self.bad(name, "a whole number of at least 0, or null / Infinity for no limit", v));
-        }
-        Ok(Some(Some(n as u32)))
     }
 
     /// A string or an array of strings.
@@ -251,42 +158,87 @@ impl<'a> Reader<'a> {
         Ok(Some(out))
     }
 
-    pub fn on_full(&self) -> R<Option<OnFull>> {
-        let block = self.block_millis("blockTimeoutMs")?;
-        let Some(name) = self.string("onFull")? else {
-            if block.is_some() {
-                return Err(invalid_option(format!("{}.blockTimeoutMs only applies with onFull: \"block\"", self.what)));
-            }
-            return Ok(None);
-        };
-        let parsed = OnFull::parse(&name, block.unwrap_or(DEFAULT_BLOCK)).map_err(|_| {
-            invalid_option(format!(
-                "{}.onFull must be \"drop_oldest\", \"drop_newest\" or \"block\", not {name:?}",
-                self.what
-            ))
-        })?;
-        if block.is_some() && !matches!(parsed, OnFull::Block(_)) {
-            return Err(invalid_option(format!("{}.blockTimeoutMs only applies with onFull: \"block\"", self.what)));
+    /// A number, for the schema to range-check.
+    fn number(&self, name: &str, v: Raw, expected: &str) -> R<f64> {
+        if self.js.type_of(v)? != ty::napi_number {
+            return Err(self.bad(name, expected, v));
         }
-        Ok(Some(parsed))
+        self.js.f64(v)
     }
 
-    /// `signatureScheme` / `scheme` plus the header of the sha256 scheme.
-    pub fn scheme(&self, scheme_name: &str, header_name: &str) -> R<Option<Scheme>> {
-        let header = self.string(header_name)?;
-        let scheme = match self.string(scheme_name)? {
-            Some(name) => Some(Scheme::parse(&name).map_err(|e| invalid_option(format!("{}.{scheme_name}: {e}", self.what)))?),
-            None => None,
-        };
-        match (scheme, header) {
-            (None, None) => Ok(None),
-            (Some(Scheme::StandardWebhooks), Some(_)) | (None, Some(_)) => Err(invalid_option(format!(
-                "{}.{header_name} only applies with {scheme_name}: \"hmac-sha256\"",
-                self.what
-            ))),
-            (Some(Scheme::HmacSha256 { .. }), Some(h)) => Ok(Some(Scheme::hmac_sha256_with_header(h))),
-            (Some(s), None) => Ok(Some(s)),
+    /// A whole number (the schema checks the range).
+    fn whole(&self, name: &str, v: Raw, expected: &str) -> R<i64> {
+        let n = self.number(name, v, expected)?;
+        if n.fract() != 0.0 || !n.is_finite() {
+            return Err(self.bad(name, expected, v));
         }
+        Ok(n as i64)
+    }
+}
+
+impl<T> Source<T> for Reader<'_> {
+    type Error = Fail;
+
+    fn read(&mut self, spec: &OptionSpec<T>, name: &str) -> R<Option<Value>> {
+        let Some(v) = self.get(name)? else { return Ok(None) };
+        let js = self.js;
+        Ok(Some(match spec.kind() {
+            Kind::Text | Kind::Choice(_) => match self.string(name)? {
+                Some(s) => Value::Text(s),
+                None => return Ok(None),
+            },
+            Kind::Path => match self.string(name)? {
+                Some(s) => Value::Path(s.into()),
+                None => return Ok(None),
+            },
+            Kind::Count => Value::Count(self.whole(name, v, "a whole number of at least 1")?),
+            Kind::Retries if js.type_of(v)? == ty::napi_null => Value::Retries(None),
+            Kind::Retries => {
+                let expected = "a whole number of at least 0, or null / Infinity for no limit";
+                match self.number(name, v, expected)? {
+                    n if n == f64::INFINITY => Value::Retries(None),
+                    _ => Value::Retries(Some(self.whole(name, v, expected)?)),
+                }
+            }
+            Kind::Duration { .. } => Value::Seconds(self.number(name, v, "a number of milliseconds")? / 1000.0),
+            Kind::DurationOrForever => Value::Seconds(self.number(name, v, "a number of milliseconds, or Infinity")? / 1000.0),
+            Kind::Flag => Value::Flag(self.bool(name)?.unwrap_or_default()),
+            Kind::Texts => Value::Texts(self.strings(name)?.unwrap_or_default()),
+            Kind::Headers => Value::Headers(self.headers(name)?.unwrap_or_default()),
+            Kind::Callback => {
+                // The function is wired by the JavaScript side (`route_for`).
+                if js.type_of(v)? != ty::napi_function {
+                    return Err(self.bad(name, "a function", v));
+                }
+                return Ok(None);
+            }
+            Kind::Endpoints => Value::Endpoints(self.endpoints(name, v)?),
+        }))
+    }
+}
+
+impl Reader<'_> {
+    /// `endpoints`: an array of endpoint objects, each read with the schema.
+    fn endpoints(&self, name: &str, list: Raw) -> R<Vec<Endpoint>> {
+        let js = self.js;
+        if !js.is_array(list)? {
+            return Err(self.bad(name, "an array of { url, secrets, scheme, header, timeoutMs, headers }", list));
+        }
+        let mut out = Vec::new();
+        for i in 0..js.array_len(list)? {
+            let what = format!("{}.{name}[{i}]", self.what);
+            let item = js.element(list, i)?;
+            let Some(mut reader) = Reader::options(js, item, &what, &ENDPOINT_OPTIONS)? else {
+                return Err(invalid_option(format!("{what} must be an object with a url")));
+            };
+            let mut endpoint = Endpoint::new("");
+            ENDPOINT_OPTIONS.apply(&mut endpoint, Naming::Camel, &format!("{what}."), &mut reader)?;
+            if endpoint.url.is_empty() {
+                return Err(invalid_option(format!("{what}.url is required")));
+            }
+            out.push(endpoint);
+        }
+        Ok(out)
     }
 }
 
@@ -308,90 +260,23 @@ pub fn millis_value(js: Js, v: Raw, infinite_ok: bool) -> R<Option<Duration>> {
 
 /// Reads `new Client(options)`. `on_error` and `library` are set by the caller.
 pub fn client_options(js: Js, obj: Raw) -> R<Options> {
-    let Some(r) = Reader::new(js, obj, "options", CLIENT_OPTIONS)? else {
+    let Some(mut reader) = Reader::options(js, obj, "options", &CLIENT_OPTIONS)? else {
         return Err(Fail::Type("new Client(options) needs an options object, e.g. { endpoint: \"https://collector.example.com\" }".into()));
     };
-    let mut o = Options::default();
-    if let Some(v) = r.string("endpoint")? {
-        o.endpoint = v;
-    }
-    if let Some(v) = r.string("path")? {
-        o.path = v;
-    }
-    o.api_key = r.string("apiKey")?;
-    if let Some(v) = r.string("authScheme")? {
-        o.auth_scheme = match v.to_ascii_lowercase().as_str() {
-            "bearer" => AuthScheme::Bearer,
-            "basic" => AuthScheme::Basic,
-            _ => return Err(invalid_option(format!("options.authScheme must be \"bearer\" or \"basic\", not {v:?}"))),
-        };
-    }
-    if let Some(v) = r.strings("signingSecrets")? {
-        o.signing_secrets = v;
-    }
-    if let Some(s) = r.scheme("signatureScheme", "signatureHeader")? {
-        o.signature_scheme = s;
-    }
-    macro_rules! set {
-        ($field:ident, $method:ident, $name:literal) => {
-            if let Some(v) = r.$method($name)? {
-                o.$field = v;
-            }
-        };
-    }
-    set!(flush_at, count, "flushAt");
-    set!(flush_interval, millis, "flushIntervalMs");
-    set!(max_batch_size, count, "maxBatchSize");
-    set!(max_batch_bytes, count, "maxBatchBytes");
-    set!(max_event_bytes, count, "maxEventBytes");
-    set!(max_queue_size, count, "maxQueueSize");
-    set!(max_queue_bytes, count, "maxQueueBytes");
-    set!(request_timeout, millis, "requestTimeoutMs");
-    set!(connect_timeout, millis, "connectTimeoutMs");
-    set!(max_retries, retries, "maxRetries");
-    set!(retry_initial_backoff, millis, "retryInitialBackoffMs");
-    set!(retry_max_backoff, millis, "retryMaxBackoffMs");
-    set!(max_concurrent_requests, count, "maxConcurrentRequests");
-    set!(gzip, bool, "gzip");
-    set!(headers, headers, "headers");
-    set!(disabled, bool, "disabled");
-    set!(debug, bool, "debug");
-    set!(shutdown_timeout, millis, "shutdownTimeoutMs");
-    set!(test_mode, bool, "testMode");
-    o.proxy = r.string("proxy")?;
-    if let Some(v) = r.on_full()? {
-        o.on_full = v;
-    }
-    if let Some(f) = r.get("onError")? {
-        if js.type_of(f)? != ty::napi_function {
-            return Err(r.bad("onError", "a function", f));
-        }
-    }
-    Ok(o)
+    let mut options = Options::default();
+    CLIENT_OPTIONS.apply(&mut options, Naming::Camel, "options.", &mut reader)?;
+    Ok(options)
 }
 
-/// The closest known name, for "did you mean" hints.
-fn suggest<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
-    let lower = name.to_ascii_lowercase().replace(['_', '-'], "");
-    known
-        .iter()
-        .map(|k| (k, distance(&lower, &k.to_ascii_lowercase())))
-        .filter(|(k, d)| *d <= 2 || k.to_ascii_lowercase().starts_with(&lower) || lower.starts_with(&k.to_ascii_lowercase()))
-        .min_by_key(|(_, d)| *d)
-        .map(|(k, _)| *k)
-}
-
-fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        prev = cur;
+/// Reads `new WebhookSender(options)`. `on_error` is set by the caller.
+pub fn webhook_options(js: Js, obj: Raw) -> R<WebhookOptions> {
+    let Some(mut reader) = Reader::options(js, obj, "options", &WEBHOOK_OPTIONS)? else {
+        return Err(Fail::Type("new WebhookSender(options) needs an options object, e.g. { endpoints: [{ url, secrets }] }".into()));
+    };
+    let mut options = WebhookOptions::default();
+    WEBHOOK_OPTIONS.apply(&mut options, Naming::Camel, "options.", &mut reader)?;
+    if options.endpoints.is_empty() {
+        return Err(invalid_option("options.endpoints is required: [{ url: \"https://...\", secrets: \"whsec_...\" }]"));
     }
-    prev[b.len()]
+    Ok(options)
 }

@@ -8,12 +8,12 @@ use napi::bindgen_prelude::{AsyncTask, Unknown};
 use napi::{Env, JsValue};
 use napi_derive::napi;
 
-use outbox_core::{Endpoint, FlushResult, WebhookOptions, WebhookSender};
+use outbox_core::{FlushResult, WebhookSender};
 
 use crate::client::{off_thread_drop, route_for, timeout_arg, FlushOutput, FlushTask, Op, OnErrorFn, StatsOutput};
 use crate::convert::{value_to_json, Limit};
-use crate::js::{core_error, invalid_option, Fail, Js, Raw, R};
-use crate::options::{Reader, ENDPOINT_OPTIONS, WEBHOOK_OPTIONS};
+use crate::js::{core_error, Fail, Js, R};
+use crate::options::webhook_options;
 use crate::report::{register, Closeable, Route};
 
 pub struct SenderShared {
@@ -59,83 +59,16 @@ pub struct NativeWebhookSender {
     shared: Arc<SenderShared>,
 }
 
-fn webhook_options(js: Js, obj: Raw) -> R<WebhookOptions> {
-    let Some(r) = Reader::new(js, obj, "options", WEBHOOK_OPTIONS)? else {
-        return Err(Fail::Type(
-            "new WebhookSender(options) needs an options object, e.g. { endpoints: [{ url, secrets }] }".into(),
-        ));
-    };
-    let mut o = WebhookOptions::default();
-    let Some(list) = r.get("endpoints")? else {
-        return Err(invalid_option("options.endpoints is required: [{ url: \"https://...\", secrets: \"whsec_...\" }]"));
-    };
-    if !js.is_array(list)? {
-        return Err(r.bad("endpoints", "an array of { url, secrets, scheme, header, timeoutMs, headers }", list));
-    }
-    for i in 0..js.array_len(list)? {
-        let what = format!("options.endpoints[{i}]");
-        let item = js.element(list, i)?;
-        let Some(e) = Reader::new(js, item, &what, ENDPOINT_OPTIONS)? else {
-            return Err(invalid_option(format!("{what} must be an object with a url")));
-        };
-        let Some(url) = e.string("url")? else {
-            return Err(invalid_option(format!("{what}.url is required")));
-        };
-        let mut endpoint = Endpoint::new(url);
-        if let Some(s) = e.strings("secrets")? {
-            endpoint.secrets = s;
-        }
-        if let Some(s) = e.scheme("scheme", "header")? {
-            endpoint.scheme = s;
-        }
-        if let Some(t) = e.millis("timeoutMs")? {
-            endpoint.timeout = t;
-        }
-        if let Some(h) = e.headers("headers")? {
-            endpoint.headers = h;
-        }
-        o.endpoints.push(endpoint);
-    }
-    macro_rules! set {
-        ($field:ident, $method:ident, $name:literal) => {
-            if let Some(v) = r.$method($name)? {
-                o.$field = v;
-            }
-        };
-    }
-    set!(max_message_bytes, count, "maxMessageBytes");
-    set!(max_queue_size, count, "maxQueueSize");
-    set!(max_queue_bytes, count, "maxQueueBytes");
-    set!(max_retries, retries, "maxRetries");
-    set!(retry_initial_backoff, millis, "retryInitialBackoffMs");
-    set!(retry_max_backoff, millis, "retryMaxBackoffMs");
-    set!(max_concurrent_requests, count, "maxConcurrentRequests");
-    set!(connect_timeout, millis, "connectTimeoutMs");
-    set!(shutdown_timeout, millis, "shutdownTimeoutMs");
-    set!(debug, bool, "debug");
-    set!(test_mode, bool, "testMode");
-    o.proxy = r.string("proxy")?;
-    if let Some(v) = r.on_full()? {
-        o.on_full = v;
-    }
-    if let Some(f) = r.get("onError")? {
-        if js.type_of(f)? != crate::js::ty::napi_function {
-            return Err(r.bad("onError", "a function", f));
-        }
-    }
-    Ok(o)
-}
-
 #[napi]
 impl NativeWebhookSender {
     #[napi(constructor)]
     pub fn new(env: Env, options: Unknown<'_>, on_error: Option<OnErrorFn<'_>>) -> napi::Result<NativeWebhookSender> {
         let js = Js::new(env.raw());
         let mut opts = webhook_options(js, options.raw()).map_err(|f| js.throw(f))?;
-        crate::logging::init(opts.debug);
+        crate::logging::init(opts.delivery.debug);
         let route = route_for(on_error)?;
-        opts.on_error = route.on_error();
-        let shutdown_timeout = opts.shutdown_timeout;
+        opts.delivery.on_error = route.on_error();
+        let shutdown_timeout = opts.delivery.shutdown_timeout;
         let limit = Limit { bytes: opts.max_message_bytes, option: "maxMessageBytes" };
         let sender = WebhookSender::new(opts).map_err(|e| js.throw(core_error(&e)))?;
         let shared = Arc::new(SenderShared {

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use outbox_core::spool::SpoolSync;
-use outbox_core::{AuthScheme, Client as CoreClient, Event, Kind, Library, Options, Scheme};
+use outbox_core::options::schema::CLIENT_OPTIONS;
+use outbox_core::{Client as CoreClient, Event, Kind, Library, OnFull, Options};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -15,41 +16,6 @@ use crate::event::{self, Common};
 use crate::options::{timeout_arg, Kwargs};
 use crate::results::{DeliverOutcome, FlushResult, Stats};
 use crate::wait;
-
-pub const CLIENT_OPTIONS: &[&str] = &[
-    "endpoint",
-    "api_key",
-    "path",
-    "auth_scheme",
-    "signing_secrets",
-    "signature_scheme",
-    "signature_header",
-    "flush_at",
-    "flush_interval",
-    "max_batch_size",
-    "max_batch_bytes",
-    "max_event_bytes",
-    "max_queue_size",
-    "max_queue_bytes",
-    "on_full",
-    "block_timeout",
-    "request_timeout",
-    "connect_timeout",
-    "max_retries",
-    "retry_initial_backoff",
-    "retry_max_backoff",
-    "max_concurrent_requests",
-    "gzip",
-    "headers",
-    "proxy",
-    "disabled",
-    "debug",
-    "on_error",
-    "shutdown_timeout",
-    "test_mode",
-    "spool_dir",
-    "spool_sync",
-];
 
 /// Default timeout of ``deliver()``.
 const DELIVER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -96,71 +62,14 @@ impl Drop for Client {
     }
 }
 
-fn build_options(kw: &Kwargs<'_>) -> PyResult<(Options, bool)> {
-    let py = kw.py();
-    let mut o = Options::new(kw.string("endpoint")?.unwrap_or_default());
+/// Reads the options (checked by the engine's schema). The flag says
+/// whether capture calls may wait (`on_full="block"`, or `spool_sync="event"`
+/// waiting for the disk), so they release the GIL.
+fn build_options(kw: Kwargs<'_>) -> PyResult<(Options, bool)> {
+    let mut o = Options::default();
     o.library = Library { name: "outbox-python".into(), version: env!("CARGO_PKG_VERSION").into() };
-    o.api_key = kw.string("api_key")?;
-    if let Some(path) = kw.string("path")? {
-        o.path = path;
-    }
-    if let Some(auth) = kw.string("auth_scheme")? {
-        o.auth_scheme = match auth.to_ascii_lowercase().as_str() {
-            "bearer" => AuthScheme::Bearer,
-            "basic" => AuthScheme::Basic,
-            other => {
-                return Err(errors::invalid_option(
-                    py,
-                    format!("Client(): auth_scheme must be \"bearer\" or \"basic\", not {other:?}"),
-                ))
-            }
-        };
-    }
-    o.signing_secrets = kw.strings("signing_secrets")?;
-    let header = kw.string("signature_header")?;
-    if let Some(name) = kw.string("signature_scheme")? {
-        o.signature_scheme = Scheme::parse(&name).map_err(|e| errors::invalid_option(py, format!("Client(): signature_scheme: {e}")))?;
-    }
-    if let Some(h) = header {
-        match o.signature_scheme {
-            Scheme::HmacSha256 { .. } => o.signature_scheme = Scheme::hmac_sha256_with_header(h),
-            Scheme::StandardWebhooks => {
-                return Err(errors::invalid_option(py, "Client(): signature_header only applies to signature_scheme=\"hmac-sha256\"".into()))
-            }
-        }
-    }
-    o.flush_at = kw.count("flush_at", o.flush_at)?;
-    o.flush_interval = kw.seconds("flush_interval", o.flush_interval)?;
-    o.max_batch_size = kw.count("max_batch_size", o.max_batch_size)?;
-    o.max_batch_bytes = kw.count("max_batch_bytes", o.max_batch_bytes)?;
-    o.max_event_bytes = kw.count("max_event_bytes", o.max_event_bytes)?;
-    o.max_queue_size = kw.count("max_queue_size", o.max_queue_size)?;
-    o.max_queue_bytes = kw.count("max_queue_bytes", o.max_queue_bytes)?;
-    let (on_full, block) = kw.on_full()?;
-    o.on_full = on_full;
-    o.request_timeout = kw.seconds("request_timeout", o.request_timeout)?;
-    o.connect_timeout = kw.seconds("connect_timeout", o.connect_timeout)?;
-    o.max_retries = kw.optional_count("max_retries")?;
-    o.retry_initial_backoff = kw.seconds("retry_initial_backoff", o.retry_initial_backoff)?;
-    o.retry_max_backoff = kw.seconds("retry_max_backoff", o.retry_max_backoff)?;
-    o.max_concurrent_requests = kw.count("max_concurrent_requests", o.max_concurrent_requests)?;
-    o.gzip = kw.boolean("gzip", o.gzip)?;
-    o.headers = kw.pairs("headers")?;
-    o.proxy = kw.string("proxy")?;
-    o.disabled = kw.boolean("disabled", false)?;
-    o.debug = kw.boolean("debug", false)?;
-    o.on_error = kw.on_error()?;
-    o.shutdown_timeout = kw.seconds("shutdown_timeout", o.shutdown_timeout)?;
-    o.test_mode = kw.boolean("test_mode", false)?;
-    o.spool_dir = kw.path("spool_dir")?;
-    let mut may_wait = block;
-    if let Some(sync) = kw.string("spool_sync")? {
-        o.spool_sync = SpoolSync::parse(&sync).ok_or_else(|| {
-            errors::invalid_option(py, format!("Client(): spool_sync must be \"batch\" or \"event\", not {sync:?}"))
-        })?;
-        // Each capture call waits for the disk: release the GIL meanwhile.
-        may_wait |= o.spool_sync == SpoolSync::Event;
-    }
+    kw.apply(&CLIENT_OPTIONS, &mut o)?;
+    let may_wait = matches!(o.delivery.on_full, OnFull::Block(_)) || o.spool_sync == SpoolSync::Event;
     Ok((o, may_wait))
 }
 
@@ -193,16 +102,15 @@ impl Client {
         api_key: Option<&Bound<'_, PyAny>>,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Client> {
-        let kw = Kwargs::new(py, "Client()", CLIENT_OPTIONS, options)?;
+        let kw = Kwargs::new(py, "Client()", options)?;
         kw.put("endpoint", endpoint)?;
         kw.put("api_key", api_key)?;
-        let (options, block) = build_options(&kw)?;
-        kw.finish()?;
-        if options.debug {
+        let (options, block) = build_options(kw)?;
+        if options.delivery.debug {
             enable_debug(py)?;
         }
         let endpoint = options.endpoint.clone();
-        let shutdown_timeout = options.shutdown_timeout;
+        let shutdown_timeout = options.delivery.shutdown_timeout;
         // Opening a spool reads what dead processes left: other Python
         // threads run meanwhile.
         let inner = py.detach(|| CoreClient::new(options)).map_err(|e| errors::from_core(py, e))?;

@@ -1,11 +1,13 @@
-//! Keyword options: read, type-checked and range-checked at construction,
-//! with errors that name the option (and suggest one for a typo).
+//! Keyword options, read at construction. Which options exist, their
+//! ranges, messages and typo hints come from the engine's schema
+//! (`outbox_core::options::schema`); this file reads Python values of each
+//! kind and raises `TypeError` for a value of the wrong type.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use outbox_core::options::MAX_DURATION;
-use outbox_core::{DeliveryError as CoreDeliveryError, OnError, OnFull};
+use outbox_core::options::schema::{self, Kind, Naming, OptionSpec, Source, Table, Value};
+use outbox_core::{DeliveryError as CoreDeliveryError, OnError};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
@@ -19,25 +21,40 @@ use crate::results::DeliveryError;
 /// the engine's `MAX_DURATION` (one day).
 const MAX_SECONDS: f64 = 1e9;
 
-/// The keyword arguments of one constructor, consumed option by option.
+/// The keyword arguments of one constructor, read against a schema table.
 pub struct Kwargs<'py> {
     py: Python<'py>,
+    /// How the call is named in messages (`"Client()"`).
     what: &'static str,
-    known: &'static [&'static str],
     dict: Bound<'py, PyDict>,
 }
 
+/// Why options were refused: a Python exception (a value of the wrong
+/// type) or the engine's verdict on a value.
+pub enum Refused {
+    Py(PyErr),
+    Core(outbox_core::Error),
+}
+
+impl From<outbox_core::Error> for Refused {
+    fn from(e: outbox_core::Error) -> Refused {
+        Refused::Core(e)
+    }
+}
+
+impl From<PyErr> for Refused {
+    fn from(e: PyErr) -> Refused {
+        Refused::Py(e)
+    }
+}
+
 impl<'py> Kwargs<'py> {
-    pub fn new(py: Python<'py>, what: &'static str, known: &'static [&'static str], given: Option<&Bound<'py, PyDict>>) -> PyResult<Kwargs<'py>> {
+    pub fn new(py: Python<'py>, what: &'static str, given: Option<&Bound<'py, PyDict>>) -> PyResult<Kwargs<'py>> {
         let dict = match given {
             Some(d) => d.copy()?,
             None => PyDict::new(py),
         };
-        Ok(Kwargs { py, what, known, dict })
-    }
-
-    pub fn py(&self) -> Python<'py> {
-        self.py
+        Ok(Kwargs { py, what, dict })
     }
 
     /// Puts a named argument in, as if it had been given as a keyword.
@@ -48,8 +65,21 @@ impl<'py> Kwargs<'py> {
         Ok(())
     }
 
-    /// The value of `name`, if given and not None.
-    pub fn take(&self, name: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+    /// Reads every option of `table` into `target` (each value checked by
+    /// the engine), then refuses any keyword left over.
+    pub fn apply<T>(mut self, table: &Table<T>, target: &mut T) -> PyResult<()> {
+        let py = self.py;
+        let prefix = format!("{}: ", self.what);
+        table.apply(target, Naming::Snake, &prefix, &mut self).map_err(|refused| match refused {
+            Refused::Py(e) => e,
+            Refused::Core(outbox_core::Error::InvalidOption(m)) => errors::invalid_option(py, Naming::Snake.render(&m)),
+            Refused::Core(e) => errors::from_core(py, e),
+        })?;
+        self.finish(table)
+    }
+
+    /// The value of `name`, if given and not None (None means the default).
+    fn take(&self, name: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
         let value = self.dict.get_item(name)?;
         if value.is_some() {
             self.dict.del_item(name)?;
@@ -66,131 +96,75 @@ impl<'py> Kwargs<'py> {
         errors::invalid_option(self.py, format!("{}: {message}", self.what))
     }
 
-    pub fn string(&self, name: &str) -> PyResult<Option<String>> {
-        match self.take(name)? {
-            None => Ok(None),
-            Some(v) => match v.cast::<PyString>() {
-                Ok(s) => Ok(Some(s.to_str_lossless(self, name)?)),
-                Err(_) => Err(self.type_error(name, "a str", &v)),
-            },
+    fn text(&self, name: &str, v: &Bound<'py, PyAny>) -> PyResult<String> {
+        match v.cast::<PyString>() {
+            Ok(s) => s.to_str_lossless(self, name),
+            Err(_) => Err(self.type_error(name, "a str", v)),
         }
     }
 
     /// A filesystem path: str or any `os.PathLike`.
-    pub fn path(&self, name: &str) -> PyResult<Option<std::path::PathBuf>> {
-        let Some(v) = self.take(name)? else { return Ok(None) };
-        let fspath = self.py.import("os")?.call_method1("fspath", (&v,)).map_err(|_| self.type_error(name, "a str or os.PathLike", &v))?;
+    fn path(&self, name: &str, v: &Bound<'py, PyAny>) -> PyResult<std::path::PathBuf> {
+        let fspath = self.py.import("os")?.call_method1("fspath", (v,)).map_err(|_| self.type_error(name, "a str or os.PathLike", v))?;
         match fspath.cast::<PyString>() {
-            Ok(s) => Ok(Some(s.to_str_lossless(self, name)?.into())),
+            Ok(s) => Ok(s.to_str_lossless(self, name)?.into()),
             Err(_) => Err(self.type_error(name, "a str path (bytes paths are not supported)", &fspath)),
         }
     }
 
-    pub fn boolean(&self, name: &str, default: bool) -> PyResult<bool> {
-        match self.take(name)? {
-            None => Ok(default),
-            Some(v) if v.is_instance_of::<PyBool>() => v.is_truthy(),
-            Some(v) => Err(self.type_error(name, "True or False", &v)),
+    fn boolean(&self, name: &str, v: &Bound<'py, PyAny>) -> PyResult<bool> {
+        if v.is_instance_of::<PyBool>() {
+            return v.is_truthy();
+        }
+        Err(self.type_error(name, "True or False", v))
+    }
+
+    /// An int (not a bool); one beyond 64 bits reads as the nearest end.
+    fn int(&self, name: &str, v: &Bound<'py, PyAny>, wanted: &str) -> PyResult<i64> {
+        if !v.is_instance_of::<PyInt>() || v.is_instance_of::<PyBool>() {
+            return Err(self.type_error(name, wanted, v));
+        }
+        match v.extract::<i64>() {
+            Ok(n) => Ok(n),
+            Err(_) if v.lt(0)? => Ok(i64::MIN),
+            Err(_) => Ok(i64::MAX),
         }
     }
 
-    /// A positive integer (counts and sizes).
-    pub fn count(&self, name: &str, default: usize) -> PyResult<usize> {
-        match self.take(name)? {
-            None => Ok(default),
-            Some(v) if v.is_instance_of::<PyInt>() && !v.is_instance_of::<PyBool>() => match v.extract::<i64>() {
-                Ok(n) if n >= 1 => usize::try_from(n).map_err(|_| self.invalid(format!("{name} is too large"))),
-                Ok(n) => Err(self.invalid(format!("{name} must be at least 1, got {n}"))),
-                Err(_) => Err(self.invalid(format!("{name} is too large"))),
-            },
-            Some(v) => Err(self.type_error(name, "an int", &v)),
-        }
-    }
-
-    /// A non-negative integer or None.
-    pub fn optional_count(&self, name: &str) -> PyResult<Option<u32>> {
-        match self.take(name)? {
-            None => Ok(None),
-            Some(v) if v.is_instance_of::<PyInt>() && !v.is_instance_of::<PyBool>() => match v.extract::<i64>() {
-                Ok(n) if n >= 0 => Ok(Some(u32::try_from(n).unwrap_or(u32::MAX))),
-                Ok(n) => Err(self.invalid(format!("{name} must be 0 or more (or None for no limit), got {n}"))),
-                Err(_) => Ok(Some(u32::MAX)),
-            },
-            Some(v) => Err(self.type_error(name, "an int or None", &v)),
-        }
-    }
-
-    /// Seconds as int, float or `datetime.timedelta`, at most one day.
-    pub fn seconds(&self, name: &str, default: Duration) -> PyResult<Duration> {
-        match self.take(name)? {
-            None => Ok(default),
-            Some(v) => self.option_seconds(&v, name, false),
-        }
-    }
-
-    /// Like `seconds`, and `float("inf")` means no limit.
-    pub fn seconds_or_forever(&self, name: &str, default: Duration) -> PyResult<Duration> {
-        match self.take(name)? {
-            None => Ok(default),
-            Some(v) => self.option_seconds(&v, name, true),
-        }
-    }
-
-    /// An option's duration: at most the engine's `MAX_DURATION`.
-    fn option_seconds(&self, v: &Bound<'py, PyAny>, name: &str, allow_forever: bool) -> PyResult<Duration> {
-        let most = format!("{} seconds (one day)", MAX_DURATION.as_secs());
-        seconds_at_most(self.py, v, name, allow_forever, MAX_DURATION.as_secs_f64(), &most).map_err(|e| self.prefixed(e))
-    }
-
-    fn prefixed(&self, e: PyErr) -> PyErr {
-        let message = format!("{}: {}", self.what, e.value(self.py));
-        if e.is_instance_of::<PyTypeError>(self.py) {
-            PyTypeError::new_err(message)
-        } else {
-            errors::invalid_option(self.py, message)
-        }
-    }
-
-    /// `name=value` pairs from a dict (or any mapping), or a list of pairs.
-    pub fn pairs(&self, name: &str) -> PyResult<Vec<(String, String)>> {
-        let Some(v) = self.take(name)? else { return Ok(Vec::new()) };
-        pairs(&v).map_err(|_| self.type_error(name, "a dict of str to str (or a list of (str, str) pairs)", &v))
-    }
-
-    /// One str, or a list/tuple of str.
-    pub fn strings(&self, name: &str) -> PyResult<Vec<String>> {
-        let Some(v) = self.take(name)? else { return Ok(Vec::new()) };
-        strings(&v).map_err(|_| self.type_error(name, "a str or a list of str", &v))
-    }
-
-    pub fn on_full(&self) -> PyResult<(OnFull, bool)> {
-        let block_timeout = self.seconds_or_forever("block_timeout", Duration::from_secs(1))?;
-        match self.string("on_full")? {
-            None => Ok((OnFull::DropOldest, false)),
-            Some(name) => {
-                let policy = OnFull::parse(&name, block_timeout).map_err(|e| self.invalid(e.to_string().replace("invalid option: ", "")))?;
-                Ok((policy, matches!(policy, OnFull::Block(_))))
-            }
-        }
-    }
-
-    pub fn on_error(&self) -> PyResult<Option<OnError>> {
-        match self.take("on_error")? {
-            None => Ok(None),
-            Some(cb) if cb.is_callable() => Ok(Some(on_error_callback(cb.unbind()))),
-            Some(v) => Err(self.type_error("on_error", "a callable taking one outbox.DeliveryError", &v)),
-        }
-    }
-
-    /// Every option was used; anything left is a typo or an unknown option.
-    pub fn finish(self) -> PyResult<()> {
+    /// Every keyword was an option; anything left is a typo or unknown.
+    fn finish<T>(self, table: &Table<T>) -> PyResult<()> {
         let Some((key, _)) = self.dict.iter().next() else { return Ok(()) };
         let key = key.str().map(|s| s.to_string()).unwrap_or_default();
         let mut message = format!("{} got an unexpected keyword argument {key:?}", self.what);
-        if let Some(close) = closest(&key, self.known) {
+        let names = table.names(Naming::Snake);
+        if let Some(close) = schema::suggest(&key, names.iter().map(|n| n.as_ref())) {
             message.push_str(&format!("; did you mean {close:?}?"));
         }
         Err(PyTypeError::new_err(message))
+    }
+}
+
+impl<T> Source<T> for Kwargs<'_> {
+    type Error = Refused;
+
+    fn read(&mut self, spec: &OptionSpec<T>, name: &str) -> Result<Option<Value>, Refused> {
+        let Some(v) = self.take(name)? else { return Ok(None) };
+        let value = match spec.kind() {
+            Kind::Text | Kind::Choice(_) => Value::Text(self.text(name, &v)?),
+            Kind::Path => Value::Path(self.path(name, &v)?),
+            Kind::Count => Value::Count(self.int(name, &v, "an int")?),
+            Kind::Retries => Value::Retries(Some(self.int(name, &v, "an int or None")?)),
+            Kind::Duration { .. } | Kind::DurationOrForever => {
+                Value::Seconds(number_of_seconds(&v).map_err(|wanted| self.type_error(name, wanted, &v))?)
+            }
+            Kind::Flag => Value::Flag(self.boolean(name, &v)?),
+            Kind::Texts => Value::Texts(strings(&v).map_err(|_| self.type_error(name, "a str or a list of str", &v))?),
+            Kind::Headers => Value::Headers(pairs(&v).map_err(|_| self.type_error(name, "a dict of str to str (or a list of (str, str) pairs)", &v))?),
+            Kind::Callback if v.is_callable() => Value::Callback(on_error_callback(v.unbind())),
+            Kind::Callback => return Err(self.type_error(name, "a callable taking one outbox.DeliveryError", &v).into()),
+            Kind::Endpoints => Value::Endpoints(crate::webhook::endpoints_from(self.py, &v)?),
+        };
+        Ok(Some(value))
     }
 }
 
@@ -211,18 +185,28 @@ pub fn seconds(py: Python<'_>, v: &Bound<'_, PyAny>, name: &str, allow_forever: 
     seconds_at_most(py, v, name, allow_forever, MAX_SECONDS, &format!("{MAX_SECONDS:e} seconds"))
 }
 
+/// Seconds from an int, a float or a `datetime.timedelta`; `Err` says
+/// what was wanted.
+fn number_of_seconds(v: &Bound<'_, PyAny>) -> Result<f64, &'static str> {
+    const WANTED: &str = "a number of seconds (int, float or timedelta)";
+    if v.is_instance_of::<PyBool>() {
+        return Err(WANTED);
+    }
+    if v.is_instance_of::<PyInt>() || v.is_instance_of::<PyFloat>() {
+        return v.extract().map_err(|_| WANTED);
+    }
+    if v.get_type().name().is_ok_and(|n| n == "timedelta") {
+        return v.call_method0("total_seconds").and_then(|s| s.extract()).map_err(|_| WANTED);
+    }
+    Err(WANTED)
+}
+
 /// `seconds`, refusing more than `max` (described as `most`).
 fn seconds_at_most(py: Python<'_>, v: &Bound<'_, PyAny>, name: &str, allow_forever: bool, max: f64, most: &str) -> PyResult<Duration> {
-    let secs: f64 = if v.is_instance_of::<PyBool>() {
-        return Err(PyTypeError::new_err(format!("{name} must be a number of seconds, not bool")));
-    } else if v.is_instance_of::<PyInt>() || v.is_instance_of::<PyFloat>() {
-        v.extract()?
-    } else if v.hasattr("total_seconds")? && v.get_type().name().is_ok_and(|n| n == "timedelta") {
-        v.call_method0("total_seconds")?.extract()?
-    } else {
+    let secs = number_of_seconds(v).map_err(|wanted| {
         let got = v.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
-        return Err(PyTypeError::new_err(format!("{name} must be a number of seconds (int, float or timedelta), not {got}")));
-    };
+        PyTypeError::new_err(format!("{name} must be {wanted}, not {got}"))
+    })?;
     if secs.is_nan() || secs < 0.0 {
         return Err(errors::invalid_option(py, format!("{name} must be 0 or more seconds, got {secs}")));
     }
@@ -279,31 +263,6 @@ fn header_text(v: &Bound<'_, PyAny>) -> PyResult<String> {
         return Ok(b.as_bytes().iter().map(|&c| c as char).collect());
     }
     Err(PyTypeError::new_err("header names and values must be str or bytes"))
-}
-
-/// The option name nearest to a typo (edit distance at most 3).
-fn closest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
-    known
-        .iter()
-        .map(|k| (edit_distance(key, k), *k))
-        .filter(|(d, _)| *d <= 3)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb { prev } else { 1 + prev.min(cur).min(row[j]) };
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 /// Wraps a Python callable as the engine's `on_error`. It runs on an Outbox

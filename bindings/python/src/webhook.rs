@@ -5,35 +5,18 @@ use std::mem::ManuallyDrop;
 use std::sync::Arc;
 use std::time::Duration;
 
-use outbox_core::{Endpoint as CoreEndpoint, Json, WebhookOptions, WebhookSender as CoreSender};
+use outbox_core::options::schema::{ENDPOINT_OPTIONS, WEBHOOK_OPTIONS};
+use outbox_core::{Endpoint as CoreEndpoint, Json, OnFull, WebhookOptions, WebhookSender as CoreSender};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 use crate::convert::to_json;
 use crate::errors;
-use crate::options::{self, timeout_arg, Kwargs};
+use crate::options::{timeout_arg, Kwargs};
 use crate::results::{FlushResult, Stats};
 use crate::signing;
 use crate::wait;
-
-const SENDER_OPTIONS: &[&str] = &[
-    "max_message_bytes",
-    "max_queue_size",
-    "max_queue_bytes",
-    "on_full",
-    "block_timeout",
-    "max_retries",
-    "retry_initial_backoff",
-    "retry_max_backoff",
-    "max_concurrent_requests",
-    "connect_timeout",
-    "proxy",
-    "on_error",
-    "shutdown_timeout",
-    "debug",
-    "test_mode",
-];
 
 /// One webhook destination: its URL, signing secret(s) and scheme.
 ///
@@ -61,17 +44,16 @@ impl Endpoint {
         headers: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Endpoint> {
         let mut inner = CoreEndpoint::new(url);
-        if let Some(s) = secret.filter(|s| !s.is_none()) {
-            inner.secrets = options::strings(s).map_err(|_| PyTypeError::new_err("Endpoint(): secret must be a str or a list of str"))?;
-        }
+        // `secret` (one or a list) is the schema's `secrets`.
+        let kw = Kwargs::new(py, "Endpoint()", None)?;
+        kw.put("secrets", secret)?;
+        kw.put("timeout", timeout)?;
+        kw.put("headers", headers)?;
+        kw.apply(&ENDPOINT_OPTIONS, &mut inner)?;
         inner.scheme = signing::scheme(py, scheme, header)?;
         if !inner.secrets.is_empty() {
             // Checked now, so a bad secret fails where it is written.
             outbox_core::Signer::new(inner.scheme.clone(), &inner.secrets).map_err(|e| signing::sign_error(py, e))?;
-        }
-        inner.timeout = timeout_arg(py, timeout, inner.timeout)?;
-        if let Some(h) = headers.filter(|h| !h.is_none()) {
-            inner.headers = options::pairs(h).map_err(|_| PyTypeError::new_err("Endpoint(): headers must be a dict of str to str"))?;
         }
         Ok(Endpoint { inner })
     }
@@ -96,6 +78,15 @@ impl Endpoint {
             self.inner.secrets.len()
         )
     }
+}
+
+/// `endpoints`: one `Endpoint` (or URL, or dict of `Endpoint` arguments) or
+/// a list of them.
+pub fn endpoints_from(py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<Vec<CoreEndpoint>> {
+    if v.is_instance_of::<PyList>() || v.is_instance_of::<pyo3::types::PyTuple>() {
+        return v.try_iter()?.map(|e| endpoint_from(py, &e?)).collect();
+    }
+    Ok(vec![endpoint_from(py, v)?])
 }
 
 fn endpoint_from(py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<CoreEndpoint> {
@@ -150,34 +141,16 @@ impl WebhookSender {
     #[new]
     #[pyo3(signature = (endpoints, **options))]
     fn new(py: Python<'_>, endpoints: &Bound<'_, PyAny>, options: Option<&Bound<'_, PyDict>>) -> PyResult<WebhookSender> {
-        let list: Vec<CoreEndpoint> = if endpoints.is_instance_of::<PyList>() || endpoints.is_instance_of::<pyo3::types::PyTuple>() {
-            endpoints.try_iter()?.map(|e| endpoint_from(py, &e?)).collect::<PyResult<_>>()?
-        } else {
-            vec![endpoint_from(py, endpoints)?]
-        };
-        let kw = Kwargs::new(py, "WebhookSender()", SENDER_OPTIONS, options)?;
-        let mut o = WebhookOptions { endpoints: list, ..WebhookOptions::default() };
-        o.max_message_bytes = kw.count("max_message_bytes", o.max_message_bytes)?;
-        o.max_queue_size = kw.count("max_queue_size", o.max_queue_size)?;
-        o.max_queue_bytes = kw.count("max_queue_bytes", o.max_queue_bytes)?;
-        let (on_full, block) = kw.on_full()?;
-        o.on_full = on_full;
-        o.max_retries = kw.optional_count("max_retries")?;
-        o.retry_initial_backoff = kw.seconds("retry_initial_backoff", o.retry_initial_backoff)?;
-        o.retry_max_backoff = kw.seconds("retry_max_backoff", o.retry_max_backoff)?;
-        o.max_concurrent_requests = kw.count("max_concurrent_requests", o.max_concurrent_requests)?;
-        o.connect_timeout = kw.seconds("connect_timeout", o.connect_timeout)?;
-        o.proxy = kw.string("proxy")?;
-        o.on_error = kw.on_error()?;
-        o.shutdown_timeout = kw.seconds("shutdown_timeout", o.shutdown_timeout)?;
-        o.debug = kw.boolean("debug", false)?;
-        o.test_mode = kw.boolean("test_mode", false)?;
-        kw.finish()?;
-        if o.debug {
+        let kw = Kwargs::new(py, "WebhookSender()", options)?;
+        kw.put("endpoints", Some(endpoints))?;
+        let mut o = WebhookOptions::default();
+        kw.apply(&WEBHOOK_OPTIONS, &mut o)?;
+        if o.delivery.debug {
             crate::client::enable_debug(py)?;
         }
+        let block = matches!(o.delivery.on_full, OnFull::Block(_));
         let urls = o.endpoints.iter().map(|e| e.url.clone()).collect();
-        let shutdown_timeout = o.shutdown_timeout;
+        let shutdown_timeout = o.delivery.shutdown_timeout;
         let inner = CoreSender::new(o).map_err(|e| errors::from_core(py, e))?;
         Ok(WebhookSender { inner: ManuallyDrop::new(Arc::new(inner)), block, shutdown_timeout, urls })
     }

@@ -1,6 +1,7 @@
 //! Shared helpers for the engine's integration tests.
 #![allow(dead_code)]
 
+use outbox_core::options::DeliveryOptions;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -11,23 +12,12 @@ pub use outbox_test_receiver::{Fault, FaultKind, Receiver};
 
 /// Options pointing at `receiver`, with short timers so tests run quickly.
 pub fn options(receiver: &Receiver) -> Options {
-    Options {
-        flush_interval: Duration::from_millis(50),
-        retry_initial_backoff: Duration::from_millis(20),
-        retry_max_backoff: Duration::from_millis(200),
-        request_timeout: Duration::from_secs(5),
-        ..Options::new(receiver.url())
-    }
+    Options { flush_interval: Duration::from_millis(50), request_timeout: Duration::from_secs(5), delivery: DeliveryOptions { retry_initial_backoff: Duration::from_millis(20), retry_max_backoff: Duration::from_millis(200), ..DeliveryOptions::for_client() }, ..Options::new(receiver.url()) }
 }
 
 /// Webhook options for `endpoints`, with short retry timers.
 pub fn webhook_options(endpoints: Vec<outbox_core::webhook::Endpoint>) -> outbox_core::webhook::WebhookOptions {
-    outbox_core::webhook::WebhookOptions {
-        endpoints,
-        retry_initial_backoff: Duration::from_millis(20),
-        retry_max_backoff: Duration::from_millis(100),
-        ..outbox_core::webhook::WebhookOptions::default()
-    }
+    outbox_core::webhook::WebhookOptions { endpoints, delivery: DeliveryOptions { retry_initial_backoff: Duration::from_millis(20), retry_max_backoff: Duration::from_millis(100), ..DeliveryOptions::for_webhooks() }, ..outbox_core::webhook::WebhookOptions::default() }
 }
 
 /// Collects everything `on_error` reports.
@@ -37,7 +27,7 @@ pub struct Reports(pub Arc<Mutex<Vec<DeliveryError>>>);
 impl Reports {
     pub fn install(&self, options: &mut Options) {
         let sink = self.0.clone();
-        options.on_error = Some(Arc::new(move |e: &DeliveryError| sink.lock().unwrap().push(e.clone())));
+        options.delivery.on_error = Some(Arc::new(move |e: &DeliveryError| sink.lock().unwrap().push(e.clone())));
     }
 
     pub fn all(&self) -> Vec<DeliveryError> {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use outbox_core::sign::{self, Scheme, VerifyOptions};
 use outbox_core::webhook::{Endpoint, WebhookOptions, WebhookSender};
-use outbox_core::{Client, DeliveryError, Options};
+use outbox_core::{Client, DeliveryError, DeliveryOptions, Options};
 use outbox_test_receiver::{Fault, Receiver};
 use serde_json::json;
 
@@ -18,8 +18,11 @@ fn main() {
 
     let client = Client::new(Options {
         signing_secrets: vec![SECRET.into()],
-        retry_initial_backoff: Duration::from_millis(200),
-        on_error: Some(Arc::new(|e: &DeliveryError| println!("  on_error: {e}"))),
+        delivery: DeliveryOptions {
+            retry_initial_backoff: Duration::from_millis(200),
+            on_error: Some(Arc::new(|e: &DeliveryError| println!("  on_error: {e}"))),
+            ..DeliveryOptions::for_client()
+        },
         ..Options::new(receiver.url())
     })
     .expect("valid options");
@@ -51,7 +54,10 @@ fn main() {
             Endpoint::new(format!("{}/hooks/old", receiver.url())).secret(SECRET),
             Endpoint::new(format!("{}/hooks/new", receiver.url())).secret(SECRET),
         ],
-        on_error: Some(Arc::new(|e: &DeliveryError| println!("  on_error: {e}"))),
+        delivery: DeliveryOptions {
+            on_error: Some(Arc::new(|e: &DeliveryError| println!("  on_error: {e}"))),
+            ..DeliveryOptions::for_webhooks()
+        },
         ..WebhookOptions::default()
     })
     .expect("valid webhook options");

@@ -1,4 +1,11 @@
 //! Client options, their defaults (each with its reason) and validation.
+//!
+//! The fields are plain Rust; [`schema`] declares each option once more for
+//! the other faces (names, docs, range checks), and [`docs`] renders the
+//! option tables of the README, the guides and the typings from it.
+
+pub mod docs;
+pub mod schema;
 
 use std::fmt;
 use std::sync::Arc;
@@ -10,6 +17,7 @@ use crate::error::{DeliveryError, Error};
 use crate::event::Library;
 use crate::sign::Scheme;
 use crate::transport::{redact_url, HeaderNames, Transport};
+
 
 /// Called with every group of events that will never be delivered. Runs on
 /// an Outbox background thread (or on the thread calling `shutdown` for
@@ -53,6 +61,149 @@ pub enum AuthScheme {
     Basic,
 }
 
+impl AuthScheme {
+    /// Parses `bearer` / `basic` (any case).
+    pub fn parse(name: &str) -> Result<AuthScheme, String> {
+        match name.to_ascii_lowercase().as_str() {
+            "bearer" => Ok(AuthScheme::Bearer),
+            "basic" => Ok(AuthScheme::Basic),
+            _ => Err(format!("must be \"bearer\" or \"basic\", not {name:?}")),
+        }
+    }
+
+    /// The name `parse` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthScheme::Bearer => "bearer",
+            AuthScheme::Basic => "basic",
+        }
+    }
+}
+
+/// How events are held, retried and handed over at exit: the options a
+/// client and a webhook sender share (per endpoint for a sender).
+#[derive(Clone)]
+pub struct DeliveryOptions {
+    /// Most events held (queued and in flight).
+    pub max_queue_size: usize,
+    /// Most bytes of event JSON held: the real memory bound. Default 64 MiB.
+    pub max_queue_bytes: usize,
+    /// What a call does when the queue is full. Default `DropOldest`.
+    pub on_full: OnFull,
+    /// Give an event up after this many failed attempts. Default `None`:
+    /// retry transient failures until delivered, shut down or pushed out by
+    /// the queue bound.
+    pub max_retries: Option<u32>,
+    /// First backoff cap (doubles per failed round).
+    pub retry_initial_backoff: Duration,
+    /// Largest backoff cap. A server's `Retry-After` always wins.
+    pub retry_max_backoff: Duration,
+    /// Requests in flight at once. Default 4.
+    pub max_concurrent_requests: usize,
+    /// Deadline of establishing a connection. Default 5 s; above zero.
+    pub connect_timeout: Duration,
+    /// Proxy URL (`http://` or `https://`, credentials allowed); default
+    /// from `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`.
+    pub proxy: Option<String>,
+    /// Called with every group of events that will never be delivered.
+    pub on_error: Option<OnError>,
+    /// How long exit hooks (and dropping the client) wait for delivery.
+    /// Default 5 s; zero sends nothing at exit.
+    pub shutdown_timeout: Duration,
+    /// Log every request and retry at debug level (target `outbox`).
+    pub debug: bool,
+    /// Keep everything in the process: requests go to an in-memory
+    /// transport, readable with `captured()`.
+    pub test_mode: bool,
+    /// Send through this transport instead of HTTP.
+    pub transport: Option<Arc<dyn Transport>>,
+}
+
+impl DeliveryOptions {
+    /// A client's defaults. 200,000 events, so a burst of 100,000 typical
+    /// events is absorbed without a drop; backoff from 100 ms up to 2 s, so
+    /// during an outage a client probes about once a second and resumes
+    /// within 2 s of the endpoint's recovery.
+    pub fn for_client() -> DeliveryOptions {
+        DeliveryOptions {
+            max_queue_size: 200_000,
+            retry_initial_backoff: Duration::from_millis(100),
+            retry_max_backoff: Duration::from_secs(2),
+            ..DeliveryOptions::for_webhooks()
+        }
+    }
+
+    /// A webhook endpoint's defaults: 10,000 messages; backoff from 500 ms
+    /// up to 60 s, gentler on customers' servers.
+    pub fn for_webhooks() -> DeliveryOptions {
+        DeliveryOptions {
+            max_queue_size: 10_000,
+            max_queue_bytes: 64 << 20,
+            on_full: OnFull::DropOldest,
+            max_retries: None,
+            retry_initial_backoff: Duration::from_millis(500),
+            retry_max_backoff: Duration::from_secs(60),
+            max_concurrent_requests: 4,
+            connect_timeout: Duration::from_secs(5),
+            proxy: None,
+            on_error: None,
+            shutdown_timeout: Duration::from_secs(5),
+            debug: false,
+            test_mode: false,
+            transport: None,
+        }
+    }
+
+    /// Checks the shared options; messages name options as `{name}` tokens
+    /// (see `schema::Naming::render`).
+    pub(crate) fn check(&self) -> Result<(), String> {
+        for (name, value) in [("max_queue_size", self.max_queue_size), ("max_queue_bytes", self.max_queue_bytes), ("max_concurrent_requests", self.max_concurrent_requests)] {
+            if value == 0 {
+                return Err(format!("{{{name}}} must be at least 1"));
+            }
+        }
+        check_duration("retry_initial_backoff", self.retry_initial_backoff, false)?;
+        check_duration("retry_max_backoff", self.retry_max_backoff, true)?;
+        check_duration("connect_timeout", self.connect_timeout, false)?;
+        check_duration("shutdown_timeout", self.shutdown_timeout, true)?;
+        check_backoff(self.retry_initial_backoff, self.retry_max_backoff)?;
+        check_on_full(self.on_full)?;
+        if let Some(proxy) = &self.proxy {
+            parse_proxy(proxy)?;
+        }
+        Ok(())
+    }
+
+    /// The pipeline policy these options give, with the batching the
+    /// caller chose (a client batches; a webhook endpoint sends one by one).
+    pub(crate) fn policy(&self, batching: Batching) -> crate::pipeline::Policy {
+        crate::pipeline::Policy {
+            flush_at: batching.flush_at,
+            flush_interval: batching.flush_interval,
+            max_batch_size: batching.max_batch_size,
+            max_batch_bytes: batching.max_batch_bytes,
+            max_queue_size: self.max_queue_size,
+            max_queue_bytes: self.max_queue_bytes,
+            on_full: self.on_full,
+            max_retries: self.max_retries,
+            backoff: crate::backoff::Schedule { initial: self.retry_initial_backoff, max: self.retry_max_backoff, max_retry_after: MAX_RETRY_AFTER },
+            max_concurrent: self.max_concurrent_requests,
+            shutdown_timeout: self.shutdown_timeout,
+        }
+    }
+}
+
+/// When a pipeline sends: the part of its policy that is not shared.
+pub(crate) struct Batching {
+    pub flush_at: usize,
+    pub flush_interval: Duration,
+    pub max_batch_size: usize,
+    pub max_batch_bytes: usize,
+}
+
+/// The longest a server's `Retry-After` may park a queue: five minutes.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
+
 /// The longest any duration option may be: one day. A longer flush
 /// interval, timeout or backoff is almost surely a unit mistake (seconds
 /// given as milliseconds); refusing it at creation also keeps every
@@ -68,10 +219,13 @@ pub struct Options {
     pub endpoint: String,
     /// Path of the batch API under `endpoint`. Default `/v1/batch` (Segment's).
     pub path: String,
+    /// Sent with every request as `auth_scheme` says. Default none.
     pub api_key: Option<String>,
+    /// How `api_key` is sent. Default `Bearer`.
     pub auth_scheme: AuthScheme,
     /// Secrets that sign every request (several at once during rotation).
     pub signing_secrets: Vec<String>,
+    /// How requests are signed. Default Standard Webhooks.
     pub signature_scheme: Scheme,
     /// Send as soon as this many events are queued. Default 100: big enough
     /// to amortise a request, small enough that a quiet service sends promptly.
@@ -85,55 +239,23 @@ pub struct Options {
     pub max_batch_bytes: usize,
     /// Largest serialized event accepted. Default 32 KB, Segment's limit.
     pub max_event_bytes: usize,
-    /// Most events held (queued and in flight). Default 200,000, so a burst
-    /// of 100,000 typical events is absorbed without a drop.
-    pub max_queue_size: usize,
-    /// Most bytes of event JSON held. Default 64 MiB: the real memory bound.
-    pub max_queue_bytes: usize,
-    pub on_full: OnFull,
     /// Deadline of one whole request. Default 10 s; above zero.
     pub request_timeout: Duration,
-    /// Deadline of establishing a connection. Default 5 s; above zero.
-    pub connect_timeout: Duration,
-    /// Give an event up after this many failed attempts. Default `None`:
-    /// retry transient failures until delivered, shut down or pushed out by
-    /// the queue bound.
-    pub max_retries: Option<u32>,
-    /// First backoff cap (doubles per consecutive failure). Default 100 ms.
-    pub retry_initial_backoff: Duration,
-    /// Largest backoff cap. Default 2 s: during an outage a client probes
-    /// about once a second (waits of 1-2 s) and resumes within 2 s of the
-    /// endpoint's recovery. A server's `Retry-After` always wins.
-    pub retry_max_backoff: Duration,
-    /// Requests in flight at once. Default 4.
-    pub max_concurrent_requests: usize,
     /// Gzip bodies of 1 KiB and more. Default true.
     pub gzip: bool,
     /// Extra headers on every request. Names and values must be ones the
     /// HTTP client accepts (see `check_header`).
     pub headers: Vec<(String, String)>,
-    /// Proxy URL (`http://` or `https://`, credentials allowed); default
-    /// from `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`.
-    pub proxy: Option<String>,
     /// Validate calls but send nothing and start no thread.
     pub disabled: bool,
-    /// Log every request and retry at debug level (target `outbox`).
-    pub debug: bool,
-    pub on_error: Option<OnError>,
-    /// How long exit hooks (and dropping the client) wait for delivery.
-    /// Default 5 s; zero sends nothing at exit.
-    pub shutdown_timeout: Duration,
-    /// Keep everything in the process: requests go to an in-memory
-    /// transport, readable with `Client::captured()`.
-    pub test_mode: bool,
     /// Keep queued events on disk here until delivered, so they survive a
     /// crash: the next process opening this directory delivers them.
     /// Default none (memory only).
     pub spool_dir: Option<std::path::PathBuf>,
     /// When the spool syncs to disk (default `Batch`: every 100 ms).
     pub spool_sync: crate::spool::SpoolSync,
-    /// Send through this transport instead of HTTP.
-    pub transport: Option<Arc<dyn Transport>>,
+    /// Queue, retries and lifecycle (shared with webhook senders).
+    pub delivery: DeliveryOptions,
     /// Named in every event's `context.library`; bindings set their own.
     pub library: Library,
 }
@@ -147,17 +269,17 @@ impl fmt::Debug for Options {
             .field("path", &self.path)
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("headers", &HeaderNames(&self.headers))
-            .field("proxy", &self.proxy.as_deref().map(redact_url))
+            .field("proxy", &self.delivery.proxy.as_deref().map(redact_url))
             .field("signing_secrets", &format!("<{} redacted>", self.signing_secrets.len()))
             .field("flush_at", &self.flush_at)
             .field("flush_interval", &self.flush_interval)
             .field("max_batch_size", &self.max_batch_size)
-            .field("max_queue_size", &self.max_queue_size)
-            .field("on_full", &self.on_full)
-            .field("max_retries", &self.max_retries)
+            .field("max_queue_size", &self.delivery.max_queue_size)
+            .field("on_full", &self.delivery.on_full)
+            .field("max_retries", &self.delivery.max_retries)
             .field("gzip", &self.gzip)
             .field("disabled", &self.disabled)
-            .field("test_mode", &self.test_mode)
+            .field("test_mode", &self.delivery.test_mode)
             .field("spool_dir", &self.spool_dir)
             .field("spool_sync", &self.spool_sync)
             .finish_non_exhaustive()
@@ -178,26 +300,13 @@ impl Default for Options {
             max_batch_size: 1000,
             max_batch_bytes: 500_000,
             max_event_bytes: 32_000,
-            max_queue_size: 200_000,
-            max_queue_bytes: 64 << 20,
-            on_full: OnFull::DropOldest,
             request_timeout: Duration::from_secs(10),
-            connect_timeout: Duration::from_secs(5),
-            max_retries: None,
-            retry_initial_backoff: Duration::from_millis(100),
-            retry_max_backoff: Duration::from_secs(2),
-            max_concurrent_requests: 4,
             gzip: true,
             headers: Vec::new(),
-            proxy: None,
             disabled: false,
-            debug: false,
-            on_error: None,
-            shutdown_timeout: Duration::from_secs(5),
-            test_mode: false,
             spool_dir: None,
             spool_sync: crate::spool::SpoolSync::Batch,
-            transport: None,
+            delivery: DeliveryOptions::for_client(),
             library: Library::default(),
         }
     }
@@ -213,83 +322,82 @@ impl Options {
         join_url(&self.endpoint, &self.path)
     }
 
-    /// Checks every option; the first problem found is reported.
+    /// Checks every option; the first problem found is reported (see
+    /// `Error::message` for each face's names in it).
     pub fn validate(&self) -> Result<(), Error> {
-        let bad = |m: String| Err(Error::InvalidOption(m));
+        self.check().map_err(Error::InvalidOption)
+    }
+
+    fn check(&self) -> Result<(), String> {
         if !self.path.is_empty() && !self.path.starts_with('/') {
-            return bad(format!("path must start with '/', got {:?}", self.path));
+            return Err(format!("{{path}} must start with '/', got {:?}", self.path));
         }
-        if !self.test_mode && !self.disabled && self.transport.is_none() {
+        let d = &self.delivery;
+        if !d.test_mode && !self.disabled && d.transport.is_none() {
             let e = self.endpoint.trim();
             if e.is_empty() {
-                return bad("endpoint is required (e.g. \"https://collector.example.com\")".into());
+                return Err("{endpoint} is required (e.g. \"https://collector.example.com\")".into());
             }
             if !(e.starts_with("http://") || e.starts_with("https://")) {
-                return bad(format!("endpoint must start with http:// or https://, got {:?}", redact_url(e)));
+                return Err(format!("{{endpoint}} must start with http:// or https://, got {:?}", redact_url(e)));
             }
-            parse_http_url(e).map_err(|m| Error::InvalidOption(format!("endpoint: {m}")))?;
-            parse_http_url(&self.batch_url()).map_err(|m| Error::InvalidOption(format!("endpoint and path: {m}")))?;
+            parse_http_url(e).map_err(|m| format!("{{endpoint}}: {m}"))?;
+            parse_http_url(&self.batch_url()).map_err(|m| format!("{{endpoint}} and {{path}}: {m}"))?;
         }
         for (name, value) in [
             ("flush_at", self.flush_at),
             ("max_batch_size", self.max_batch_size),
             ("max_batch_bytes", self.max_batch_bytes),
             ("max_event_bytes", self.max_event_bytes),
-            ("max_queue_size", self.max_queue_size),
-            ("max_queue_bytes", self.max_queue_bytes),
-            ("max_concurrent_requests", self.max_concurrent_requests),
         ] {
             if value == 0 {
-                return bad(format!("{name} must be at least 1"));
+                return Err(format!("{{{name}}} must be at least 1"));
             }
         }
-        if self.max_event_bytes > self.max_queue_bytes {
-            return bad("max_event_bytes must not exceed max_queue_bytes".into());
+        d.check()?;
+        if self.max_event_bytes > d.max_queue_bytes {
+            return Err("{max_event_bytes} must not exceed {max_queue_bytes}".into());
         }
         if self.max_event_bytes + crate::batch::ENVELOPE_OVERHEAD > self.max_batch_bytes {
-            return bad(format!(
-                "max_batch_bytes ({}) must leave room for one event of max_event_bytes ({}) plus the envelope",
+            return Err(format!(
+                "{{max_batch_bytes}} ({}) must leave room for one event of {{max_event_bytes}} ({}) plus the envelope",
                 self.max_batch_bytes, self.max_event_bytes
             ));
         }
-        self.check_durations().map_err(Error::InvalidOption)?;
+        check_duration("flush_interval", self.flush_interval, false)?;
+        check_duration("request_timeout", self.request_timeout, false)?;
         for (name, value) in &self.headers {
-            check_header(name, value).map_err(Error::InvalidOption)?;
-        }
-        if let Some(proxy) = &self.proxy {
-            parse_proxy(proxy).map_err(Error::InvalidOption)?;
+            check_header(name, value)?;
         }
         if let Some(key) = &self.api_key {
             if key.is_empty() || key.bytes().any(|b| b.is_ascii_control()) {
-                return bad("api_key must be non-empty printable text".into());
+                return Err("{api_key} must be non-empty printable text".into());
             }
         }
         if !self.signing_secrets.is_empty() {
-            crate::sign::Signer::new(self.signature_scheme.clone(), &self.signing_secrets)
-                .map_err(|e| Error::InvalidOption(format!("signing_secrets: {e}")))?;
+            crate::sign::Signer::new(self.signature_scheme.clone(), &self.signing_secrets).map_err(|e| format!("{{signing_secrets}}: {e}"))?;
         }
         Ok(())
     }
 
-    fn check_durations(&self) -> Result<(), String> {
-        check_duration("flush_interval", self.flush_interval, false)?;
-        check_duration("request_timeout", self.request_timeout, false)?;
-        check_duration("connect_timeout", self.connect_timeout, false)?;
-        check_duration("retry_initial_backoff", self.retry_initial_backoff, true)?;
-        check_duration("retry_max_backoff", self.retry_max_backoff, true)?;
-        check_duration("shutdown_timeout", self.shutdown_timeout, true)?;
-        check_on_full(self.on_full)
-    }
 }
 
 /// Checks a duration option: at most `MAX_DURATION`, and above zero
 /// unless `zero_ok`.
 pub(crate) fn check_duration(name: &str, value: Duration, zero_ok: bool) -> Result<(), String> {
     if value.is_zero() && !zero_ok {
-        return Err(format!("{name} must be greater than zero"));
+        return Err(format!("{{{name}}} must be greater than zero"));
     }
     if value > MAX_DURATION {
-        return Err(format!("{name} must be at most one day (86400 s), got {value:?}"));
+        return Err(format!("{{{name}}} must be at most one day (86400 s), got {value:?}"));
+    }
+    Ok(())
+}
+
+/// The first backoff cap may not exceed the largest.
+pub fn check_backoff(initial: Duration, max: Duration) -> Result<(), String> {
+    if initial > max {
+        return Err("{retry_initial_backoff} must not exceed {retry_max_backoff}".into());
     }
     Ok(())
 }
@@ -299,7 +407,7 @@ pub(crate) fn check_duration(name: &str, value: Duration, zero_ok: bool) -> Resu
 pub(crate) fn check_on_full(on_full: OnFull) -> Result<(), String> {
     match on_full {
         OnFull::Block(limit) if limit > MAX_DURATION && limit != Duration::MAX => {
-            Err(format!("block_timeout (of on_full = block) must be at most one day (86400 s), or unlimited, got {limit:?}"))
+            Err(format!("{{block_timeout}} (of {{on_full}} \"block\") must be at most one day (86400 s), or unlimited, got {limit:?}"))
         }
         _ => Ok(()),
     }
@@ -375,13 +483,13 @@ mod tests {
             (Options::new(""), "endpoint is required"),
             (Options::new("ftp://x"), "http://"),
             (Options { flush_at: 0, ..Options::new("http://x") }, "flush_at"),
-            (Options { max_queue_size: 0, ..Options::new("http://x") }, "max_queue_size"),
+            (Options { delivery: DeliveryOptions { max_queue_size: 0, ..DeliveryOptions::for_client() }, ..Options::new("http://x") }, "max_queue_size"),
             (Options { max_batch_bytes: 100, ..Options::new("http://x") }, "max_batch_bytes"),
             (Options { headers: vec![("a b".into(), "v".into())], ..Options::new("http://x") }, "header name"),
             (Options { headers: vec![("x".into(), "v\r\nInjected: 1".into())], ..Options::new("http://x") }, "line break"),
             (Options { path: "v1".into(), ..Options::new("http://x") }, "path"),
             (Options { flush_interval: Duration::ZERO, ..Options::new("http://x") }, "flush_interval must be greater than zero"),
-            (Options { connect_timeout: Duration::ZERO, ..Options::new("http://x") }, "connect_timeout must be greater than zero"),
+            (Options { delivery: DeliveryOptions { connect_timeout: Duration::ZERO, ..DeliveryOptions::for_client() }, ..Options::new("http://x") }, "connect_timeout must be greater than zero"),
         ];
         for (opts, needle) in cases {
             let err = opts.validate().unwrap_err().to_string();
@@ -405,9 +513,9 @@ mod tests {
             (Options::new("http://exa mple.com"), "endpoint: http://exa mple.com is not a valid URL"),
             (Options::new("https://h:99999"), "endpoint: https://h:99999 is not a valid URL: invalid port number"),
             (Options::new("http://"), "endpoint: http:// is not a valid URL: empty host"),
-            (Options { proxy: Some("socks5://proxy:1080".into()), ..Options::new("http://x") }, "proxy socks5://proxy:1080 must be an http:// or https:// URL"),
-            (Options { proxy: Some("ftp://proxy".into()), ..Options::new("http://x") }, "proxy ftp://proxy/ must be an http://"),
-            (Options { proxy: Some("http://pro xy:1".into()), ..Options::new("http://x") }, "proxy http://pro xy:1 is not a proxy URL"),
+            (Options { delivery: DeliveryOptions { proxy: Some("socks5://proxy:1080".into()), ..DeliveryOptions::for_client() }, ..Options::new("http://x") }, "proxy socks5://proxy:1080 must be an http:// or https:// URL"),
+            (Options { delivery: DeliveryOptions { proxy: Some("ftp://proxy".into()), ..DeliveryOptions::for_client() }, ..Options::new("http://x") }, "proxy ftp://proxy/ must be an http://"),
+            (Options { delivery: DeliveryOptions { proxy: Some("http://pro xy:1".into()), ..DeliveryOptions::for_client() }, ..Options::new("http://x") }, "proxy http://pro xy:1 is not a proxy URL"),
         ];
         for (opts, needle) in cases {
             let err = opts.validate().expect_err(needle).to_string();
@@ -417,8 +525,8 @@ mod tests {
         for ok in [
             header("X-Custom_Sig.v2", "tab\tand UTF-8: é"),
             header("x-lower", ""),
-            Options { proxy: Some("proxy.internal:3128".into()), ..Options::new("http://x") },
-            Options { proxy: Some("https://user:pw@proxy:3128".into()), ..Options::new("http://x") },
+            Options { delivery: DeliveryOptions { proxy: Some("proxy.internal:3128".into()), ..DeliveryOptions::for_client() }, ..Options::new("http://x") },
+            Options { delivery: DeliveryOptions { proxy: Some("https://user:pw@proxy:3128".into()), ..DeliveryOptions::for_client() }, ..Options::new("http://x") },
             Options::new("http://[::1]:8080"),
             Options { path: "/v1/my batch".into(), ..Options::new("http://x") },
         ] {
@@ -432,8 +540,8 @@ mod tests {
         let cases = [
             Options::new("http://user:pass@exa mple.com/?token=abc"),
             Options::new("ftp://user:pass@example.com/?token=abc"),
-            Options { proxy: Some("http://user:pass@pro xy:1/?token=abc".into()), ..Options::new("http://x") },
-            Options { proxy: Some("socks5://user:pass@proxy:1/?token=abc".into()), ..Options::new("http://x") },
+            Options { delivery: DeliveryOptions { proxy: Some("http://user:pass@pro xy:1/?token=abc".into()), ..DeliveryOptions::for_client() }, ..Options::new("http://x") },
+            Options { delivery: DeliveryOptions { proxy: Some("socks5://user:pass@proxy:1/?token=abc".into()), ..DeliveryOptions::for_client() }, ..Options::new("http://x") },
         ];
         for opts in cases {
             let err = opts.validate().unwrap_err().to_string();
@@ -450,10 +558,10 @@ mod tests {
         let fields: [(&str, Set); 6] = [
             ("flush_interval", |o, d| o.flush_interval = d),
             ("request_timeout", |o, d| o.request_timeout = d),
-            ("connect_timeout", |o, d| o.connect_timeout = d),
-            ("retry_initial_backoff", |o, d| o.retry_initial_backoff = d),
-            ("retry_max_backoff", |o, d| o.retry_max_backoff = d),
-            ("shutdown_timeout", |o, d| o.shutdown_timeout = d),
+            ("connect_timeout", |o, d| o.delivery.connect_timeout = d),
+            ("retry_initial_backoff", |o, d| o.delivery.retry_initial_backoff = d),
+            ("retry_max_backoff", |o, d| o.delivery.retry_max_backoff = d),
+            ("shutdown_timeout", |o, d| o.delivery.shutdown_timeout = d),
         ];
         for (name, set) in fields {
             for too_long in [over, Duration::MAX] {
@@ -463,25 +571,20 @@ mod tests {
                 assert!(err.contains(&format!("{name} must be at most one day")), "{err}");
             }
             let mut o = Options::new("http://x");
+            o.delivery.retry_max_backoff = MAX_DURATION; // the initial backoff may not exceed it
             set(&mut o, MAX_DURATION);
             o.validate().unwrap();
         }
-        let block = |d| Options { on_full: OnFull::Block(d), ..Options::new("http://x") };
+        let block = |d| Options { delivery: DeliveryOptions { on_full: OnFull::Block(d), ..DeliveryOptions::for_client() }, ..Options::new("http://x") };
         block(MAX_DURATION).validate().unwrap();
         block(Duration::MAX).validate().unwrap(); // documented: no limit
         let err = block(over).validate().unwrap_err().to_string();
-        assert!(err.contains("block_timeout (of on_full = block) must be at most one day"), "{err}");
+        assert!(err.contains("block_timeout (of on_full \"block\") must be at most one day"), "{err}");
     }
 
     #[test]
     fn debug_prints_no_secret() {
-        let o = Options {
-            api_key: Some("key-SECRET1".into()),
-            signing_secrets: vec!["whsec_U0VDUkVUMg==".into()],
-            headers: vec![("Authorization".into(), "Bearer SECRET3".into()), ("X-Api-Key".into(), "SECRET4".into())],
-            proxy: Some("http://user:SECRET5@proxy:3128".into()),
-            ..Options::new("https://user:SECRET6@collector.example.com/?token=SECRET7")
-        };
+        let o = Options { api_key: Some("key-SECRET1".into()), signing_secrets: vec!["whsec_U0VDUkVUMg==".into()], headers: vec![("Authorization".into(), "Bearer SECRET3".into()), ("X-Api-Key".into(), "SECRET4".into())], delivery: DeliveryOptions { proxy: Some("http://user:SECRET5@proxy:3128".into()), ..DeliveryOptions::for_client() }, ..Options::new("https://user:SECRET6@collector.example.com/?token=SECRET7") };
         let text = format!("{o:?} {o:#?}");
         assert!(!text.contains("SECRET") && !text.contains("U0VDUkVUMg"), "{text}");
         assert!(text.contains("collector.example.com") && text.contains("X-Api-Key"), "{text}");
@@ -489,7 +592,7 @@ mod tests {
 
     #[test]
     fn test_mode_needs_no_endpoint() {
-        Options { test_mode: true, ..Options::default() }.validate().unwrap();
+        Options { delivery: DeliveryOptions { test_mode: true, ..DeliveryOptions::for_client() }, ..Options::default() }.validate().unwrap();
     }
 
     #[test]
