@@ -4,7 +4,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use outbox_core::batch;
+use outbox_core::body;
 use outbox_core::event::{Encoder, Event, Library};
 use outbox_core::queue::{Queue, WhenFull};
 use outbox_core::sign::{Scheme, Signer};
@@ -71,11 +71,11 @@ fn batches(c: &mut Criterion) {
         queue.push(e.message_id.into(), e.json.into_boxed_slice(), WhenFull::DropOldest);
     }
     let items = queue.take_batch(1000, usize::MAX).unwrap().items;
-    let body = batch::envelope(&items, "2024-01-01T00:00:00.000Z");
+    let envelope = body::envelope(&items, "2024-01-01T00:00:00.000Z");
     let mut group = c.benchmark_group("batch of 1000");
     group.throughput(Throughput::Elements(1000));
-    group.bench_function("envelope", |b| b.iter(|| black_box(batch::envelope(&items, "2024-01-01T00:00:00.000Z"))));
-    group.bench_function("envelope + gzip", |b| b.iter(|| black_box(batch::gzip(&batch::envelope(&items, "2024-01-01T00:00:00.000Z")))));
+    group.bench_function("envelope", |b| b.iter(|| black_box(body::envelope(&items, "2024-01-01T00:00:00.000Z"))));
+    group.bench_function("envelope + gzip", |b| b.iter(|| black_box(body::gzip(&body::envelope(&items, "2024-01-01T00:00:00.000Z")))));
     group.bench_function("queue push + take", |b| {
         b.iter_batched(
             || items.iter().map(|i| (i.id.clone(), i.json.clone())).collect::<Vec<_>>(),
@@ -93,9 +93,9 @@ fn batches(c: &mut Criterion) {
 
     let signer = Signer::new(Scheme::StandardWebhooks, &["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]).unwrap();
     let mut group = c.benchmark_group("sign");
-    group.throughput(Throughput::Bytes(body.len() as u64));
-    group.bench_function(format!("standard webhooks, {} KB body", body.len() / 1000), |b| {
-        b.iter(|| black_box(signer.headers("msg_1", 1_700_000_000, &body)))
+    group.throughput(Throughput::Bytes(envelope.len() as u64));
+    group.bench_function(format!("standard webhooks, {} KB body", envelope.len() / 1000), |b| {
+        b.iter(|| black_box(signer.headers("msg_1", 1_700_000_000, &envelope)))
     });
     group.finish();
 }

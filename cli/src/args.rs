@@ -386,10 +386,10 @@ pub struct ClientArgs {
     #[arg(long, env = "OUTBOX_NO_GZIP", value_parser = clap::builder::FalseyValueParser::new())]
     pub no_gzip: bool,
     /// Give up after this long in all, retries included (e.g. 30s, 500ms, 2m)
-    #[arg(long, value_name = "DURATION", default_value = "30s", env = "OUTBOX_TIMEOUT", value_parser = crate::util::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "30s", env = "OUTBOX_TIMEOUT", value_parser = crate::input::parse_duration)]
     pub timeout: std::time::Duration,
     /// Deadline of one request
-    #[arg(long, value_name = "DURATION", default_value = "10s", env = "OUTBOX_REQUEST_TIMEOUT", value_parser = crate::util::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", env = "OUTBOX_REQUEST_TIMEOUT", value_parser = crate::input::parse_duration)]
     pub request_timeout: std::time::Duration,
     /// Give up after this many retries (default: retry until --timeout)
     #[arg(long, value_name = "N", env = "OUTBOX_MAX_RETRIES")]
@@ -465,10 +465,10 @@ pub struct WebhookArgs {
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
     /// Give up after this long in all, retries included
-    #[arg(long, value_name = "DURATION", default_value = "30s", env = "OUTBOX_TIMEOUT", value_parser = crate::util::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "30s", env = "OUTBOX_TIMEOUT", value_parser = crate::input::parse_duration)]
     pub timeout: std::time::Duration,
     /// Deadline of one attempt
-    #[arg(long, value_name = "DURATION", default_value = "5s", env = "OUTBOX_REQUEST_TIMEOUT", value_parser = crate::util::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "5s", env = "OUTBOX_REQUEST_TIMEOUT", value_parser = crate::input::parse_duration)]
     pub request_timeout: std::time::Duration,
     /// Give up after this many retries (default: retry until --timeout)
     #[arg(long, value_name = "N", env = "OUTBOX_MAX_RETRIES")]

@@ -11,8 +11,10 @@ use outbox_test_receiver::{Fault, Hooks, OnRequest, Receiver, ReceiverOptions, R
 use serde_json::json;
 
 use crate::args::ColorWhen;
+use crate::error::{CliResult, Fail};
 use crate::monitor::{Monitor, Verifier};
-use crate::util::{out, CliResult, ErrorLog, Fail, Paint, REPORT_WAIT};
+use crate::paint::{out, Paint};
+use crate::reports::{ErrorLog, REPORT_WAIT};
 
 /// The demo's signing secret (the Standard Webhooks reference secret).
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

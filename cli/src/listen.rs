@@ -10,8 +10,9 @@ use outbox_test_receiver::{Hooks, OnRequest, Receiver, ReceiverOptions, Recorded
 use serde_json::json;
 
 use crate::args::{ColorWhen, ListenArgs};
+use crate::error::{CliResult, Fail};
 use crate::monitor::{totals_json, totals_text, Monitor, Verifier};
-use crate::util::{out, CliResult, Fail, Paint};
+use crate::paint::{out, Paint};
 use crate::{scheme_of, sign_error};
 
 /// How long `--exit-after` leaves for the last answer to reach its client:

@@ -7,11 +7,15 @@
 
 mod args;
 mod demo;
+mod error;
+mod input;
 mod listen;
+mod logging;
 mod monitor;
+mod paint;
+mod reports;
 mod send;
 mod sig;
-mod util;
 
 use std::process::ExitCode;
 
@@ -19,7 +23,8 @@ use clap::Parser;
 use outbox_core::sign::{Scheme, SignError};
 
 use args::{Cli, Command, SchemeArg};
-use util::{CliResult, Paint};
+use error::CliResult;
+use paint::Paint;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

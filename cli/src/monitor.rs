@@ -13,7 +13,7 @@ use outbox_core::sign::{
 use outbox_test_receiver::RecordedRequest;
 use serde_json::{json, Map, Value};
 
-use crate::util::{out_or_exit, Paint};
+use crate::paint::{out_or_exit, Paint};
 
 /// How requests are verified.
 #[derive(Debug, Clone)]

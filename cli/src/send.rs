@@ -15,11 +15,12 @@ use serde_json::{json, Value};
 use crate::args::{
     AuthArg, BatchArgs, ClientArgs, ColorWhen, EventArgs, SendCommand, SigningArgs, WebhookArgs,
 };
+use crate::error::{CliResult, Fail};
+use crate::input::{json_arg, kind_of, object_arg, parse_header};
+use crate::logging::init_logging;
 use crate::monitor::plural;
-use crate::util::{
-    init_logging, json_arg, object_arg, out, parse_header, CliResult, ErrorLog, Fail, Paint,
-    REPORT_WAIT,
-};
+use crate::paint::{out, Paint};
+use crate::reports::{ErrorLog, REPORT_WAIT};
 use crate::{core_error, scheme_of};
 
 pub fn run(cmd: SendCommand, color: ColorWhen) -> CliResult {
@@ -194,7 +195,7 @@ fn object_only(flag: &str, v: Value) -> CliResult<Value> {
     } else {
         Err(Fail::usage(format!(
             "--{flag} must be a JSON object ({{...}}), not {}",
-            crate::util::kind_of(&v)
+            kind_of(&v)
         )))
     }
 }

@@ -5,7 +5,9 @@ use outbox_core::sign::{self, Scheme, VerifyOptions, WEBHOOK_SIGNATURE_HEADER};
 use serde_json::{json, Map, Value};
 
 use crate::args::{ColorWhen, SignArgs, TokenArgs, VerifyArgs};
-use crate::util::{out, parse_header, read_input, CliResult, Fail, Paint};
+use crate::error::{CliResult, Fail};
+use crate::input::{parse_header, read_input};
+use crate::paint::{out, Paint};
 use crate::{scheme_of, sign_error};
 
 pub fn sign(a: SignArgs) -> CliResult {

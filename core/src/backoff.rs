@@ -1,5 +1,5 @@
-//! When a lane may send again after failures. Pure state: the pipeline owns
-//! one per lane under its lock and feeds it outcomes and the clock.
+//! When a pipeline may send again after failures. Pure state: each pipeline
+//! owns one under its lock and feeds it outcomes and the clock.
 //!
 //! The rules, each of them a lesson from an outage:
 //! - One backoff step per *round*. Every request carries the round it was
@@ -27,7 +27,7 @@ pub struct Schedule {
     pub max_retry_after: Duration,
 }
 
-/// The backoff state of one lane.
+/// The backoff state of one pipeline.
 #[derive(Debug, Default, Clone)]
 pub struct Backoff {
     /// Failed rounds in a row.

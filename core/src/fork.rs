@@ -11,16 +11,51 @@
 //!
 //! Registered through libc, so C, Python (`os.fork`, multiprocessing,
 //! gunicorn) and Rust hosts all get it.
+//!
+//! A leaf module: what must happen in the child at once (the spool closing
+//! its inherited locks) registers itself with [`on_child`].
 
-use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Once;
 
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 static REGISTER: Once = Once::new();
 
+/// Most hooks [`on_child`] holds (Outbox registers one, the spool's).
+const MAX_HOOKS: usize = 4;
+
+/// The registered hooks, as `fn()` addresses; 0 is an empty slot. Atomics,
+/// not a locked list: the child handler may not lock or allocate.
+static HOOKS: [AtomicUsize; MAX_HOOKS] = [const { AtomicUsize::new(0) }; MAX_HOOKS];
+
 extern "C" fn in_child_after_fork() {
     GENERATION.fetch_add(1, Ordering::SeqCst);
-    crate::spool::close_inherited_locks();
+    for slot in &HOOKS {
+        let hook = slot.load(Ordering::Acquire);
+        if hook != 0 {
+            // SAFETY: only `on_child` stores non-zero values, each a `fn()`.
+            let hook = unsafe { std::mem::transmute::<usize, fn()>(hook) };
+            hook();
+        }
+    }
+}
+
+/// Runs `hook` in every child forked from now on, right after the fork,
+/// before the child does anything else. `hook` must be async-signal-safe
+/// (atomics and plain system calls; no allocation, no locks): only the
+/// forking thread exists in the child. Registering a hook again does
+/// nothing. Installs the fork handler.
+pub fn on_child(hook: fn()) {
+    install();
+    let wanted = hook as usize;
+    for slot in &HOOKS {
+        match slot.compare_exchange(0, wanted, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => return,
+            Err(current) if current == wanted => return,
+            Err(_) => {}
+        }
+    }
+    log::error!(target: "outbox", "more than {MAX_HOOKS} fork hooks: one is not registered");
 }
 
 /// Installs the fork handler (once per process; idempotent).
@@ -167,3 +202,18 @@ impl<T> Drop for PerFork<T> {
 // SAFETY: PerFork only hands out `&Arc<T>`; it is as thread-safe as Arc<T>.
 unsafe impl<T: Send + Sync> Send for PerFork<T> {}
 unsafe impl<T: Send + Sync> Sync for PerFork<T> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hook() {}
+
+    #[test]
+    fn a_hook_registered_twice_is_listed_once() {
+        on_child(hook);
+        on_child(hook);
+        let listed = HOOKS.iter().filter(|slot| slot.load(Ordering::Acquire) == hook as fn() as usize).count();
+        assert_eq!(listed, 1);
+    }
+}

@@ -1,5 +1,7 @@
-//! A pipeline owned by a client or webhook endpoint, rebuilt in a forked
-//! child on first use (the parent's events stay the parent's).
+//! A lane: the per-process slot that holds the pipeline of a client or of a
+//! webhook endpoint. It keeps what is needed to build that pipeline again
+//! (spec, transport source, spool settings), and a forked child gets a new
+//! pipeline on first use (the parent's events stay the parent's).
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -48,6 +50,7 @@ pub struct SpoolSettings {
     pub sync: SpoolSync,
 }
 
+/// The per-process slot of one pipeline (see the module doc).
 pub struct Lane {
     spec: Arc<Spec>,
     source: TransportSource,

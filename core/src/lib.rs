@@ -15,7 +15,7 @@
 //! ```
 
 pub mod backoff;
-pub mod batch;
+pub mod body;
 pub mod client;
 pub mod error;
 pub mod event;
@@ -32,6 +32,11 @@ pub mod spool;
 pub mod time;
 pub mod transport;
 pub mod webhook;
+
+/// The old name of `body`, kept while `options.rs` still says
+/// `crate::batch::ENVELOPE_OVERHEAD`.
+#[doc(hidden)]
+pub use body as batch;
 
 pub use client::Client;
 pub use error::{DeliveryError, DropReason, Error, ErrorCode, FlushResult, Stats};

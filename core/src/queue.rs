@@ -145,7 +145,7 @@ impl Queue {
         true
     }
 
-    /// Counts an event as enqueued and at once dropped (its lane is disabled).
+    /// Counts an event as enqueued and at once dropped (its endpoint is disabled).
     pub fn push_dropped(&mut self, id: &str, reason: DropReason, status: Option<u16>, message: &str) {
         self.stats.enqueued += 1;
         self.record_drop_ids(std::iter::once(id), 1, reason, status, message);

@@ -19,7 +19,7 @@ fn build() -> Runtime {
         .unwrap_or(1);
     Builder::new_multi_thread()
         .worker_threads(workers)
-        // Blocking threads run on_error callbacks (one lane at a time each),
+        // Blocking threads run on_error callbacks (each pipeline's one at a time),
         // spool syncs and DNS lookups; enough that none waits behind another.
         .max_blocking_threads(8)
         .thread_name("outbox-worker")

@@ -48,8 +48,6 @@ use inherited::LockFile;
 use layout::{segment_path, DeadSpool};
 use records::{AckSet, MAX_RECORD_BYTES};
 
-pub(crate) use inherited::close_inherited_locks;
-
 /// When the spool calls `fdatasync`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SpoolSync {

@@ -1,4 +1,5 @@
-//! Wall-clock helpers: RFC 3339 timestamps with milliseconds, in UTC.
+//! Wall-clock helpers: RFC 3339 timestamps with milliseconds, in UTC, and
+//! the RFC 3339 check applied to timestamps callers give.
 //!
 //! Written by hand (civil-from-days, Howard Hinnant's algorithm) because the
 //! engine formats a timestamp per event and a date library would be the
@@ -45,6 +46,46 @@ pub fn write_rfc3339_millis(t: SystemTime, out: &mut [u8; 24]) {
     put(out, 20, 3, since.subsec_millis());
 }
 
+/// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`, with ranges checked.
+pub fn is_rfc3339(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        let part = b.get(r)?;
+        part.iter().all(u8::is_ascii_digit).then(|| {
+            part.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
+        })
+    };
+    let (Some(_), Some(mo), Some(d), Some(h), Some(mi), Some(se)) =
+        (digits(0..4), digits(5..7), digits(8..10), digits(11..13), digits(14..16), digits(17..19))
+    else {
+        return false;
+    };
+    if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+        return false;
+    }
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return false;
+    }
+    let mut i = 19;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    match &b[i..] {
+        [b'Z' | b'z'] => true,
+        [b'+' | b'-', ..] if b.len() == i + 6 => {
+            b[i + 3] == b':' && digits(i + 1..i + 3).is_some_and(|v| v < 24) && digits(i + 4..i + 6).is_some_and(|v| v < 60)
+        }
+        _ => false,
+    }
+}
+
 /// Seconds since the Unix epoch, now.
 pub fn unix_now() -> i64 {
     SystemTime::now()
@@ -86,5 +127,15 @@ mod tests {
     fn before_epoch_clamps() {
         let t = UNIX_EPOCH - Duration::from_secs(10);
         assert_eq!(rfc3339_millis(t), "1970-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn rfc3339_checker() {
+        for ok in ["2024-05-01T12:00:00Z", "2024-05-01T12:00:00.123Z", "2024-05-01T12:00:00-07:30"] {
+            assert!(is_rfc3339(ok), "{ok}");
+        }
+        for bad in ["", "2024-05-01", "2024-13-01T00:00:00Z", "2024-05-01T12:00:00", "2024-05-01T12:00:00.Z", "2024-05-01T12:00:00+0200"] {
+            assert!(!is_rfc3339(bad), "{bad}");
+        }
     }
 }

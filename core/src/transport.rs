@@ -335,7 +335,7 @@ impl Transport for MemoryTransport {
             let status = state.scripted.pop_front().unwrap_or(200);
             if (200..300).contains(&status) {
                 let body = if request.header("content-encoding") == Some("gzip") {
-                    crate::batch::gunzip(&request.body).unwrap_or(request.body)
+                    crate::body::gunzip(&request.body).unwrap_or(request.body)
                 } else {
                     request.body
                 };

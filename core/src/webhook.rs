@@ -1,8 +1,8 @@
 //! Signed webhooks to customers' endpoints.
 //!
-//! Each endpoint gets its own lane (queue, dispatcher, retries), so an
+//! Each endpoint gets its own pipeline (queue, dispatcher, retries), so an
 //! endpoint that keeps failing never holds back the others, and a 410 Gone
-//! disables only its own lane. Every message is one request, signed per
+//! disables only its own pipeline. Every message is one request, signed per
 //! attempt (fresh timestamp, same `webhook-id`).
 
 use std::fmt;

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use outbox_core::{DeliveryError, DropReason, OnError};
 
+use crate::cstr::c_string_lossy;
 use crate::status::keeping_last_error;
-use crate::strings::c_string_lossy;
 use sync::{AtomicU64, Ordering};
 
 /// std in the library; loom's models of it in the gate's model test

@@ -26,6 +26,8 @@ mod client;
 mod webhook;
 mod sign;
 mod exit;
+// Not in the header.
+mod cstr;
 
 pub use callback::*;
 pub use client::*;

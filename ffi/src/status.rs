@@ -226,8 +226,8 @@ pub(crate) fn keeping_last_error<R>(callback: impl FnOnce() -> R) -> R {
 
 fn record(failure: &Failure) {
     set_last(Some(LastError {
-        message: crate::strings::c_string_lossy(&failure.message),
-        code: crate::strings::c_string_lossy(failure.code),
+        message: crate::cstr::c_string_lossy(&failure.message),
+        code: crate::cstr::c_string_lossy(failure.code),
     }));
 }
 

@@ -3,6 +3,7 @@
 
 use std::ffi::{c_char, CStr, CString};
 
+use crate::cstr::c_string_lossy;
 use crate::status::{guard_void, Failure, OUTBOX_ERR_TOO_LARGE, OUTBOX_ERR_UTF8};
 
 /// A required string argument.
@@ -64,12 +65,6 @@ pub(crate) fn check_len(text: &str, limit: usize, name: &str, limit_name: &str) 
         ));
     }
     Ok(())
-}
-
-/// A C string of `s`; a NUL inside `s` (possible only in caller-supplied
-/// JSON strings) becomes U+FFFD rather than truncating it.
-pub(crate) fn c_string_lossy(s: &str) -> CString {
-    CString::new(s).unwrap_or_else(|_| CString::new(s.replace('\0', "\u{FFFD}")).expect("no NUL left"))
 }
 
 /// A new string for the caller, freed with `outbox_string_free`.

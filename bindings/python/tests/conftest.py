@@ -1,4 +1,4 @@
-"""Shared fixtures: the real test receiver (tests/receiver) as a child process."""
+"""Shared fixtures: the real test receiver (receiver/) as a child process."""
 
 from __future__ import annotations
 

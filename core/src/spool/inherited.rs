@@ -92,9 +92,9 @@ pub(crate) struct LockFile {
 
 impl LockFile {
     /// Lists `file` for closing in forked children (and makes sure the fork
-    /// handler is installed).
+    /// handler runs `close_inherited_locks`).
     pub(crate) fn register(file: File) -> std::io::Result<LockFile> {
-        crate::fork::install();
+        crate::fork::on_child(close_inherited_locks);
         let meta = file.metadata()?;
         let tag = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
         let mut chunk: &'static Chunk = &FIRST;
@@ -133,9 +133,9 @@ impl Drop for LockFile {
     }
 }
 
-/// Called in the child right after `fork()`. Async-signal-safe: atomics,
-/// `fstat` and `close` only.
-pub(crate) fn close_inherited_locks() {
+/// Run in the child right after `fork()` (a `fork::on_child` hook).
+/// Async-signal-safe: atomics, `fstat` and `close` only.
+fn close_inherited_locks() {
     let mut chunk: *const Chunk = &FIRST;
     // SAFETY: chunks are never freed; the list only grows.
     while let Some(c) = unsafe { chunk.as_ref() } {

@@ -1,4 +1,5 @@
-//! Request bodies: the batch envelope and compression.
+//! Request bodies: the batch envelope and compression. (Named `body`, not
+//! `batch`: `queue::Batch` is the events taken for one send.)
 
 use std::io::{Read, Write};
 
