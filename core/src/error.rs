@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::options::schema::Naming;
+use crate::names::{self, Naming};
 
 /// Why a call was refused. Returned synchronously; nothing is enqueued.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,13 +21,13 @@ pub enum Error {
 
 impl Error {
     /// The message, naming options and fields as `naming` says: messages
-    /// are written with `{option_name}` placeholders (see `Naming::render`),
-    /// so Node reads `maxEventBytes` where Python and C read `max_event_bytes`.
+    /// mark the names they mention (see `names`), so Node reads
+    /// `maxEventBytes` where Python and C read `max_event_bytes`.
     pub fn message(&self, naming: Naming) -> String {
         let template = match self {
             Error::InvalidEvent(m) => format!("invalid event: {m}"),
             Error::EventTooLarge { size, limit } => {
-                format!("event is {size} bytes once serialized, over the limit of {limit} bytes ({{max_event_bytes}})")
+                format!("event is {size} bytes once serialized, over the limit of {limit} bytes ({})", names::option("max_event_bytes"))
             }
             Error::InvalidJson(m) => format!("invalid JSON: {m}"),
             Error::InvalidOption(m) => format!("invalid option: {m}"),

@@ -20,8 +20,10 @@ pub mod client;
 pub mod error;
 pub mod event;
 pub mod fork;
+pub mod http_values;
 pub mod ids;
 pub mod lane;
+pub mod names;
 pub mod options;
 pub mod pipeline;
 pub mod queue;
@@ -32,11 +34,6 @@ pub mod spool;
 pub mod time;
 pub mod transport;
 pub mod webhook;
-
-/// The old name of `body`, kept while `options.rs` still says
-/// `crate::batch::ENVELOPE_OVERHEAD`.
-#[doc(hidden)]
-pub use body as batch;
 
 pub use client::Client;
 pub use error::{DeliveryError, DropReason, Error, ErrorCode, FlushResult, Stats};

@@ -39,57 +39,8 @@ impl fmt::Debug for HttpRequest {
     }
 }
 
-/// Prints header names and hides their values.
-pub(crate) struct HeaderNames<'a>(pub(crate) &'a [(String, String)]);
-
-impl fmt::Debug for HeaderNames<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.0.iter().map(|(name, _)| (name, "***"))).finish()
-    }
-}
-
-/// `url` without its secrets, for errors, logs and `Debug`: credentials
-/// (userinfo) and the query become `***` and the fragment is dropped, so
-/// `https://user:pw@host:8443/p?key=1` prints as `https://***@host:8443/p?***`.
-/// Text that is not a valid URL is redacted too, more bluntly.
-pub fn redact_url(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(parsed) if parsed.has_host() => redact_parsed(parsed),
-        _ => redact_text(url),
-    }
-}
-
-fn redact_parsed(mut url: reqwest::Url) -> String {
-    if !url.username().is_empty() || url.password().is_some() {
-        // Cannot fail: the URL has a host.
-        let _ = url.set_password(None);
-        let _ = url.set_username("***");
-    }
-    if url.query().is_some() {
-        url.set_query(Some("***"));
-    }
-    url.set_fragment(None);
-    url.to_string()
-}
-
-/// Everything before the last `@` of the part up to `?`/`#` may be a
-/// credential; everything after `?` or `#` may be a token.
-fn redact_text(text: &str) -> String {
-    let (before, after) = match text.find(['?', '#']) {
-        Some(i) => text.split_at(i),
-        None => (text, ""),
-    };
-    let mut out = match (before.find("://"), before.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}***{}", &before[..s + 3], &before[at..]),
-        (None, Some(at)) => format!("***{}", &before[at..]),
-        _ => before.to_owned(),
-    };
-    if let Some(mark) = after.chars().next() {
-        out.push(mark);
-        out.push_str("***");
-    }
-    out
-}
+pub use crate::http_values::redact_url;
+pub(crate) use crate::http_values::HeaderNames;
 
 /// What came back: the status and the headers the retry policy reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,7 +127,7 @@ impl HttpTransport {
             .pool_idle_timeout(Duration::from_secs(60))
             .user_agent(concat!("outbox/", env!("CARGO_PKG_VERSION")));
         if let Some(url) = &settings.proxy {
-            builder = builder.proxy(crate::options::parse_proxy(url)?);
+            builder = builder.proxy(crate::http_values::parse_proxy(url)?);
         }
         let client = builder.build().map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e.without_url())))?;
         Ok(HttpTransport { client })
@@ -223,10 +174,10 @@ impl Transport for HttpTransport {
 }
 
 fn build_request(client: &reqwest::Client, request: HttpRequest) -> Result<reqwest::Request, TransportError> {
-    let url = crate::options::parse_http_url(&request.url).map_err(TransportError::Invalid)?;
+    let url = crate::http_values::parse_http_url(&request.url).map_err(TransportError::Invalid)?;
     let mut builder = client.post(url).timeout(request.timeout);
     for (name, value) in &request.headers {
-        let (name, mut value) = crate::options::parse_header(name, value).map_err(TransportError::Invalid)?;
+        let (name, mut value) = crate::http_values::parse_header(name, value).map_err(TransportError::Invalid)?;
         if name == reqwest::header::AUTHORIZATION || name == reqwest::header::PROXY_AUTHORIZATION {
             value.set_sensitive(true);
         }

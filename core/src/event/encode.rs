@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::{Event, Json, Kind, Library};
 use crate::error::Error;
+use crate::names::field;
 use crate::ids;
 use crate::time::is_rfc3339;
 
@@ -182,8 +183,10 @@ fn validate(event: &Event) -> Result<(), Error> {
     let present = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.is_empty());
     if !present(&event.user_id) && !present(&event.anonymous_id) {
         return Err(Error::InvalidEvent(format!(
-            "a {} event needs a user_id or an anonymous_id",
-            event.kind.as_str()
+            "a {} event needs a {} or an {}",
+            event.kind.as_str(),
+            field("user_id"),
+            field("anonymous_id")
         )));
     }
     match event.kind {
@@ -191,10 +194,10 @@ fn validate(event: &Event) -> Result<(), Error> {
             return Err(Error::InvalidEvent("track needs a non-empty event name".into()))
         }
         Kind::Group if !present(&event.group_id) => {
-            return Err(Error::InvalidEvent("group needs a non-empty group_id".into()))
+            return Err(Error::InvalidEvent(format!("group needs a non-empty {}", field("group_id"))))
         }
         Kind::Alias if !present(&event.previous_id) || !present(&event.user_id) => {
-            return Err(Error::InvalidEvent("alias needs a non-empty previous_id and user_id".into()))
+            return Err(Error::InvalidEvent(format!("alias needs a non-empty {} and {}", field("previous_id"), field("user_id"))))
         }
         _ => {}
     }
@@ -219,7 +222,7 @@ fn validate(event: &Event) -> Result<(), Error> {
         }
     }
     if event.message_id.as_deref() == Some("") {
-        return Err(Error::InvalidEvent("message_id, when given, must not be empty".into()));
+        return Err(Error::InvalidEvent(format!("{}, when given, must not be empty", field("message_id"))));
     }
     if let Some(ts) = &event.timestamp {
         if !is_rfc3339(ts) {

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use super::schema::{Default, Kind, Naming, OptionSpec, Table, CLIENT_OPTIONS, ENDPOINT_OPTIONS, WEBHOOK_OPTIONS};
 use super::Options;
-use crate::webhook::{Endpoint, WebhookOptions};
+use super::webhook::{Endpoint, WebhookOptions};
 
 const OPEN: &str = "generated:";
 const CLOSE: &str = "/generated";
@@ -155,7 +155,7 @@ fn seconds(d: Duration) -> String {
 /// The default as a face shows it in a table.
 fn default_text(face: Face, row: &Row) -> String {
     match &row.default {
-        Default::Unset => face.naming().render(&as_code(row.unset.unwrap_or("none"))),
+        Default::Unset => render_doc(face.naming(), &as_code(row.unset.unwrap_or("none"))),
         Default::Text(t) => match face {
             Face::Node => format!("`'{t}'`"),
             _ => format!("`\"{t}\"`"),
@@ -190,7 +190,7 @@ fn markdown_rows(rows: &[Row], object: Object, face: Face) -> String {
         _ => String::from("| option | default | what it does |\n| --- | --- | --- |\n"),
     };
     for row in rows {
-        let doc = face.naming().render(&as_code(row.doc));
+        let doc = render_doc(face.naming(), &as_code(row.doc));
         let default = default_text(face, row);
         match face {
             Face::C => {
@@ -284,9 +284,9 @@ fn dts_rows(rows: &[Row]) -> String {
     let mut out = String::new();
     for row in rows {
         let required = row.unset == Some("required");
-        let doc = Naming::Camel.render(&as_code(row.doc));
+        let doc = render_doc(Naming::Camel, &as_code(row.doc));
         let default = match (&row.default, row.unset) {
-            (Default::Unset, Some(unset)) => format!("Default: {}.", Naming::Camel.render(&as_code(unset))),
+            (Default::Unset, Some(unset)) => format!("Default: {}.", render_doc(Naming::Camel, &as_code(unset))),
             (Default::Unset, None) => String::new(),
             _ => format!("Default {}.", default_text(Face::Node, row).replace('`', "")),
         };
@@ -295,6 +295,30 @@ fn dts_rows(rows: &[Row]) -> String {
         out.push_str(&format!("  /** {}.{unit}{forever} {default} */\n", capitalised(&doc)));
         out.push_str(&format!("  {}{}: {};\n", name_in(Face::Node, row), if required { "" } else { "?" }, ts_type(row)));
     }
+    out
+}
+
+/// A doc line with each `{option}` (of any table) or `{field}` written as
+/// the face names it; other braces stay.
+fn render_doc(naming: Naming, doc: &str) -> String {
+    let mut out = String::with_capacity(doc.len());
+    let mut rest = doc;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else { break };
+        out.push_str(&rest[..open]);
+        let token = &rest[open + 1..close];
+        let spec_name = CLIENT_OPTIONS
+            .get(token)
+            .map(|s| s.name_in(naming))
+            .or_else(|| WEBHOOK_OPTIONS.get(token).map(|s| s.name_in(naming)))
+            .or_else(|| ENDPOINT_OPTIONS.get(token).map(|s| s.name_in(naming)));
+        match spec_name {
+            Some(name) => out.push_str(&name),
+            None => out.push_str(&rest[open..=close]),
+        }
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
     out
 }
 

@@ -6,17 +6,19 @@
 
 pub mod docs;
 pub mod schema;
+pub mod webhook;
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{HeaderName, HeaderValue};
 
 use crate::error::{DeliveryError, Error};
 use crate::event::Library;
 use crate::sign::Scheme;
-use crate::transport::{redact_url, HeaderNames, Transport};
+use crate::http_values::{redact_url, HeaderNames};
+use crate::names::{duration as dur, option as opt};
+use crate::transport::Transport;
 
 
 /// Called with every group of events that will never be delivered. Runs on
@@ -154,12 +156,11 @@ impl DeliveryOptions {
         }
     }
 
-    /// Checks the shared options; messages name options as `{name}` tokens
-    /// (see `schema::Naming::render`).
+    /// Checks the shared options; messages mark the options they name (see `names`).
     pub(crate) fn check(&self) -> Result<(), String> {
         for (name, value) in [("max_queue_size", self.max_queue_size), ("max_queue_bytes", self.max_queue_bytes), ("max_concurrent_requests", self.max_concurrent_requests)] {
             if value == 0 {
-                return Err(format!("{{{name}}} must be at least 1"));
+                return Err(format!("{} must be at least 1", opt(name)));
             }
         }
         check_duration("retry_initial_backoff", self.retry_initial_backoff, false)?;
@@ -330,19 +331,19 @@ impl Options {
 
     fn check(&self) -> Result<(), String> {
         if !self.path.is_empty() && !self.path.starts_with('/') {
-            return Err(format!("{{path}} must start with '/', got {:?}", self.path));
+            return Err(format!("{} must start with '/', got {:?}", opt("path"), self.path));
         }
         let d = &self.delivery;
         if !d.test_mode && !self.disabled && d.transport.is_none() {
             let e = self.endpoint.trim();
             if e.is_empty() {
-                return Err("{endpoint} is required (e.g. \"https://collector.example.com\")".into());
+                return Err(format!("{} is required (e.g. \"https://collector.example.com\")", opt("endpoint")));
             }
             if !(e.starts_with("http://") || e.starts_with("https://")) {
-                return Err(format!("{{endpoint}} must start with http:// or https://, got {:?}", redact_url(e)));
+                return Err(format!("{} must start with http:// or https://, got {:?}", opt("endpoint"), redact_url(e)));
             }
-            parse_http_url(e).map_err(|m| format!("{{endpoint}}: {m}"))?;
-            parse_http_url(&self.batch_url()).map_err(|m| format!("{{endpoint}} and {{path}}: {m}"))?;
+            parse_http_url(e).map_err(|m| format!("{}: {m}", opt("endpoint")))?;
+            parse_http_url(&self.batch_url()).map_err(|m| format!("{} and {}: {m}", opt("endpoint"), opt("path")))?;
         }
         for (name, value) in [
             ("flush_at", self.flush_at),
@@ -351,17 +352,20 @@ impl Options {
             ("max_event_bytes", self.max_event_bytes),
         ] {
             if value == 0 {
-                return Err(format!("{{{name}}} must be at least 1"));
+                return Err(format!("{} must be at least 1", opt(name)));
             }
         }
         d.check()?;
         if self.max_event_bytes > d.max_queue_bytes {
-            return Err("{max_event_bytes} must not exceed {max_queue_bytes}".into());
+            return Err(format!("{} must not exceed {}", opt("max_event_bytes"), opt("max_queue_bytes")));
         }
-        if self.max_event_bytes + crate::batch::ENVELOPE_OVERHEAD > self.max_batch_bytes {
+        if self.max_event_bytes + crate::body::ENVELOPE_OVERHEAD > self.max_batch_bytes {
             return Err(format!(
-                "{{max_batch_bytes}} ({}) must leave room for one event of {{max_event_bytes}} ({}) plus the envelope",
-                self.max_batch_bytes, self.max_event_bytes
+                "{} ({}) must leave room for one event of {} ({}) plus the envelope",
+                opt("max_batch_bytes"),
+                self.max_batch_bytes,
+                opt("max_event_bytes"),
+                self.max_event_bytes
             ));
         }
         check_duration("flush_interval", self.flush_interval, false)?;
@@ -371,11 +375,11 @@ impl Options {
         }
         if let Some(key) = &self.api_key {
             if key.is_empty() || key.bytes().any(|b| b.is_ascii_control()) {
-                return Err("{api_key} must be non-empty printable text".into());
+                return Err(format!("{} must be non-empty printable text", opt("api_key")));
             }
         }
         if !self.signing_secrets.is_empty() {
-            crate::sign::Signer::new(self.signature_scheme.clone(), &self.signing_secrets).map_err(|e| format!("{{signing_secrets}}: {e}"))?;
+            crate::sign::Signer::new(self.signature_scheme.clone(), &self.signing_secrets).map_err(|e| format!("{}: {e}", opt("signing_secrets")))?;
         }
         Ok(())
     }
@@ -386,10 +390,10 @@ impl Options {
 /// unless `zero_ok`.
 pub(crate) fn check_duration(name: &str, value: Duration, zero_ok: bool) -> Result<(), String> {
     if value.is_zero() && !zero_ok {
-        return Err(format!("{{{name}}} must be greater than zero"));
+        return Err(format!("{} must be greater than zero", dur(name)));
     }
     if value > MAX_DURATION {
-        return Err(format!("{{{name}}} must be at most one day (86400 s), got {value:?}"));
+        return Err(format!("{} must be at most one day (86400 s), got {value:?}", dur(name)));
     }
     Ok(())
 }
@@ -397,7 +401,7 @@ pub(crate) fn check_duration(name: &str, value: Duration, zero_ok: bool) -> Resu
 /// The first backoff cap may not exceed the largest.
 pub fn check_backoff(initial: Duration, max: Duration) -> Result<(), String> {
     if initial > max {
-        return Err("{retry_initial_backoff} must not exceed {retry_max_backoff}".into());
+        return Err(format!("{} must not exceed {}", dur("retry_initial_backoff"), dur("retry_max_backoff")));
     }
     Ok(())
 }
@@ -407,56 +411,14 @@ pub fn check_backoff(initial: Duration, max: Duration) -> Result<(), String> {
 pub(crate) fn check_on_full(on_full: OnFull) -> Result<(), String> {
     match on_full {
         OnFull::Block(limit) if limit > MAX_DURATION && limit != Duration::MAX => {
-            Err(format!("{{block_timeout}} (of {{on_full}} \"block\") must be at most one day (86400 s), or unlimited, got {limit:?}"))
+            Err(format!("{} (of {} \"block\") must be at most one day (86400 s), or unlimited, got {limit:?}", dur("block_timeout"), opt("on_full")))
         }
         _ => Ok(()),
     }
 }
 
-/// Checks one extra HTTP header with the HTTP client's own parsers, so a
-/// header that passes can always be sent. The message names the header,
-/// never its value (which may be a secret).
-pub fn check_header(name: &str, value: &str) -> Result<(), String> {
-    parse_header(name, value).map(|_| ())
-}
-
-/// The header as the HTTP client takes it (the one place headers are checked).
-pub(crate) fn parse_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), String> {
-    let parsed_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-        format!("header name {name:?} is not a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~ only)")
-    })?;
-    let parsed_value = HeaderValue::from_str(value).map_err(|_| {
-        format!("header {name:?} has a line break or another control character (such as NUL or DEL) in its value")
-    })?;
-    Ok((parsed_name, parsed_value))
-}
-
-/// An `http://` or `https://` URL as the HTTP client parses it. The message
-/// shows the URL without credentials or query.
-pub(crate) fn parse_http_url(url: &str) -> Result<reqwest::Url, String> {
-    let parsed = reqwest::Url::parse(url.trim()).map_err(|e| format!("{} is not a valid URL: {e}", redact_url(url)))?;
-    if !matches!(parsed.scheme(), "http" | "https") || !parsed.has_host() {
-        return Err(format!("{} must be an http:// or https:// URL with a host", redact_url(url)));
-    }
-    Ok(parsed)
-}
-
-/// The `proxy` option as the HTTP client takes it. Only `http://` and
-/// `https://` proxies work in this build (the client would ignore other
-/// schemes silently and connect directly); like the client, a URL without
-/// a scheme is taken as `http://`.
-pub(crate) fn parse_proxy(proxy: &str) -> Result<reqwest::Proxy, String> {
-    let refused = || format!("proxy {} is not a proxy URL the HTTP client accepts (e.g. \"http://proxy.internal:3128\")", redact_url(proxy));
-    let url = reqwest::Url::parse(proxy)
-        .ok()
-        .filter(reqwest::Url::has_host)
-        .or_else(|| reqwest::Url::parse(&format!("http://{proxy}")).ok())
-        .ok_or_else(refused)?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("proxy {} must be an http:// or https:// URL", redact_url(proxy)));
-    }
-    reqwest::Proxy::all(proxy).map_err(|_| refused())
-}
+pub use crate::http_values::check_header;
+pub(crate) use crate::http_values::{parse_http_url, parse_proxy};
 
 /// `base` + `path` with exactly one slash between them.
 pub fn join_url(base: &str, path: &str) -> String {

@@ -23,7 +23,7 @@ use super::{AuthScheme, OnError, OnFull, Options, MAX_DURATION};
 use crate::error::Error;
 use crate::sign::Scheme;
 use crate::spool::SpoolSync;
-use crate::webhook::{Endpoint, WebhookOptions};
+use super::webhook::{Endpoint, WebhookOptions};
 
 /// `block_timeout` when `on_full` is `block` and no timeout is given.
 pub const DEFAULT_BLOCK_TIMEOUT: Duration = Duration::from_secs(1);
@@ -152,6 +152,23 @@ impl<T> OptionSpec<T> {
         }
     }
 
+    /// This option's name in a face (`flushIntervalMs` in Node).
+    pub fn name_in(&self, naming: Naming) -> Cow<'static, str> {
+        match naming.option(self.name, self.kind().is_duration()) {
+            Cow::Borrowed(_) => Cow::Borrowed(self.name),
+            Cow::Owned(name) => Cow::Owned(name),
+        }
+    }
+
+    /// This option's name marked for a message (see `names`).
+    pub fn marked(&self) -> String {
+        if self.kind().is_duration() {
+            crate::names::duration(self.name)
+        } else {
+            crate::names::option(self.name)
+        }
+    }
+
     /// The default as a value, read off `T`'s defaults (so docs cannot drift).
     pub fn default_of(&self, defaults: &T) -> Default {
         match &self.access {
@@ -181,87 +198,7 @@ pub enum Default {
     Flag(bool),
 }
 
-/// How a face names options (and event fields) in its API and messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Naming {
-    /// Rust, Python and C: `flush_interval`, `user_id`.
-    #[default]
-    Snake,
-    /// Node: `flushIntervalMs` (durations are milliseconds), `userId`.
-    Camel,
-}
-
-impl Naming {
-    /// This face's name of an option.
-    pub fn option<T>(self, spec: &OptionSpec<T>) -> Cow<'static, str> {
-        match self {
-            Naming::Snake => Cow::Borrowed(spec.name),
-            Naming::Camel => {
-                let mut name = camel_case(spec.name);
-                if spec.kind().is_duration() {
-                    name.push_str("Ms");
-                }
-                Cow::Owned(name)
-            }
-        }
-    }
-
-    /// This face's name of an event field or argument (`user_id` -> `userId`).
-    pub fn field(self, snake: &str) -> Cow<'_, str> {
-        match self {
-            Naming::Snake => Cow::Borrowed(snake),
-            Naming::Camel => Cow::Owned(camel_case(snake)),
-        }
-    }
-
-    /// Replaces each `{name}` in a message, where `name` is an option (of
-    /// any table) or an event field, with this face's name for it. Other
-    /// braces, such as a user's text quoted in the message, stay as they are.
-    pub fn render(self, message: &str) -> String {
-        let mut out = String::with_capacity(message.len());
-        let mut rest = message;
-        while let Some(open) = rest.find('{') {
-            let Some(close) = rest[open..].find('}').map(|c| open + c) else { break };
-            out.push_str(&rest[..open]);
-            match self.known(&rest[open + 1..close]) {
-                Some(name) => out.push_str(&name),
-                None => out.push_str(&rest[open..=close]),
-            }
-            rest = &rest[close + 1..];
-        }
-        out.push_str(rest);
-        out
-    }
-
-    fn known(self, snake: &str) -> Option<String> {
-        let option = CLIENT_OPTIONS
-            .get(snake)
-            .map(|s| self.option(s))
-            .or_else(|| WEBHOOK_OPTIONS.get(snake).map(|s| self.option(s)))
-            .or_else(|| ENDPOINT_OPTIONS.get(snake).map(|s| self.option(s)));
-        option.map(Cow::into_owned).or_else(|| EVENT_FIELDS.contains(&snake).then(|| self.field(snake).into_owned()))
-    }
-}
-
-/// Event fields that messages name (`{user_id}`), in snake_case.
-pub const EVENT_FIELDS: &[&str] = &["user_id", "anonymous_id", "group_id", "previous_id", "message_id", "event", "name", "properties", "traits", "context", "integrations", "timestamp"];
-
-/// `max_queue_bytes` -> `maxQueueBytes`.
-fn camel_case(snake: &str) -> String {
-    let mut out = String::with_capacity(snake.len());
-    let mut upper = false;
-    for c in snake.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.push(c.to_ascii_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
+pub use crate::names::Naming;
 
 /// Reads options from a host object, one spec at a time.
 pub trait Source<T> {
@@ -418,7 +355,7 @@ fn block_timeout(current: &mut OnFull, timeout: Duration) -> Result<(), String> 
             *current = OnFull::Block(timeout);
             Ok(())
         }
-        _ => Err("only applies with {on_full} \"block\"".into()),
+        _ => Err(format!("only applies with {} \"block\"", crate::names::option("on_full"))),
     }
 }
 
@@ -440,7 +377,7 @@ fn scheme_header(current: &mut Scheme, header: String, scheme_option: &str) -> R
             *current = Scheme::hmac_sha256_with_header(header);
             Ok(())
         }
-        Scheme::StandardWebhooks => Err(format!("only applies with {{{scheme_option}}} \"hmac-sha256\"")),
+        Scheme::StandardWebhooks => Err(format!("only applies with {} \"hmac-sha256\"", crate::names::option(scheme_option))),
     }
 }
 
@@ -600,13 +537,13 @@ impl<T> Table<T> {
 
     /// Each face's names of every option, in order.
     pub fn names(&self, naming: Naming) -> Vec<Cow<'static, str>> {
-        self.iter().map(|spec| naming.option(spec)).collect()
+        self.iter().map(|spec| spec.name_in(naming)).collect()
     }
 
     /// Reads every option from `source` into `target` (see [`apply`]).
     pub fn apply<S: Source<T>>(&self, target: &mut T, naming: Naming, what: &str, source: &mut S) -> Result<(), S::Error> {
         for spec in self.iter() {
-            let name = naming.option(spec);
+            let name = spec.name_in(naming);
             if let Some(value) = source.read(spec, &name)? {
                 set(spec, target, value).map_err(|m| Error::InvalidOption(format!("{what}{name} {m}")))?;
             }

@@ -30,14 +30,14 @@ fn apply_client(naming: Naming, what: &str, pairs: &[(&str, Value)]) -> Result<O
 #[test]
 fn each_face_names_options_by_rule() {
     let spec = CLIENT_OPTIONS.get("flush_interval").unwrap();
-    assert_eq!(Naming::Snake.option(spec), "flush_interval");
-    assert_eq!(Naming::Camel.option(spec), "flushIntervalMs");
+    assert_eq!(spec.name_in(Naming::Snake), "flush_interval");
+    assert_eq!(spec.name_in(Naming::Camel), "flushIntervalMs");
     assert_eq!(docs::c_setter(Object::Client, spec.name, spec.kind()), "outbox_config_set_flush_interval_ms");
     let spool = CLIENT_OPTIONS.get("spool_dir").unwrap();
-    assert_eq!(Naming::Camel.option(spool), "spoolDir");
+    assert_eq!(spool.name_in(Naming::Camel), "spoolDir");
     assert_eq!(docs::c_setter(Object::Client, spool.name, spool.kind()), "outbox_config_set_spool_dir");
     let block = WEBHOOK_OPTIONS.get("block_timeout").unwrap();
-    assert_eq!(Naming::Camel.option(block), "blockTimeoutMs");
+    assert_eq!(block.name_in(Naming::Camel), "blockTimeoutMs");
     assert_eq!(docs::c_setter(Object::Webhook, block.name, block.kind()), "outbox_webhook_config_set_block_timeout_ms");
     assert_eq!(Naming::Camel.field("anonymous_id"), "anonymousId");
 }
@@ -123,12 +123,6 @@ fn validation_messages_follow_the_face() {
 }
 
 #[test]
-fn render_keeps_braces_that_name_nothing() {
-    assert_eq!(Naming::Camel.render("{flush_at} and {user_id}, not {x} or {}"), "flushAt and userId, not {x} or {}");
-    assert_eq!(Naming::Snake.render("url \"http://h/{id}\" {"), "url \"http://h/{id}\" {");
-}
-
-#[test]
 fn hints_for_unknown_names() {
     let camel = CLIENT_OPTIONS.names(Naming::Camel);
     let snake = CLIENT_OPTIONS.names(Naming::Snake);
@@ -165,7 +159,7 @@ fn a_new_option_reaches_every_face_and_the_docs() {
     static PARTS: [&[OptionSpec<Options>]; 2] = [&EXTRA, &CLIENT_OWN];
     let table = Table { parts: &PARTS };
     let spec = table.get("probe_window").unwrap();
-    assert_eq!(Naming::Camel.option(spec), "probeWindowMs");
+    assert_eq!(spec.name_in(Naming::Camel), "probeWindowMs");
     assert_eq!(docs::c_setter(Object::Client, spec.name, spec.kind()), "outbox_config_set_probe_window_ms");
 
     for (naming, name) in [(Naming::Snake, "probe_window"), (Naming::Camel, "probeWindowMs")] {
