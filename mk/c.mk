@@ -86,7 +86,7 @@ $(C_BUILD)/%_shared: tests/c/%.cpp tests/c/harness.h tests/c/json.h include/outb
 $(C_BUILD)/%_static: tests/c/%.cpp tests/c/harness.h tests/c/json.h include/outbox.hpp $(C_BUILD)/.installed
 	$(C_CXX) $(C_CXXFLAGS) $< -o $@ $(C_STATIC)
 
-C_PROGRAMS := $(foreach t,test_c test_fork test_cpp test_race,$(foreach l,shared static,$(C_BUILD)/$(t)_$(l)))
+C_PROGRAMS := $(foreach t,test_c test_vectors test_fork test_cpp test_race,$(foreach l,shared static,$(C_BUILD)/$(t)_$(l)))
 
 # Every program, natively, each against its own receiver.
 c-tests: $(C_PROGRAMS)
@@ -95,10 +95,10 @@ c-tests: $(C_PROGRAMS)
 		OUTBOX_EXPECTED_VERSION=$(OUTBOX_VERSION) $(WITH_RECEIVER) $$p || exit 1; \
 	done
 
-# The C programs under valgrind memcheck: test_c with no suppressions;
+# The C programs under valgrind memcheck: test_c and test_vectors with no suppressions;
 # test_fork with only what fork() leaves behind in a child (see the file).
 c-valgrind: $(C_PROGRAMS) ensure-valgrind
-	@for p in $(C_BUILD)/test_c_shared $(C_BUILD)/test_c_static; do \
+	@for p in $(C_BUILD)/test_c_shared $(C_BUILD)/test_c_static $(C_BUILD)/test_vectors_shared; do \
 		echo "== valgrind $$(basename $$p)"; \
 		$(WITH_RECEIVER) $(VALGRIND) $$p | tail -n 1 || exit 1; \
 	done

@@ -1,12 +1,14 @@
 /*
  * A small JSON reader for the C and C++ tests: parses a document into a
  * tree (strings decoded to UTF-8, with their length, since they may hold
- * NUL), and standard base64 decoding. Header-only; not part of liboutbox.
+ * NUL), writes a tree back as compact JSON, compares two trees, and decodes
+ * standard base64. Header-only; not part of liboutbox.
  */
 #ifndef OUTBOX_TEST_JSON_H
 #define OUTBOX_TEST_JSON_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -279,6 +281,110 @@ static inline unsigned char *base64_decode(const char *in, size_t *out_len) {
     }
     *out_len = o;
     return out;
+}
+
+/* ---- writing and comparing (tests/c/test_vectors.c) ------------------- */
+
+/* A growable byte buffer, always NUL-terminated once anything is put in it. */
+typedef struct {
+    char *data;
+    size_t len, cap;
+} jbuf;
+
+static inline void jb_put(jbuf *b, const char *s, size_t n) {
+    if (b->len + n + 1 > b->cap) {
+        size_t ncap = b->cap ? b->cap : 256;
+        char *bigger;
+        while (ncap < b->len + n + 1) ncap *= 2;
+        bigger = (char *)realloc(b->data, ncap);
+        if (!bigger) abort();
+        b->data = bigger;
+        b->cap = ncap;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+static inline void jb_puts(jbuf *b, const char *s) {
+    jb_put(b, s, strlen(s));
+}
+
+/* A JSON string escaped exactly as serde_json escapes it: quote, backslash
+ * and control characters only (short forms where JSON has them, else
+ * lowercase \u00XX); everything else, DEL and non-ASCII included, as is. */
+static inline void json_write_string(jbuf *b, const char *s, size_t n) {
+    size_t i;
+    jb_put(b, "\"", 1);
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char esc[7];
+        switch (c) {
+        case '"': jb_put(b, "\\\"", 2); break;
+        case '\\': jb_put(b, "\\\\", 2); break;
+        case '\b': jb_put(b, "\\b", 2); break;
+        case '\f': jb_put(b, "\\f", 2); break;
+        case '\n': jb_put(b, "\\n", 2); break;
+        case '\r': jb_put(b, "\\r", 2); break;
+        case '\t': jb_put(b, "\\t", 2); break;
+        default:
+            if (c < 0x20) {
+                snprintf(esc, sizeof esc, "\\u%04x", (unsigned)c);
+                jb_put(b, esc, 6);
+            } else {
+                jb_put(b, (const char *)&s[i], 1);
+            }
+        }
+    }
+    jb_put(b, "\"", 1);
+}
+
+/* `v` as compact JSON, keys in their order, numbers as written. */
+static inline void json_write(jbuf *b, const jval *v) {
+    size_t i;
+    switch (v->type) {
+    case J_NULL: jb_puts(b, "null"); break;
+    case J_BOOL: jb_puts(b, v->boolean ? "true" : "false"); break;
+    case J_NUMBER: jb_put(b, v->text, v->text_len); break;
+    case J_STRING: json_write_string(b, v->text, v->text_len); break;
+    case J_ARRAY:
+    case J_OBJECT:
+        jb_puts(b, v->type == J_ARRAY ? "[" : "{");
+        for (i = 0; i < v->len; i++) {
+            if (i) jb_puts(b, ",");
+            if (v->type == J_OBJECT) {
+                json_write_string(b, v->keys[i], strlen(v->keys[i]));
+                jb_puts(b, ":");
+            }
+            json_write(b, &v->items[i]);
+        }
+        jb_puts(b, v->type == J_ARRAY ? "]" : "}");
+        break;
+    }
+}
+
+/* Equal as JSON values: objects in any key order; numbers by their text
+ * (compare only documents one serializer wrote). */
+static inline int json_equal(const jval *a, const jval *b) {
+    size_t i;
+    if (!a || !b || a->type != b->type) return 0;
+    switch (a->type) {
+    case J_NULL: return 1;
+    case J_BOOL: return a->boolean == b->boolean;
+    case J_NUMBER:
+    case J_STRING: return a->text_len == b->text_len && !memcmp(a->text, b->text, a->text_len);
+    case J_ARRAY:
+        if (a->len != b->len) return 0;
+        for (i = 0; i < a->len; i++)
+            if (!json_equal(&a->items[i], &b->items[i])) return 0;
+        return 1;
+    case J_OBJECT:
+        if (a->len != b->len) return 0;
+        for (i = 0; i < a->len; i++)
+            if (!json_equal(&a->items[i], json_get(b, a->keys[i]))) return 0;
+        return 1;
+    }
+    return 0;
 }
 
 #endif
