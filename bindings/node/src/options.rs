@@ -273,10 +273,10 @@ pub fn webhook_options(js: Js, obj: Raw) -> R<WebhookOptions> {
     let Some(mut reader) = Reader::options(js, obj, "options", &WEBHOOK_OPTIONS)? else {
         return Err(Fail::Type("new WebhookSender(options) needs an options object, e.g. { endpoints: [{ url, secrets }] }".into()));
     };
-    let mut options = WebhookOptions::default();
-    WEBHOOK_OPTIONS.apply(&mut options, Naming::Camel, "options.", &mut reader)?;
-    if options.endpoints.is_empty() {
+    if reader.get("endpoints")?.is_none() {
         return Err(invalid_option("options.endpoints is required: [{ url: \"https://...\", secrets: \"whsec_...\" }]"));
     }
+    let mut options = WebhookOptions::default();
+    WEBHOOK_OPTIONS.apply(&mut options, Naming::Camel, "options.", &mut reader)?;
     Ok(options)
 }

@@ -212,13 +212,13 @@ describe('webhooks over HTTP', () => {
       [{ endpoints: [{ url: 'ftp://x' }] }, /http:\/\//],
       [{ endpoints: [{ url: 'http://x', secret: 's' }] }, /unknown option "secret".*did you mean "secrets"/],
       [{ endpoints: [{ url: 'http://x', secrets: 'not base64!' }] }, /invalid signing secret/],
-      [{ endpoints: [{ url: 'http://x' }], maxQueueSize: 0 }, /maxQueueSize must be a whole number/],
+      [{ endpoints: [{ url: 'http://x' }], maxQueueSize: 0 }, /maxQueueSize must be at least 1/],
       // What HTTP refuses, and durations past one day, fail here, not at send time.
       [{ endpoints: [{ url: 'http://x', headers: { 'X(1)': 'v' } }] }, /header name "X\(1\)"/],
       [{ endpoints: [{ url: 'http://x', headers: { 'X-Ok': 'a\u007fb' } }] }, /header "X-Ok"/],
       [{ endpoints: [{ url: 'https://hooks:99999/x' }] }, /invalid port number/],
-      [{ endpoints: [{ url: 'http://x', timeoutMs: 1e22 }] }, /timeoutMs must be a number of milliseconds from 0 to 86400000/],
-      [{ endpoints: [{ url: 'http://x' }], connectTimeoutMs: 1e22 }, /connectTimeoutMs must be a number of milliseconds from 0 to 86400000/],
+      [{ endpoints: [{ url: 'http://x', timeoutMs: 1e22 }] }, /endpoints\[0\]\.timeoutMs must be at most one day/],
+      [{ endpoints: [{ url: 'http://x' }], connectTimeoutMs: 1e22 }, /connectTimeoutMs must be at most one day/],
       [{ endpoints: [{ url: 'http://x' }], proxy: 'socks5://proxy:1080' }, /proxy/],
     ];
     for (const [options, message] of cases) {
