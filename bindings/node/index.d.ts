@@ -300,6 +300,9 @@ export class OutboxError extends Error {
 }
 
 export type VerificationErrorCode =
+  // generated:verifycodes:dts (ErrorCode in core/src/error.rs)
+  | 'no_secret'
+  | 'invalid_secret'
   | 'missing_header'
   | 'empty_header'
   | 'malformed_signature'
@@ -310,8 +313,8 @@ export type VerificationErrorCode =
   | 'timestamp_too_new'
   | 'body_not_utf8'
   | 'no_matching_signature'
-  | 'no_secret'
-  | 'invalid_secret';
+  // /generated
+  ;
 
 /** Thrown by `verify()` when a webhook does not verify. */
 export class WebhookVerificationError extends OutboxError {

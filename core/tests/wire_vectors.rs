@@ -402,7 +402,7 @@ fn every_vector_is_sent_byte_for_byte() {
 
 #[test]
 fn test_mode_captures_every_vector() {
-    let client = Client::new(Options { test_mode: true, ..Options::default() }).expect("valid options");
+    let client = Client::new(Options { delivery: outbox_core::DeliveryOptions { test_mode: true, ..outbox_core::DeliveryOptions::for_client() }, ..Options::default() }).expect("valid options");
     let mut failures = Vec::new();
     for v in vectors() {
         if let Some(reason) = reason_to_skip(&v, &[FACE, "test_mode"]) {

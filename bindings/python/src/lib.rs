@@ -66,5 +66,6 @@ fn _outbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_to_json, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("CORE_VERSION", outbox_core::VERSION)?;
+    m.add("ERROR_CODES", pyo3::types::PyTuple::new(m.py(), errors::codes())?)?;
     Ok(())
 }

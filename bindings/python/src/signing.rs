@@ -13,7 +13,7 @@ use crate::errors;
 use crate::options;
 
 pub fn sign_error(py: Python<'_>, e: SignError) -> PyErr {
-    errors::raise(py, "SigningError", (e.to_string(), e.code()))
+    errors::from_sign(py, e)
 }
 
 /// The scheme named `name`, with a custom signature header for hmac-sha256.
@@ -158,7 +158,7 @@ pub fn verify(
     };
     let opts = VerifyOptions { tolerance_secs: tolerance, now: unix_seconds(py, now, "now")? };
     core_sign::verify(&scheme, &body, &pairs, &secrets, &opts)
-        .map_err(|e| errors::raise(py, "WebhookVerificationError", (e.to_string(), e.code())))
+        .map_err(|e| errors::from_verify(py, e))
 }
 
 fn user_id_text(v: &Bound<'_, PyAny>) -> PyResult<String> {

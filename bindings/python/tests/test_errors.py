@@ -194,3 +194,28 @@ def test_an_unlimited_block_timeout_still_works():
     c.track("u", "e")
     assert c.flush(5).delivered == 1
     c.shutdown(0)
+
+
+def test_every_exception_carries_the_engines_stable_code():
+    """The codes come from the engine (the same in C and Node) and each
+    exception class's default is one of them."""
+    assert "invalid_option" in outbox.ERROR_CODES and "event_too_large" in outbox.ERROR_CODES
+    for cls in (outbox.InvalidEventError, outbox.EventTooLargeError, outbox.InvalidOptionError, outbox.ClosedError):
+        assert cls.code in outbox.ERROR_CODES, cls
+    with pytest.raises(outbox.InvalidOptionError) as info:
+        outbox.Client(test_mode=True, flush_at=0)
+    assert info.value.code == "invalid_option"
+    c = outbox.Client(test_mode=True, max_event_bytes=400, max_batch_bytes=10_000)
+    with pytest.raises(outbox.EventTooLargeError) as too_large:
+        c.track("u", "e", {"big": "x" * 500})
+    assert too_large.value.code == "event_too_large" and too_large.value.limit == 400
+    with pytest.raises(outbox.InvalidEventError) as bad:
+        c.track("", "e")
+    assert bad.value.code == "invalid_event"
+    c.shutdown(0)
+    with pytest.raises(outbox.ClosedError) as closed:
+        c.track("u", "e")
+    assert closed.value.code == "closed"
+    with pytest.raises(outbox.SigningError) as signing:
+        outbox.sign(b"{}", "not base64!")
+    assert signing.value.code == "invalid_secret" and signing.value.code in outbox.ERROR_CODES

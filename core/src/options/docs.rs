@@ -347,9 +347,10 @@ fn capitalised(s: &str) -> String {
     }
 }
 
-/// The error codes as a TypeScript union's members, one per line.
-fn dts_codes() -> String {
-    crate::ErrorCode::ALL.iter().map(|c| format!("  | '{c}'\n")).collect()
+/// Error codes as a TypeScript union's members, one per line.
+fn dts_codes(verification: bool) -> String {
+    let wanted = |c: &crate::ErrorCode| if verification { c.is_verification() } else { !c.is_verification() || c.as_str().ends_with("secret") };
+    crate::ErrorCode::ALL.iter().filter(|c| wanted(c)).map(|c| format!("  | '{c}'\n")).collect()
 }
 
 /// The error codes as JavaScript string literals, one per line.
@@ -362,7 +363,8 @@ fn js_codes() -> String {
 /// or `None` for an unknown marker.
 pub fn generated(marker: &str) -> Option<String> {
     match marker {
-        "codes:dts" => return Some(dts_codes()),
+        "codes:dts" => return Some(dts_codes(false)),
+        "verifycodes:dts" => return Some(dts_codes(true)),
         "codes:js" => return Some(js_codes()),
         _ => {}
     }

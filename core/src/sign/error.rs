@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::error::ErrorCode;
+
 /// Why a signer could not be built. Messages never contain secret material.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignError {
@@ -21,11 +23,16 @@ impl SignError {
     /// A stable snake_case code for bindings: `no_secret`, `invalid_secret`,
     /// `unknown_scheme`, `invalid_header_name`.
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    /// The code, as the engine's `ErrorCode`.
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            SignError::NoSecret => "no_secret",
-            SignError::InvalidSecret(_) => "invalid_secret",
-            SignError::UnknownScheme(_) => "unknown_scheme",
-            SignError::InvalidHeaderName(_) => "invalid_header_name",
+            SignError::NoSecret => ErrorCode::NoSecret,
+            SignError::InvalidSecret(_) => ErrorCode::InvalidSecret,
+            SignError::UnknownScheme(_) => ErrorCode::UnknownScheme,
+            SignError::InvalidHeaderName(_) => ErrorCode::InvalidHeaderName,
         }
     }
 }
@@ -97,19 +104,24 @@ impl VerifyError {
     /// `timestamp_too_old`, `timestamp_too_new`, `body_not_utf8`,
     /// `no_matching_signature`, `no_secret`, `invalid_secret`.
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    /// The code, as the engine's `ErrorCode`.
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            VerifyError::MissingHeader(_) => "missing_header",
-            VerifyError::EmptyHeader(_) => "empty_header",
-            VerifyError::MalformedSignature(_) => "malformed_signature",
-            VerifyError::InvalidBase64 => "invalid_base64",
-            VerifyError::UnknownVersion(_) => "unknown_version",
-            VerifyError::InvalidTimestamp(_) => "invalid_timestamp",
-            VerifyError::TimestampTooOld { .. } => "timestamp_too_old",
-            VerifyError::TimestampTooNew { .. } => "timestamp_too_new",
-            VerifyError::BodyNotUtf8 => "body_not_utf8",
-            VerifyError::NoMatchingSignature => "no_matching_signature",
-            VerifyError::NoSecret => "no_secret",
-            VerifyError::InvalidSecret(_) => "invalid_secret",
+            VerifyError::MissingHeader(_) => ErrorCode::MissingHeader,
+            VerifyError::EmptyHeader(_) => ErrorCode::EmptyHeader,
+            VerifyError::MalformedSignature(_) => ErrorCode::MalformedSignature,
+            VerifyError::InvalidBase64 => ErrorCode::InvalidBase64,
+            VerifyError::UnknownVersion(_) => ErrorCode::UnknownVersion,
+            VerifyError::InvalidTimestamp(_) => ErrorCode::InvalidTimestamp,
+            VerifyError::TimestampTooOld { .. } => ErrorCode::TimestampTooOld,
+            VerifyError::TimestampTooNew { .. } => ErrorCode::TimestampTooNew,
+            VerifyError::BodyNotUtf8 => ErrorCode::BodyNotUtf8,
+            VerifyError::NoMatchingSignature => ErrorCode::NoMatchingSignature,
+            VerifyError::NoSecret => ErrorCode::NoSecret,
+            VerifyError::InvalidSecret(_) => ErrorCode::InvalidSecret,
         }
     }
 }

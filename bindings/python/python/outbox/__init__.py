@@ -27,6 +27,7 @@ from ._errors import (
 )
 from ._outbox import (
     CORE_VERSION,
+    ERROR_CODES,
     Client,
     DeliverOutcome,
     DeliveryError,
@@ -43,6 +44,7 @@ from ._outbox import (
 
 __all__ = [
     "CORE_VERSION",
+    "ERROR_CODES",
     "Client",
     "ClosedError",
     "DeliverOutcome",

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 
 class OutboxError(Exception):
-    """Base class of every exception Outbox raises."""
+    """Base class of every exception Outbox raises.
+
+    ``code`` is a stable snake_case name, the same in every language Outbox
+    serves (Node's ``error.code``, C's ``outbox_last_error_code()``): for
+    example ``invalid_option``, ``invalid_event``, ``event_too_large``,
+    ``closed``. ``outbox.ERROR_CODES`` lists them all.
+    """
+
+    code: str = ""
+
+    def __init__(self, message: str = "", code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
 
 
 class InvalidEventError(OutboxError, ValueError):
@@ -15,6 +28,8 @@ class InvalidEventError(OutboxError, ValueError):
     a string with a lone surrogate), and so on. The message says which field.
     """
 
+    code = "invalid_event"
+
 
 class EventTooLargeError(InvalidEventError):
     """The serialized event exceeds ``max_event_bytes`` and was not queued.
@@ -22,8 +37,10 @@ class EventTooLargeError(InvalidEventError):
     ``size`` is the event's size in bytes once serialized, ``limit`` the limit.
     """
 
-    def __init__(self, message: str, size: int = 0, limit: int = 0) -> None:
-        super().__init__(message)
+    code = "event_too_large"
+
+    def __init__(self, message: str = "", size: int = 0, limit: int = 0, code: str | None = None) -> None:
+        super().__init__(message, code)
         self.size = size
         self.limit = limit
 
@@ -31,9 +48,13 @@ class EventTooLargeError(InvalidEventError):
 class InvalidOptionError(OutboxError, ValueError):
     """An option has an unusable value (raised by the constructor)."""
 
+    code = "invalid_option"
+
 
 class ClosedError(OutboxError, RuntimeError):
     """The client was shut down and accepts no more events."""
+
+    code = "closed"
 
 
 class SigningError(OutboxError, ValueError):
@@ -43,10 +64,6 @@ class SigningError(OutboxError, ValueError):
     ``unknown_scheme`` or ``invalid_header_name``.
     """
 
-    def __init__(self, message: str, code: str = "") -> None:
-        super().__init__(message)
-        self.code = code
-
 
 class WebhookVerificationError(OutboxError, ValueError):
     """A received webhook failed verification: do not trust its body.
@@ -55,7 +72,3 @@ class WebhookVerificationError(OutboxError, ValueError):
     ``no_matching_signature``, ``timestamp_too_old``, ``timestamp_too_new``,
     ``malformed_signature``, ``invalid_secret``.
     """
-
-    def __init__(self, message: str, code: str = "") -> None:
-        super().__init__(message)
-        self.code = code

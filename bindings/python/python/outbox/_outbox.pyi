@@ -10,8 +10,11 @@ from typing_extensions import disjoint_base
 
 __version__: str
 CORE_VERSION: str
+# Every stable error code (``OutboxError.code``), as in every language Outbox serves.
+ERROR_CODES: tuple[str, ...]
 __all__ = [
     "CORE_VERSION",
+    "ERROR_CODES",
     "Client",
     "DeliverOutcome",
     "DeliveryError",
