@@ -2,7 +2,7 @@
 #
 # Every cargo, maturin and napi call shares one target directory: napi always
 # builds for an explicit target triple, so everything else does too (see
-# ../shared/BUILD-NOTES.md).
+# CONTRIBUTING.md, "Build notes"; ARCHITECTURE.md maps the code).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c

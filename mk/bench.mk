@@ -54,7 +54,7 @@ $(BENCH_VENV)/.requirements: bench/requirements.txt
 	@touch $@
 
 # `npm ci` where it works; plain `npm install` (which keeps the lockfile)
-# where this registry makes `npm ci` fail (see BUILD-NOTES).
+# where this registry makes `npm ci` fail (see CONTRIBUTING.md, "Build notes").
 $(BENCH_NODE)/node_modules/.package-lock.json: $(BENCH_NODE)/package.json $(BENCH_NODE)/package-lock.json
 	cd $(BENCH_NODE) && { npm ci --ignore-scripts --no-audit --no-fund --loglevel=error || \
 		npm install --ignore-scripts --no-audit --no-fund --loglevel=error; }

@@ -112,7 +112,7 @@ impl Client {
             .enumerate()
             .map(|(i, e)| {
                 self.encoder.encode(e).map_err(|err| match err {
-                    Error::InvalidEvent(m) => Error::InvalidEvent(format!("event {i}: {m}")),
+                    Error::InvalidEvent(m) => Error::InvalidEvent(m.prefixed(&format!("event {i}: "))),
                     other => other,
                 })
             })
@@ -167,7 +167,7 @@ impl Client {
         runtime::handle()
             .spawn(job)
             .await
-            .map_err(|e| Error::InvalidOption(format!("delivery task failed: {e}")))
+            .map_err(|e| Error::invalid_option(format!("delivery task failed: {e}")))
     }
 
     fn deliver_job(&self, events: &[Event], timeout: Duration) -> Result<impl std::future::Future<Output = DeliverOutcome> + Send + 'static, Error> {
@@ -244,7 +244,7 @@ fn spec_for(o: &Options) -> Result<Spec, Error> {
     let signer = if o.signing_secrets.is_empty() {
         None
     } else {
-        Some(Signer::new(o.signature_scheme.clone(), &o.signing_secrets).map_err(|e| Error::InvalidOption(format!("signing_secrets: {e}")))?)
+        Some(Signer::new(o.signature_scheme.clone(), &o.signing_secrets).map_err(|e| Error::invalid_option(format!("signing_secrets: {e}")))?)
     };
     Ok(Spec {
         target: Target {

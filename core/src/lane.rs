@@ -36,7 +36,7 @@ impl TransportSource {
     pub fn build(&self) -> Result<Arc<dyn Transport>, Error> {
         match self {
             TransportSource::Http(settings) => {
-                Ok(Arc::new(HttpTransport::new(settings).map_err(Error::InvalidOption)?))
+                Ok(Arc::new(HttpTransport::new(settings).map_err(Error::invalid_option)?))
             }
             TransportSource::Given(t) => Ok(t.clone()),
         }
@@ -133,7 +133,7 @@ fn build(spec: &Arc<Spec>, source: &TransportSource, spool: Option<&SpoolSetting
         return Ok(Pipeline::new(spec.clone(), transport, None));
     };
     let spool = Spool::open(&settings.dir, settings.sync)
-        .map_err(|e| Error::InvalidOption(format!("spool_dir {}: {e}", settings.dir.display())))?;
+        .map_err(|e| Error::invalid_option(format!("spool_dir {}: {e}", settings.dir.display())))?;
     let pipeline = Pipeline::new(spec.clone(), transport, Some(spool.clone()));
     // The queue is empty and nobody else has it yet: the first round fits.
     if adopt_round(&spool, &pipeline, recovery) {

@@ -42,7 +42,7 @@ impl WebhookSender {
         let mut lanes = Vec::with_capacity(options.endpoints.len());
         for (i, endpoint) in options.endpoints.iter().enumerate() {
             let spec = spec_for(endpoint, d)
-                .map_err(|e| Error::InvalidOption(format!("endpoint {i} ({}): {e}", redact_url(&endpoint.url))))?;
+                .map_err(|e| Error::invalid_option(format!("endpoint {i} ({}): {e}", redact_url(&endpoint.url))))?;
             lanes.push(Lane::start(spec, source.clone(), None)?);
         }
         Ok(WebhookSender {

@@ -18,7 +18,7 @@ use serde_json::json;
 
 fn invalid_option(result: Result<impl Sized, Error>) -> String {
     match result {
-        Err(Error::InvalidOption(m)) => m,
+        Err(Error::InvalidOption(m)) => m.to_string(),
         Err(other) => panic!("expected InvalidOption, got {other}"),
         Ok(_) => panic!("expected InvalidOption, got Ok"),
     }

@@ -366,24 +366,15 @@ pub unsafe extern "C" fn outbox_screen(
     })
 }
 
+/// One event object or an array of them, read as the caller wrote them
+/// (nested objects keep their key order and every digit).
 fn parse_events(text: &str, name: &str, limit: usize, limit_name: &str) -> Result<Vec<Event>, Failure> {
     check_len(text, limit, name, limit_name)?;
-    let value: Value = serde_json::from_str(text).map_err(|e| Failure::from(outbox_core::Error::InvalidJson(e.to_string())))?;
-    let items = match value {
-        Value::Array(items) => items,
-        other @ Value::Object(_) => vec![other],
-        _ => return Err(Failure::from(outbox_core::Error::InvalidEvent("events must be a JSON array of event objects".into()))),
-    };
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            Event::from_json(v).map_err(|e| match e {
-                outbox_core::Error::InvalidEvent(m) => Failure::from(outbox_core::Error::InvalidEvent(format!("event {i}: {m}"))),
-                other => Failure::from(other),
-            })
-        })
-        .collect()
+    if !text.trim_start().starts_with(['[', '{']) {
+        serde_json::from_str::<serde_json::Value>(text).map_err(|e| Failure::from(outbox_core::Error::InvalidJson(e.to_string())))?;
+        return Err(Failure::from(outbox_core::Error::InvalidEvent("events must be a JSON array of event objects".into())));
+    }
+    Event::many_from_json_text(text).map_err(Failure::from)
 }
 
 /// Queues one event given as JSON in Segment's shape, with every field

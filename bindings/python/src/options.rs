@@ -72,7 +72,7 @@ impl<'py> Kwargs<'py> {
         let prefix = format!("{}: ", self.what);
         table.apply(target, Naming::Snake, &prefix, &mut self).map_err(|refused| match refused {
             Refused::Py(e) => e,
-            Refused::Core(outbox_core::Error::InvalidOption(m)) => errors::invalid_option(py, Naming::Snake.render(&m)),
+            Refused::Core(outbox_core::Error::InvalidOption(m)) => errors::invalid_option(py, m.to_string()),
             Refused::Core(e) => errors::from_core(py, e),
         })?;
         self.finish(table)

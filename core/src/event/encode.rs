@@ -182,7 +182,7 @@ fn nesting_depth(text: &[u8]) -> usize {
 fn validate(event: &Event) -> Result<(), Error> {
     let present = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.is_empty());
     if !present(&event.user_id) && !present(&event.anonymous_id) {
-        return Err(Error::InvalidEvent(format!(
+        return Err(Error::invalid_event(format!(
             "a {} event needs a {} or an {}",
             event.kind.as_str(),
             field("user_id"),
@@ -194,10 +194,10 @@ fn validate(event: &Event) -> Result<(), Error> {
             return Err(Error::InvalidEvent("track needs a non-empty event name".into()))
         }
         Kind::Group if !present(&event.group_id) => {
-            return Err(Error::InvalidEvent(format!("group needs a non-empty {}", field("group_id"))))
+            return Err(Error::invalid_event(format!("group needs a non-empty {}", field("group_id"))))
         }
         Kind::Alias if !present(&event.previous_id) || !present(&event.user_id) => {
-            return Err(Error::InvalidEvent(format!("alias needs a non-empty {} and {}", field("previous_id"), field("user_id"))))
+            return Err(Error::invalid_event(format!("alias needs a non-empty {} and {}", field("previous_id"), field("user_id"))))
         }
         _ => {}
     }
@@ -209,24 +209,24 @@ fn validate(event: &Event) -> Result<(), Error> {
     ] {
         if let Some(v) = value {
             if !v.is_object() {
-                return Err(Error::InvalidEvent(format!(
+                return Err(Error::invalid_event(format!(
                     "{field} must be a JSON object, not {}",
                     v.as_str().chars().take(40).collect::<String>()
                 )));
             }
             if nests_deeper_than(v.as_str().as_bytes(), MAX_DEPTH) {
-                return Err(Error::InvalidEvent(format!(
+                return Err(Error::invalid_event(format!(
                     "{field} is nested more than {MAX_DEPTH} levels deep"
                 )));
             }
         }
     }
     if event.message_id.as_deref() == Some("") {
-        return Err(Error::InvalidEvent(format!("{}, when given, must not be empty", field("message_id"))));
+        return Err(Error::invalid_event(format!("{}, when given, must not be empty", field("message_id"))));
     }
     if let Some(ts) = &event.timestamp {
         if !is_rfc3339(ts) {
-            return Err(Error::InvalidEvent(format!(
+            return Err(Error::invalid_event(format!(
                 "timestamp {ts:?} is not RFC 3339 (like 2024-05-01T12:00:00.000Z)"
             )));
         }

@@ -65,7 +65,7 @@ impl Kind {
             "page" => Kind::Page,
             "screen" => Kind::Screen,
             other => {
-                return Err(Error::InvalidEvent(format!(
+                return Err(Error::invalid_event(format!(
                     "unknown event type {other:?} (expected track, identify, group, alias, page or screen)"
                 )))
             }

@@ -178,3 +178,19 @@ fn from_json_reads_segment_shape_and_rejects_typos() {
     assert!(Event::from_json(&json!({"type": "bogus"})).is_err());
     assert!(Event::from_json(&json!([])).is_err());
 }
+
+/// Events read from JSON text keep the caller's nested text (key order and
+/// every digit), as every other face sends it; ids keep every digit too.
+#[test]
+fn events_read_from_text_keep_what_the_caller_wrote() {
+    let text = r#"{"type":"track","userId":123456789012345678901234567890,"event":"e",
+        "properties":{"zeta":1,"alpha":{"y":1,"x":2},"n":123456789012345678901234567890}}"#;
+    let ev = Event::from_json_text(text).unwrap();
+    assert_eq!(ev.user_id.as_deref(), Some("123456789012345678901234567890"));
+    assert_eq!(ev.properties.unwrap().as_str(), r#"{"zeta":1,"alpha":{"y":1,"x":2},"n":123456789012345678901234567890}"#);
+    let many = Event::many_from_json_text(r#"[{"type":"identify","userId":"u"}, 5]"#).unwrap_err();
+    assert_eq!(many.to_string(), "invalid event: event 1: each event must be a JSON object");
+    let strict = Event::from_json_text(r#"{"type":"track","userId":"u","event":"e","properties":{"x":1e400}}"#);
+    assert!(matches!(strict, Err(Error::InvalidJson(_))), "{strict:?}");
+    assert!(Event::from_json_text(r#"{"type":"track","userId":"u","event":"e","propertis":{}}"#).is_err());
+}

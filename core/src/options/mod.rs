@@ -46,7 +46,7 @@ impl OnFull {
             "drop_oldest" => Ok(OnFull::DropOldest),
             "drop_newest" => Ok(OnFull::DropNewest),
             "block" => Ok(OnFull::Block(block_timeout)),
-            other => Err(Error::InvalidOption(format!(
+            other => Err(Error::invalid_option(format!(
                 "on_full must be \"drop_oldest\", \"drop_newest\" or \"block\", not {other:?}"
             ))),
         }
@@ -326,7 +326,7 @@ impl Options {
     /// Checks every option; the first problem found is reported (see
     /// `Error::message` for each face's names in it).
     pub fn validate(&self) -> Result<(), Error> {
-        self.check().map_err(Error::InvalidOption)
+        self.check().map_err(Error::invalid_option)
     }
 
     fn check(&self) -> Result<(), String> {

@@ -545,7 +545,7 @@ impl<T> Table<T> {
         for spec in self.iter() {
             let name = spec.name_in(naming);
             if let Some(value) = source.read(spec, &name)? {
-                set(spec, target, value).map_err(|m| Error::InvalidOption(format!("{what}{name} {m}")))?;
+                set(spec, target, value).map_err(|m| Error::invalid_option(format!("{what}{name} {m}")))?;
             }
         }
         Ok(())

@@ -115,7 +115,7 @@ impl Default for WebhookOptions {
 impl WebhookOptions {
     /// Checks every option; the first problem found is reported.
     pub fn validate(&self) -> Result<(), Error> {
-        self.check().map_err(Error::InvalidOption)
+        self.check().map_err(Error::invalid_option)
     }
 
     fn check(&self) -> Result<(), String> {
