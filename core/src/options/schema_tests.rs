@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use super::*;
 use crate::options::docs::{self, Face, Object};
-use crate::options::Options;
+use crate::options::{AuthScheme, OnFull, Options};
+use crate::spool::SpoolSync;
 
 /// A host that has a value for some names (its own names, as a face would).
 struct Given(HashMap<String, Value>);
@@ -156,7 +157,7 @@ fn a_new_option_reaches_every_face_and_the_docs() {
         unset: None,
         access: Access::Duration { zero_ok: false, set: |o, d| o.flush_interval = d, get: |o| o.flush_interval },
     }];
-    static PARTS: [&[OptionSpec<Options>]; 2] = [&EXTRA, &CLIENT_OWN];
+    static PARTS: [&[OptionSpec<Options>]; 2] = [&EXTRA, &super::declared::CLIENT_OWN];
     let table = Table { parts: &PARTS };
     let spec = table.get("probe_window").unwrap();
     assert_eq!(spec.name_in(Naming::Camel), "probeWindowMs");

@@ -1,0 +1,133 @@
+//! The options a client and a webhook sender share: how events are held,
+//! retried and handed over at exit, and the pipeline policy they give.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{check_backoff, check_duration, check_on_full, parse_proxy, OnError, OnFull};
+use crate::names::option as opt;
+use crate::transport::Transport;
+
+/// How events are held, retried and handed over at exit: the options a
+/// client and a webhook sender share (per endpoint for a sender).
+#[derive(Clone)]
+pub struct DeliveryOptions {
+    /// Most events held (queued and in flight).
+    pub max_queue_size: usize,
+    /// Most bytes of event JSON held: the real memory bound. Default 64 MiB.
+    pub max_queue_bytes: usize,
+    /// What a call does when the queue is full. Default `DropOldest`.
+    pub on_full: OnFull,
+    /// Give an event up after this many failed attempts. Default `None`:
+    /// retry transient failures until delivered, shut down or pushed out by
+    /// the queue bound.
+    pub max_retries: Option<u32>,
+    /// First backoff cap (doubles per failed round).
+    pub retry_initial_backoff: Duration,
+    /// Largest backoff cap. A server's `Retry-After` always wins.
+    pub retry_max_backoff: Duration,
+    /// Requests in flight at once. Default 4.
+    pub max_concurrent_requests: usize,
+    /// Deadline of establishing a connection. Default 5 s; above zero.
+    pub connect_timeout: Duration,
+    /// Proxy URL (`http://` or `https://`, credentials allowed); default
+    /// from `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`.
+    pub proxy: Option<String>,
+    /// Called with every group of events that will never be delivered.
+    pub on_error: Option<OnError>,
+    /// How long exit hooks (and dropping the client) wait for delivery.
+    /// Default 5 s; zero sends nothing at exit.
+    pub shutdown_timeout: Duration,
+    /// Log every request and retry at debug level (target `outbox`).
+    pub debug: bool,
+    /// Keep everything in the process: requests go to an in-memory
+    /// transport, readable with `captured()`.
+    pub test_mode: bool,
+    /// Send through this transport instead of HTTP.
+    pub transport: Option<Arc<dyn Transport>>,
+}
+
+impl DeliveryOptions {
+    /// A client's defaults. 200,000 events, so a burst of 100,000 typical
+    /// events is absorbed without a drop; backoff from 100 ms up to 2 s, so
+    /// during an outage a client probes about once a second and resumes
+    /// within 2 s of the endpoint's recovery.
+    pub fn for_client() -> DeliveryOptions {
+        DeliveryOptions {
+            max_queue_size: 200_000,
+            retry_initial_backoff: Duration::from_millis(100),
+            retry_max_backoff: Duration::from_secs(2),
+            ..DeliveryOptions::for_webhooks()
+        }
+    }
+
+    /// A webhook endpoint's defaults: 10,000 messages; backoff from 500 ms
+    /// up to 60 s, gentler on customers' servers.
+    pub fn for_webhooks() -> DeliveryOptions {
+        DeliveryOptions {
+            max_queue_size: 10_000,
+            max_queue_bytes: 64 << 20,
+            on_full: OnFull::DropOldest,
+            max_retries: None,
+            retry_initial_backoff: Duration::from_millis(500),
+            retry_max_backoff: Duration::from_secs(60),
+            max_concurrent_requests: 4,
+            connect_timeout: Duration::from_secs(5),
+            proxy: None,
+            on_error: None,
+            shutdown_timeout: Duration::from_secs(5),
+            debug: false,
+            test_mode: false,
+            transport: None,
+        }
+    }
+
+    /// Checks the shared options; messages mark the options they name (see `names`).
+    pub(crate) fn check(&self) -> Result<(), String> {
+        for (name, value) in [("max_queue_size", self.max_queue_size), ("max_queue_bytes", self.max_queue_bytes), ("max_concurrent_requests", self.max_concurrent_requests)] {
+            if value == 0 {
+                return Err(format!("{} must be at least 1", opt(name)));
+            }
+        }
+        check_duration("retry_initial_backoff", self.retry_initial_backoff, false)?;
+        check_duration("retry_max_backoff", self.retry_max_backoff, true)?;
+        check_duration("connect_timeout", self.connect_timeout, false)?;
+        check_duration("shutdown_timeout", self.shutdown_timeout, true)?;
+        check_backoff(self.retry_initial_backoff, self.retry_max_backoff)?;
+        check_on_full(self.on_full)?;
+        if let Some(proxy) = &self.proxy {
+            parse_proxy(proxy)?;
+        }
+        Ok(())
+    }
+
+    /// The pipeline policy these options give, with the batching the
+    /// caller chose (a client batches; a webhook endpoint sends one by one).
+    pub(crate) fn policy(&self, batching: Batching) -> crate::pipeline::Policy {
+        crate::pipeline::Policy {
+            flush_at: batching.flush_at,
+            flush_interval: batching.flush_interval,
+            max_batch_size: batching.max_batch_size,
+            max_batch_bytes: batching.max_batch_bytes,
+            max_queue_size: self.max_queue_size,
+            max_queue_bytes: self.max_queue_bytes,
+            on_full: self.on_full,
+            max_retries: self.max_retries,
+            backoff: crate::backoff::Schedule { initial: self.retry_initial_backoff, max: self.retry_max_backoff, max_retry_after: MAX_RETRY_AFTER },
+            max_concurrent: self.max_concurrent_requests,
+            shutdown_timeout: self.shutdown_timeout,
+        }
+    }
+}
+
+/// When a pipeline sends: the part of its policy that is not shared.
+pub(crate) struct Batching {
+    pub flush_at: usize,
+    pub flush_interval: Duration,
+    pub max_batch_size: usize,
+    pub max_batch_bytes: usize,
+}
+
+/// The longest a server's `Retry-After` may park a queue: five minutes.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
+
