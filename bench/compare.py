@@ -94,7 +94,15 @@ def command(lang: str, lib: str, queue: str, url: str, n: int, mode: str) -> lis
     if lang == "C":
         return [str(C_BIN), *common]
     if lang == "Python":
-        return [str(VENV_PY), str(REPO / "bench" / "python" / "workload.py"), "--lib", SHORT[lib], "--queue", queue, *common]
+        return [
+            str(VENV_PY),
+            str(REPO / "bench" / "python" / "workload.py"),
+            "--lib",
+            SHORT[lib],
+            "--queue",
+            queue,
+            *common,
+        ]
     return ["node", str(NODE_DIR / "workload.mjs"), "--lib", SHORT[lib], "--queue", queue, *common]
 
 
@@ -312,7 +320,9 @@ def table(results: list[dict], mode: str, doc_runs: dict, timeout: float) -> lis
         return []
     rows = []
     if mode == "exit":
-        rows.append("| language | library | enqueue, caller CPU / call | arrived / N | duplicates | exit took | peak RSS |")
+        rows.append(
+            "| language | library | enqueue, caller CPU / call | arrived / N | duplicates | exit took | peak RSS |"
+        )
         rows.append("| --- | --- | --- | --- | --- | --- | --- |")
     elif mode in OUTAGE_SECONDS:
         rows.append(
@@ -323,7 +333,8 @@ def table(results: list[dict], mode: str, doc_runs: dict, timeout: float) -> lis
     else:
         rows.append(
             "| language | library | enqueue wall / call | enqueue caller CPU / call | to delivered | events/s | "
-            "CPU (process) | peak RSS (growth) | delivered / N | duplicates | Outbox's advantage, same run: events/s, caller CPU |"
+            "CPU (process) | peak RSS (growth) | delivered / N | duplicates | "
+            "Outbox's advantage, same run: events/s, caller CPU |"
         )
         rows.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     order = {c[:2]: i for i, c in enumerate(CONFIGS)}
@@ -361,14 +372,19 @@ def table(results: list[dict], mode: str, doc_runs: dict, timeout: float) -> lis
             total = f"never (flush returned after {fmt(med([r.get('flush_s') for r in rs]), 1, 1, ' s')})"
         if mode in OUTAGE_SECONDS:
             probes = med([r["requests_while_down"] / r["outage_s"] for r in rs if "requests_while_down" in r])
-            ratio = "—" if key[1] == "outbox" else fmt(ratios(results, mode, "total_s", key[0], key, invert=True), 1, 1, "x")
+            ratio = (
+                "—"
+                if key[1] == "outbox"
+                else fmt(ratios(results, mode, "total_s", key[0], key, invert=True), 1, 1, "x")
+            )
             rows.append(
                 f"| {r0['lang']} | {label(r0)}{runs_note} | {total} | {delivered}{note} | {fmt(dup, 1, 0)} | "
                 f"{fmt(probes, 1, 1)} | {fmt(med([r.get('resume_s') for r in rs]), 1, 2, ' s')} | {ratio} |"
             )
             continue
         rows.append(
-            f"| {r0['lang']} | {label(r0)}{runs_note} | {fmt(med([r.get('enqueue_wall_ns') for r in rs]), 1e-3, 2, ' µs')} | "
+            f"| {r0['lang']} | {label(r0)}{runs_note} | "
+            f"{fmt(med([r.get('enqueue_wall_ns') for r in rs]), 1e-3, 2, ' µs')} | "
             f"{cpu_call} | {total} | {fmt(med([r['events_per_s'] for r in rs]), 1, 0)} | "
             f"{fmt(med([r['cpu_s'] for r in rs]), 1, 2, ' s')} | {rss} ({growth}) | {delivered}{note} | "
             f"{fmt(dup, 1, 0)} | {ratio} |"
@@ -426,7 +442,8 @@ def markdown(doc: dict) -> str:
         ]
         if fastest:
             out[-1] += (
-                f" Fastest client run: {label(fastest)} ({fastest['mode']}) at {fastest['events_per_s']:,.0f} events/s, "
+                f" Fastest client run: {label(fastest)} ({fastest['mode']}) "
+                f"at {fastest['events_per_s']:,.0f} events/s, "
                 f"during which the receiver used {fastest['receiver_cpu_s']:.2f} CPU-s over {fastest['total_s']:.2f} s."
             )
         out.append("")

@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Keeps README.md's snippets honest.
 
-    readme_snippets.py LANG FILE
-        The README must have a ```LANG block equal to FILE (ignoring trailing
-        whitespace); FILE is what the test suite runs, so the snippet runs as
-        written.
-    readme_snippets.py run MARKER
-        Runs the README's ```sh block that contains MARKER with bash (-e,
-        in a temporary directory) and fails when it fails.
+readme_snippets.py LANG FILE
+    The README must have a ```LANG block equal to FILE (ignoring trailing
+    whitespace); FILE is what the test suite runs, so the snippet runs as
+    written.
+readme_snippets.py run MARKER
+    Runs the README's ```sh block that contains MARKER with bash (-e,
+    in a temporary directory) and fails when it fails.
 """
+
 import pathlib
 import re
 import subprocess

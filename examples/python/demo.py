@@ -1,5 +1,6 @@
 """make demo: Python's part. Signs with OUTBOX_SIGNING_SECRET and sends to
 OUTBOX_ENDPOINT (the demo's `outbox listen`, which verifies the signature)."""
+
 import os
 
 import outbox

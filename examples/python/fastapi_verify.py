@@ -11,9 +11,8 @@ whose bytes no longer match the signature.
 import json
 import os
 
-from fastapi import FastAPI, HTTPException, Request, Response
-
 import outbox
+from fastapi import FastAPI, HTTPException, Request, Response
 
 app = FastAPI()
 SECRET = os.environ.get("WEBHOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
@@ -25,7 +24,7 @@ async def receive(request: Request) -> Response:
     try:
         outbox.verify(body, request.headers, SECRET)
     except outbox.WebhookVerificationError as e:
-        raise HTTPException(status_code=400, detail=f"invalid signature: {e.code}")
+        raise HTTPException(status_code=400, detail=f"invalid signature: {e.code}") from e
     message = json.loads(body)
     print("webhook", request.headers["webhook-id"], message["type"])
     return Response(status_code=204)

@@ -11,9 +11,8 @@ not (re-serializing changes the bytes).
 import json
 import os
 
-from flask import Flask, abort, request
-
 import outbox
+from flask import Flask, abort, request
 
 app = Flask(__name__)
 SECRET = os.environ.get("WEBHOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")

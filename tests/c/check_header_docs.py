@@ -6,11 +6,12 @@ usage: check_header_docs.py HEADER
 Every function, type, constant, enum value and struct field must be
 preceded by a `//` comment (cbindgen writes the Rust doc comments there).
 """
+
 import re
 import sys
 
 lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
-start = next(i for i, l in enumerate(lines) if l.startswith('#include <stdint.h>'))
+start = next(i for i, line in enumerate(lines) if line.startswith("#include <stdint.h>"))
 missing = []
 in_macro_block = False
 count = 0

@@ -117,9 +117,7 @@ def run_python(code: str, env: dict | None = None, timeout: float = 60) -> subpr
     """Runs `code` in a fresh interpreter of this venv."""
     full_env = dict(os.environ)
     full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-c", code], env=full_env, capture_output=True, text=True, timeout=timeout
-    )
+    return subprocess.run([sys.executable, "-c", code], env=full_env, capture_output=True, text=True, timeout=timeout)
 
 
 def wait_until(predicate, timeout: float = 10, interval: float = 0.02) -> bool:

@@ -76,7 +76,7 @@ def test_16_threads_times_10000_calls(receiver):
     def work(t):
         try:
             for i in range(per_thread):
-                client.track("user-%d" % t, "Threaded", {"i": i}, message_id="t%d-%d" % (t, i))
+                client.track(f"user-{t}", "Threaded", {"i": i}, message_id=f"t{t}-{i}")
         except Exception as e:  # pragma: no cover - reported below
             errors.append(e)
 

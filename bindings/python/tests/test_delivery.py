@@ -6,9 +6,8 @@ import datetime as dt
 import json
 import uuid
 
-import pytest
-
 import outbox
+import pytest
 
 
 @pytest.fixture
@@ -170,9 +169,7 @@ def test_context_manager_shuts_down(receiver):
 
 def test_signed_ingest_with_basic_auth_and_headers(receiver, make_client):
     secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-    c = make_client(
-        api_key="wk", auth_scheme="basic", signing_secrets=secret, headers={"X-Team": "growth"}, gzip=False
-    )
+    c = make_client(api_key="wk", auth_scheme="basic", signing_secrets=secret, headers={"X-Team": "growth"}, gzip=False)
     c.track("u", "e")
     c.flush(10)
     req = receiver.requests()[0]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 import outbox
+import pytest
 
 
 @pytest.fixture
@@ -33,8 +32,11 @@ def client():
         (lambda c: c.group("u", ""), outbox.InvalidEventError, "group_id"),
         (lambda c: c.alias("", "u"), outbox.InvalidEventError, "previous_id"),
         (lambda c: c.track("u", "e", {"v": [1, 2j]}), TypeError, 'properties["v"][1]'),
-        (lambda c: c.track("u", "e", {"a": {"b": [0, float("inf")]}}), outbox.InvalidEventError,
-         'properties["a"]["b"][1]: float Infinity'),
+        (
+            lambda c: c.track("u", "e", {"a": {"b": [0, float("inf")]}}),
+            outbox.InvalidEventError,
+            'properties["a"]["b"][1]: float Infinity',
+        ),
         (lambda c: c.track("u", "e", {(1, 2): "tuple key"}), TypeError, "dict keys must be"),
         (lambda c: c.track("u", "e", unknown=1), TypeError, "unexpected keyword"),
         (lambda c: c.batch("not a list"), TypeError, "list of event dicts"),
@@ -89,10 +91,18 @@ def test_closed_after_shutdown(client):
         (dict(flush_interval=float("nan")), outbox.InvalidOptionError, "flush_interval"),
         (dict(flush_interval="1s"), TypeError, "number of seconds"),
         (dict(request_timeout=1e12), outbox.InvalidOptionError, "at most"),
-        (dict(flush_interval=1e22), outbox.InvalidOptionError, "flush_interval must be at most one day (86400 s, 86400000 ms)"),
+        (
+            dict(flush_interval=1e22),
+            outbox.InvalidOptionError,
+            "flush_interval must be at most one day (86400 s, 86400000 ms)",
+        ),
         (dict(retry_max_backoff=86_401), outbox.InvalidOptionError, "retry_max_backoff must be at most one day"),
         (dict(shutdown_timeout=dt.timedelta(days=2)), outbox.InvalidOptionError, "shutdown_timeout must be at most"),
-        (dict(on_full="block", block_timeout=1e8), outbox.InvalidOptionError, "block_timeout must be at most one day (86400 s, 86400000 ms), or no limit"),
+        (
+            dict(on_full="block", block_timeout=1e8),
+            outbox.InvalidOptionError,
+            "block_timeout must be at most one day (86400 s, 86400000 ms), or no limit",
+        ),
         (dict(headers={"X-Trace(id)": "1"}), outbox.InvalidOptionError, 'header name "X-Trace(id)"'),
         (dict(headers={"X-Color": "\x1b[31m"}), outbox.InvalidOptionError, 'header "X-Color"'),
         (dict(endpoint="https://collector:99999"), outbox.InvalidOptionError, "invalid port number"),

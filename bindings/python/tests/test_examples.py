@@ -10,10 +10,7 @@ import re
 import subprocess
 import sys
 
-import pytest
-
 import outbox
-
 from conftest import REPO
 
 EXAMPLES = REPO / "examples" / "python"
@@ -24,17 +21,13 @@ def run_example(name: str, *args: str, replace: tuple[str, str] | None = None) -
     code = (EXAMPLES / name).read_text()
     if replace:
         code = code.replace(*replace)
-    return subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60, cwd=EXAMPLES
-    )
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60, cwd=EXAMPLES)
 
 
 def test_quickstart_runs_as_written(fresh_receiver):
     proc = run_example("quickstart.py", replace=("http://127.0.0.1:8080", fresh_receiver.url))
     assert proc.returncode == 0, proc.stderr
-    assert re.fullmatch(
-        r"[0-9a-f-]{36} FlushResult\(delivered=1, failed=0, pending=0\)\n", proc.stdout
-    ), proc.stdout
+    assert re.fullmatch(r"[0-9a-f-]{36} FlushResult\(delivered=1, failed=0, pending=0\)\n", proc.stdout), proc.stdout
     (event,) = fresh_receiver.events()
     assert event["event"] == "Order Completed" and event["properties"] == {"total": 99.5}
     assert fresh_receiver.requests()[0]["headers"]["authorization"] == "Bearer my-write-key"
@@ -93,7 +86,12 @@ def test_fastapi_example_verifies_the_raw_body():
 def test_stubs_match_the_compiled_module(tmp_path):
     env = dict(os.environ, MYPY_CACHE_DIR=str(tmp_path / "cache"))
     proc = subprocess.run(
-        [sys.executable, "-m", "mypy.stubtest", "outbox"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120
+        [sys.executable, "-m", "mypy.stubtest", "outbox"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     sample = tmp_path / "sample.py"
@@ -110,6 +108,11 @@ def test_stubs_match_the_compiled_module(tmp_path):
         "    print(res.pending)\n"
     )
     proc = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", str(sample)], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120
+        [sys.executable, "-m", "mypy", "--strict", str(sample)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -10,7 +10,6 @@ import textwrap
 import time
 
 import pytest
-
 from conftest import run_python
 
 TRACK_AND_EXIT = textwrap.dedent(
@@ -32,11 +31,9 @@ TRACK_AND_EXIT = textwrap.dedent(
 
 def run_script(code: str, url: str, timeout: float = 60):
     start = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, "-c", code, url], capture_output=True, text=True, timeout=timeout
-    )
+    proc = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True, timeout=timeout)
     ended = time.monotonic()
-    tracked = next((float(l.split()[1]) for l in proc.stdout.splitlines() if l.startswith("tracked")), None)
+    tracked = next((float(line.split()[1]) for line in proc.stdout.splitlines() if line.startswith("tracked")), None)
     assert proc.returncode == 0, proc.stderr
     assert tracked is not None, proc.stdout
     return proc, ended - tracked, ended - start
@@ -55,7 +52,7 @@ def test_exit_is_bounded_when_the_endpoint_is_down(fresh_receiver, down):
     if down == "refused":
         s = socket.socket()
         s.bind(("127.0.0.1", 0))
-        url = "http://127.0.0.1:%d" % s.getsockname()[1]
+        url = f"http://127.0.0.1:{s.getsockname()[1]}"
         s.close()  # nothing listens there now
     else:
         fresh_receiver.faults({"kind": "hang", "forever": True})
@@ -98,7 +95,9 @@ def test_no_callback_enters_python_during_finalization(fresh_receiver):
         """
     )
     for _ in range(3):
-        proc = subprocess.run([sys.executable, "-c", code, fresh_receiver.url], capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "-c", code, fresh_receiver.url], capture_output=True, text=True, timeout=60
+        )
         assert proc.returncode == 0, proc.stderr
         assert "Fatal" not in proc.stderr and "panicked" not in proc.stderr
 

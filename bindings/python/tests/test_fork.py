@@ -108,9 +108,7 @@ MULTIPROCESSING = textwrap.dedent(
 def test_multiprocessing_fork_children_deliver_without_flush(fresh_receiver, tmp_path):
     script = tmp_path / "mp_script.py"
     script.write_text(MULTIPROCESSING)
-    proc = subprocess.run(
-        [sys.executable, str(script), fresh_receiver.url], capture_output=True, text=True, timeout=60
-    )
+    proc = subprocess.run([sys.executable, str(script), fresh_receiver.url], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "exitcodes [0, 0, 0]" in proc.stdout
     expected = {f"pre-{i}" for i in range(100)}

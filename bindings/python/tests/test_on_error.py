@@ -6,7 +6,6 @@ import logging
 import threading
 
 import outbox
-
 from conftest import wait_until
 
 

@@ -7,11 +7,9 @@ import base64
 import datetime as dt
 import json
 
+import outbox
 import pytest
 import standardwebhooks
-
-import outbox
-
 from conftest import load_vectors
 
 V = load_vectors("signatures.json")
@@ -31,7 +29,9 @@ def scheme_args(v):
 
 @pytest.mark.parametrize("v", V["sign"], ids=[v["name"] for v in V["sign"]])
 def test_sign_vectors(v):
-    headers = outbox.sign(body_of(v), v["secrets"], msg_id=v.get("id"), timestamp=v.get("timestamp", 0), **scheme_args(v))
+    headers = outbox.sign(
+        body_of(v), v["secrets"], msg_id=v.get("id"), timestamp=v.get("timestamp", 0), **scheme_args(v)
+    )
     assert headers == v["expected"]
 
 
@@ -109,7 +109,10 @@ def test_our_signatures_verify_with_standardwebhooks():
 def test_webhooks_over_http_verify_with_standardwebhooks(receiver):
     other = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
     sender = outbox.WebhookSender(
-        [outbox.Endpoint(receiver.url + "/hooks/a", SECRET), outbox.Endpoint(receiver.url + "/hooks/b", [other, SECRET])]
+        [
+            outbox.Endpoint(receiver.url + "/hooks/a", SECRET),
+            outbox.Endpoint(receiver.url + "/hooks/b", [other, SECRET]),
+        ]
     )
     ids = [sender.send("invoice.paid", {"invoice": i, "amount": 10.5}) for i in range(3)]
     assert all(i.startswith("msg_") for i in ids)

@@ -13,10 +13,8 @@ import base64
 import json
 import re
 
-import pytest
-
 import outbox
-
+import pytest
 from conftest import load_vectors
 
 FACE = "python"
@@ -122,7 +120,10 @@ def test_captured_in_test_mode(vector, test_mode_client):
     (event,) = client.captured()
     expected = json.loads(vector["expected"].replace(LIBRARY_MASK, LIBRARY))
     assert event["messageId"] == message_id
-    for key, generated, shape in (("messageId", GENERATED_ID, UUID_V4), ("timestamp", GENERATED_TIMESTAMP, ENGINE_TIME)):
+    for key, generated, shape in (
+        ("messageId", GENERATED_ID, UUID_V4),
+        ("timestamp", GENERATED_TIMESTAMP, ENGINE_TIME),
+    ):
         if expected[key] == generated:
             assert shape.match(event[key]), event[key]
             event[key] = generated

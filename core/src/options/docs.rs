@@ -213,7 +213,7 @@ fn python_type(row: &Row) -> String {
         Kind::Flag => "bool".into(),
         Kind::Texts => "Union[str, Sequence[str], None]".into(),
         Kind::Headers => "Optional[_Headers]".into(),
-        Kind::Path => "Union[str, \"os.PathLike[str]\", None]".into(),
+        Kind::Path => "Union[str, os.PathLike[str], None]".into(),
         Kind::Callback => "Optional[Callable[[DeliveryError], object]]".into(),
         Kind::Endpoints => "_Endpoints".into(),
     }

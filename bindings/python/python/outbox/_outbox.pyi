@@ -59,7 +59,7 @@ class FlushResult:
     dropped with reason ``"shutdown"``). Truthy when complete.
     """
 
-    def __new__(cls, delivered: int = 0, failed: int = 0, pending: int = 0) -> "FlushResult": ...
+    def __new__(cls, delivered: int = 0, failed: int = 0, pending: int = 0) -> FlushResult: ...
     @property
     def delivered(self) -> int:
         """Events delivered while the call waited."""
@@ -183,7 +183,7 @@ class Client:
         gzip: bool = True,
         headers: Optional[_Headers] = None,
         disabled: bool = False,
-        spool_dir: Union[str, "os.PathLike[str]", None] = None,
+        spool_dir: Union[str, os.PathLike[str], None] = None,
         spool_sync: Literal["batch", "event"] = "batch",
         max_queue_size: int = 200_000,
         max_queue_bytes: int = 64 << 20,
@@ -200,7 +200,7 @@ class Client:
         debug: bool = False,
         test_mode: bool = False,
         # /generated
-    ) -> "Client": ...
+    ) -> Client: ...
     def track(
         self,
         user_id: Optional[_Id],
@@ -283,9 +283,9 @@ class Client:
         """Waits until everything queued before the call is delivered or given up (None: no deadline)."""
     def shutdown(self, timeout: Optional[_Seconds] = None) -> FlushResult:
         """Flushes for up to ``timeout`` (None: ``shutdown_timeout``), gives up the rest, stops."""
-    def aflush(self, timeout: Optional[_Seconds] = None) -> "asyncio.Future[FlushResult]":
+    def aflush(self, timeout: Optional[_Seconds] = None) -> asyncio.Future[FlushResult]:
         """``flush`` on asyncio's default executor: ``await client.aflush()``."""
-    def ashutdown(self, timeout: Optional[_Seconds] = None) -> "asyncio.Future[FlushResult]":
+    def ashutdown(self, timeout: Optional[_Seconds] = None) -> asyncio.Future[FlushResult]:
         """``shutdown`` on asyncio's default executor: ``await client.ashutdown()``."""
     def stats(self) -> Stats:
         """The client's counters."""
@@ -295,17 +295,17 @@ class Client:
         """Sends one event (or a list) in one request now, bypassing the queue."""
     def adeliver(
         self, events: Union[Mapping[str, Any], Iterable[Mapping[str, Any]]], timeout: Optional[_Seconds] = None
-    ) -> "asyncio.Future[DeliverOutcome]":
+    ) -> asyncio.Future[DeliverOutcome]:
         """``deliver`` on asyncio's default executor."""
     def captured(self) -> list[dict[str, Any]]:
         """In ``test_mode``: every event "sent" so far, as dicts, in order."""
     def clear_captured(self) -> None:
         """In ``test_mode``: forget what was captured."""
     def _shutdown_for_exit(self) -> None: ...
-    def __enter__(self) -> "Client": ...
+    def __enter__(self) -> Client: ...
     def __exit__(self, *_exc: object) -> bool: ...
-    def __aenter__(self) -> "asyncio.Future[Client]": ...
-    def __aexit__(self, *_exc: object) -> "asyncio.Future[None]": ...
+    def __aenter__(self) -> asyncio.Future[Client]: ...
+    def __aexit__(self, *_exc: object) -> asyncio.Future[None]: ...
 
 @final
 class Endpoint:
@@ -320,7 +320,7 @@ class Endpoint:
         header: Optional[str] = None,
         timeout: Optional[_Seconds] = None,
         headers: Optional[_Headers] = None,
-    ) -> "Endpoint": ...
+    ) -> Endpoint: ...
     @property
     def url(self) -> str:
         """The URL messages are posted to."""
@@ -353,7 +353,7 @@ class WebhookSender:
         debug: bool = False,
         test_mode: bool = False,
         # /generated
-    ) -> "WebhookSender": ...
+    ) -> WebhookSender: ...
     def send(self, type: str, data: Any) -> str:
         """Queues ``{"type", "timestamp", "data"}`` to every endpoint; returns the message id."""
     def send_raw(self, body: _Body) -> str:
@@ -362,9 +362,9 @@ class WebhookSender:
         """Waits until everything queued before the call is delivered or given up at every endpoint."""
     def shutdown(self, timeout: Optional[_Seconds] = None) -> FlushResult:
         """Flushes every endpoint for up to ``timeout`` (None: ``shutdown_timeout``), then stops."""
-    def aflush(self, timeout: Optional[_Seconds] = None) -> "asyncio.Future[FlushResult]":
+    def aflush(self, timeout: Optional[_Seconds] = None) -> asyncio.Future[FlushResult]:
         """``flush`` without blocking the event loop."""
-    def ashutdown(self, timeout: Optional[_Seconds] = None) -> "asyncio.Future[FlushResult]":
+    def ashutdown(self, timeout: Optional[_Seconds] = None) -> asyncio.Future[FlushResult]:
         """``shutdown`` without blocking the event loop."""
     def stats(self) -> Stats:
         """Counters summed over endpoints."""
@@ -372,7 +372,7 @@ class WebhookSender:
         """Endpoint URL to its counters."""
     def captured(self) -> list[dict[str, Any]]:
         """In ``test_mode``: the requests that would have been sent."""
-    def __enter__(self) -> "WebhookSender": ...
+    def __enter__(self) -> WebhookSender: ...
     def __exit__(self, *_exc: object) -> bool: ...
 
 def sign(
