@@ -107,7 +107,7 @@ mod tests {
 
     #[test]
     fn quoted_user_text_is_never_a_name() {
-        let users = format!("\u{E000}flush_at\u{E002} {{flush_at}}");
+        let users = "\u{E000}flush_at\u{E002} {flush_at}".to_owned();
         let message = format!("{} is {users:?}", option("path"));
         let rendered = Naming::Camel.render(&message);
         assert_eq!(rendered, r#"path is "\u{e000}flush_at\u{e002} {flush_at}""#);

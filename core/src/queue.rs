@@ -159,7 +159,7 @@ impl Queue {
         let mut items = vec![first];
         while items.len() < max_items {
             match self.items.front() {
-                Some(next) if bytes + next.json.len() + 1 <= max_bytes => {
+                Some(next) if bytes + next.json.len() < max_bytes => {
                     bytes += next.json.len();
                     items.extend(self.items.pop_front());
                 }

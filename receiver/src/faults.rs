@@ -217,7 +217,7 @@ impl FaultList {
         let i = self
             .rules
             .iter()
-            .position(|f| f.path.as_deref().map_or(true, |p| p == path))?;
+            .position(|f| f.path.as_deref().is_none_or(|p| p == path))?;
         let kind = self.rules[i].kind.clone();
         if let Some(left) = &mut self.rules[i].times {
             *left -= 1;

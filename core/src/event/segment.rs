@@ -69,7 +69,7 @@ impl Event {
         };
         let mut event = Event::new(kind);
         for (key, raw) in &fields {
-            let nested = || -> Result<Option<Json>, Error> { Ok((raw.get() != "null").then(|| Json::parse(raw.get())).transpose()?) };
+            let nested = || -> Result<Option<Json>, Error> { (raw.get() != "null").then(|| Json::parse(raw.get())).transpose() };
             match key.as_str() {
                 "type" => {}
                 "userId" => event.user_id = raw_id_field(key, raw)?,

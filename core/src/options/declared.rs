@@ -128,7 +128,7 @@ macro_rules! delivery_options {
                 unset: None,
                 access: Access::Choice(
                     ON_FULL,
-                    |o, name| Ok(o.delivery.on_full = on_full(name)?),
+                    |o, name| { o.delivery.on_full = on_full(name)?; Ok(()) },
                     |o| Some(on_full_name(o.delivery.on_full)),
                 ),
             },
@@ -180,7 +180,7 @@ macro_rules! delivery_options {
                 name: "proxy",
                 doc: "explicit http:// or https:// proxy URL",
                 unset: Some("`HTTPS_PROXY` / `NO_PROXY`"),
-                access: Access::Text(|o, p| Ok(o.delivery.proxy = proxy(p)?), |o| o.delivery.proxy.clone()),
+                access: Access::Text(|o, p| { o.delivery.proxy = proxy(p)?; Ok(()) }, |o| o.delivery.proxy.clone()),
             },
             OptionSpec::<$t> {
                 name: "on_error",
@@ -218,25 +218,25 @@ pub(super) static CLIENT_OWN: [OptionSpec<Options>; 18] = [
         name: "endpoint",
         doc: "base URL of the collector",
         unset: Some("required (unless {test_mode} or {disabled})"),
-        access: Access::Text(|o, v| Ok(o.endpoint = v), |_| None),
+        access: Access::Text(|o, v| { o.endpoint = v; Ok(()) }, |_| None),
     },
     OptionSpec {
         name: "path",
         doc: "path of the batch API under the endpoint (Segment's)",
         unset: None,
-        access: Access::Text(|o, v| Ok(o.path = path(v)?), |o| Some(o.path.clone())),
+        access: Access::Text(|o, v| { o.path = path(v)?; Ok(()) }, |o| Some(o.path.clone())),
     },
     OptionSpec {
         name: "api_key",
         doc: "sent with every request, as {auth_scheme} says",
         unset: Some("none"),
-        access: Access::Text(|o, v| Ok(o.api_key = api_key(v)?), |o| o.api_key.clone()),
+        access: Access::Text(|o, v| { o.api_key = api_key(v)?; Ok(()) }, |o| o.api_key.clone()),
     },
     OptionSpec {
         name: "auth_scheme",
         doc: "`Authorization: Bearer <key>`, or `\"basic\"`: `Basic base64(key:)`, as Segment expects write keys",
         unset: None,
-        access: Access::Choice(&["bearer", "basic"], |o, v| Ok(o.auth_scheme = AuthScheme::parse(v)?), |o| Some(o.auth_scheme.name().into())),
+        access: Access::Choice(&["bearer", "basic"], |o, v| { o.auth_scheme = AuthScheme::parse(v)?; Ok(()) }, |o| Some(o.auth_scheme.name().into())),
     },
     OptionSpec {
         name: "signing_secrets",
@@ -248,7 +248,7 @@ pub(super) static CLIENT_OWN: [OptionSpec<Options>; 18] = [
         name: "signature_scheme",
         doc: "how requests are signed: Standard Webhooks, or `\"hmac-sha256\"` (`X-Hub-Signature-256: sha256=...`)",
         unset: None,
-        access: Access::Choice(SCHEMES, |o, v| Ok(o.signature_scheme = scheme(v)?), |o| Some(o.signature_scheme.name().into())),
+        access: Access::Choice(SCHEMES, |o, v| { o.signature_scheme = scheme(v)?; Ok(()) }, |o| Some(o.signature_scheme.name().into())),
     },
     OptionSpec {
         name: "signature_header",
@@ -302,7 +302,7 @@ pub(super) static CLIENT_OWN: [OptionSpec<Options>; 18] = [
         name: "headers",
         doc: "extra headers on every request",
         unset: Some("none"),
-        access: Access::Headers(|o, v| Ok(o.headers = headers(v)?)),
+        access: Access::Headers(|o, v| { o.headers = headers(v)?; Ok(()) }),
     },
     OptionSpec {
         name: "disabled",
@@ -320,7 +320,7 @@ pub(super) static CLIENT_OWN: [OptionSpec<Options>; 18] = [
         name: "spool_sync",
         doc: "when the spool syncs: `\"batch\"` (every 100 ms) or `\"event\"` (each call waits for the disk)",
         unset: None,
-        access: Access::Choice(&["batch", "event"], |o, v| Ok(o.spool_sync = spool_sync(v)?), |o| Some(spool_sync_name(o.spool_sync))),
+        access: Access::Choice(&["batch", "event"], |o, v| { o.spool_sync = spool_sync(v)?; Ok(()) }, |o| Some(spool_sync_name(o.spool_sync))),
     },
 ];
 
@@ -329,7 +329,7 @@ pub(super) static WEBHOOK_OWN: [OptionSpec<WebhookOptions>; 2] = [
         name: "endpoints",
         doc: "where every message goes: one or more endpoints",
         unset: Some("required"),
-        access: Access::Endpoints(|o, v| Ok(o.endpoints = v)),
+        access: Access::Endpoints(|o, v| { o.endpoints = v; Ok(()) }),
     },
     OptionSpec {
         name: "max_message_bytes",
@@ -344,7 +344,7 @@ pub(super) static ENDPOINT_OWN: [OptionSpec<Endpoint>; 6] = [
         name: "url",
         doc: "the http:// or https:// URL messages are posted to",
         unset: Some("required"),
-        access: Access::Text(|e, v| Ok(e.url = v), |_| None),
+        access: Access::Text(|e, v| { e.url = v; Ok(()) }, |_| None),
     },
     OptionSpec {
         name: "secrets",
@@ -356,7 +356,7 @@ pub(super) static ENDPOINT_OWN: [OptionSpec<Endpoint>; 6] = [
         name: "scheme",
         doc: "how messages are signed: Standard Webhooks, or `\"hmac-sha256\"`",
         unset: None,
-        access: Access::Choice(SCHEMES, |e, v| Ok(e.scheme = scheme(v)?), |e| Some(e.scheme.name().into())),
+        access: Access::Choice(SCHEMES, |e, v| { e.scheme = scheme(v)?; Ok(()) }, |e| Some(e.scheme.name().into())),
     },
     OptionSpec {
         name: "header",
@@ -374,7 +374,7 @@ pub(super) static ENDPOINT_OWN: [OptionSpec<Endpoint>; 6] = [
         name: "headers",
         doc: "extra headers on every request to this endpoint",
         unset: Some("none"),
-        access: Access::Headers(|e, v| Ok(e.headers = headers(v)?)),
+        access: Access::Headers(|e, v| { e.headers = headers(v)?; Ok(()) }),
     },
 ];
 

@@ -27,6 +27,9 @@ use super::webhook::{Endpoint, WebhookOptions};
 /// `block_timeout` when `on_full` is `block` and no timeout is given.
 pub const DEFAULT_BLOCK_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// Header names and values, in order.
+pub type HeaderList = Vec<(String, String)>;
+
 /// What a host reads for an option (the host's own types; see [`Value`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -110,7 +113,7 @@ pub enum Access<T> {
     /// `Kind::Texts`.
     Texts(fn(&mut T, Vec<String>)),
     /// `Kind::Headers`.
-    Headers(fn(&mut T, Vec<(String, String)>) -> Result<(), String>),
+    Headers(fn(&mut T, HeaderList) -> Result<(), String>),
     /// `Kind::Path`.
     Path(fn(&mut T, PathBuf)),
     /// `Kind::Callback`.
