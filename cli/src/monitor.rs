@@ -340,7 +340,7 @@ impl Monitor {
             body.unwrap_or_else(|| Value::String(String::from_utf8_lossy(&r.body).into_owned()));
         let line = json!({
             "n": c.requests,
-            "time": outbox_core::time::rfc3339_millis(SystemTime::now()),
+            "time": outbox_core::bindings::rfc3339_millis(SystemTime::now()),
             "method": r.method,
             "path": r.path,
             "status": r.status,
@@ -374,7 +374,7 @@ impl Monitor {
         let p = &self.paint;
         let m = self.margin;
         let mut s = String::new();
-        let now = outbox_core::time::rfc3339_millis(SystemTime::now());
+        let now = outbox_core::bindings::rfc3339_millis(SystemTime::now());
         let clock = now.get(11..23).unwrap_or(&now);
 
         let status = match r.status {

@@ -172,7 +172,7 @@ fn apply_common(mut e: Event, common: &EventArgs) -> CliResult<Event> {
         common
             .message_id
             .clone()
-            .unwrap_or_else(outbox_core::ids::new_message_id),
+            .unwrap_or_else(outbox_core::bindings::new_message_id),
     );
     if let Some(ctx) = &common.context {
         e.context = Some(Json::from(object_only(

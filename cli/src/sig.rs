@@ -16,7 +16,7 @@ pub fn sign(a: SignArgs) -> CliResult {
     let id = a.id.unwrap_or_else(|| {
         format!(
             "msg_{}",
-            outbox_core::ids::new_message_id().replace('-', "")
+            outbox_core::bindings::new_message_id().replace('-', "")
         )
     });
     if id.is_empty() || id.bytes().any(|b| b.is_ascii_control()) {
@@ -24,7 +24,7 @@ pub fn sign(a: SignArgs) -> CliResult {
             "--id must be non-empty and without control characters",
         ));
     }
-    let timestamp = a.timestamp.unwrap_or_else(outbox_core::time::unix_now);
+    let timestamp = a.timestamp.unwrap_or_else(outbox_core::bindings::unix_now);
     if timestamp < 0 {
         return Err(Fail::usage("--timestamp must be unix seconds (0 or more)"));
     }

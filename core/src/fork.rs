@@ -79,10 +79,12 @@ pub struct PerProcess<T> {
 }
 
 impl<T: Send + Sync> PerProcess<T> {
+    /// A value built by `init` in each process, on first use.
     pub const fn new(init: fn() -> T) -> Self {
         PerProcess { slot: AtomicPtr::new(std::ptr::null_mut()), init }
     }
 
+    /// This process's value (built now if this process has none yet).
     pub fn get(&self) -> &T {
         install();
         let current = generation();

@@ -14,8 +14,11 @@ use parking_lot::Mutex;
 /// `Authorization` are secrets.
 #[derive(Clone)]
 pub struct HttpRequest {
+    /// Where it goes.
     pub url: String,
+    /// Its headers, in order.
     pub headers: Vec<(String, String)>,
+    /// The body, exactly as sent (gzipped when `Content-Encoding` says so).
     pub body: Vec<u8>,
     /// The deadline for the whole exchange.
     pub timeout: Duration,
@@ -45,15 +48,20 @@ pub(crate) use crate::http_values::HeaderNames;
 /// What came back: the status and the headers the retry policy reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpResponse {
+    /// The HTTP status.
     pub status: u16,
+    /// The `Retry-After` header, as the server wrote it.
     pub retry_after: Option<String>,
 }
 
 /// Why no response arrived. All are transient except `Invalid`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransportError {
+    /// No answer within the request timeout.
     Timeout,
+    /// No connection (refused, unreachable, TLS failed).
     Connect(String),
+    /// Anything else that broke the exchange.
     Other(String),
     /// The request cannot be built (a URL or header the HTTP client
     /// refuses). Sending it again can never succeed.
@@ -79,17 +87,21 @@ impl fmt::Display for TransportError {
     }
 }
 
+/// What `Transport::send` returns.
 pub type SendFuture = Pin<Box<dyn Future<Output = Result<HttpResponse, TransportError>> + Send>>;
 
 /// Sends requests. Called from the background runtime; must not block.
 pub trait Transport: Send + Sync + 'static {
+    /// Sends one request; called on the engine's runtime.
     fn send(&self, request: HttpRequest) -> SendFuture;
 }
 
 /// Settings of the HTTP transport.
 #[derive(Clone)]
 pub struct HttpSettings {
+    /// Deadline of opening a connection.
     pub connect_timeout: Duration,
+    /// Proxy URL; `None` reads `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`.
     pub proxy: Option<String>,
 }
 
@@ -118,6 +130,7 @@ pub struct HttpTransport {
 }
 
 impl HttpTransport {
+    /// An HTTP client with these settings (rustls, ring, the platform verifier).
     pub fn new(settings: &HttpSettings) -> Result<HttpTransport, String> {
         let mut builder = reqwest::Client::builder()
             .tls_backend_preconfigured(tls_config()?)
@@ -229,7 +242,9 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 /// `HttpRequest`'s, hides header values and URL secrets.
 #[derive(Clone)]
 pub struct CapturedRequest {
+    /// Where it went.
     pub url: String,
+    /// Its headers, in order.
     pub headers: Vec<(String, String)>,
     /// The body as sent, gzip-decoded when it was compressed.
     pub body: Vec<u8>,
@@ -259,6 +274,7 @@ struct MemoryState {
 }
 
 impl MemoryTransport {
+    /// An empty in-memory transport: every request is answered 200.
     pub fn new() -> MemoryTransport {
         MemoryTransport::default()
     }
@@ -273,6 +289,7 @@ impl MemoryTransport {
         self.inner.lock().requests.clone()
     }
 
+    /// Forgets every request captured so far.
     pub fn clear(&self) {
         self.inner.lock().requests.clear();
     }

@@ -30,6 +30,7 @@ pub struct WebhookSender {
 }
 
 impl WebhookSender {
+    /// Validates `options` and starts one pipeline per endpoint.
     pub fn new(options: WebhookOptions) -> Result<WebhookSender, Error> {
         options.validate()?;
         let d = &options.delivery;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use outbox_core::spool::SpoolSync;
+use outbox_core::options::SpoolSync;
 use outbox_core::{Client, Options};
 
 const ROLE: &str = "OUTBOX_SPOOL_TEST_ROLE";

@@ -171,7 +171,7 @@ const RUNNING: u64 = FREEING - 1;
 const FLAGS: u64 = CLOSED | FREEING;
 
 fn generation() -> u64 {
-    outbox_core::fork::generation() & 0xFFFF_FFFF
+    outbox_core::bindings::generation() & 0xFFFF_FFFF
 }
 
 impl Gate {

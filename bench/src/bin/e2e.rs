@@ -34,7 +34,7 @@ fn main() {
     let gzip = arg("--gzip", "off") == "on";
     let spool = match arg("--spool", "off").as_str() {
         "off" => None,
-        mode => Some(outbox_core::spool::SpoolSync::parse(mode).expect("--spool off|batch|event")),
+        mode => Some(outbox_core::options::SpoolSync::parse(mode).expect("--spool off|batch|event")),
     };
     let receiver_bin = arg(
         "--receiver",
@@ -70,7 +70,7 @@ fn main() {
     );
 }
 
-fn one_run(url: &str, events: u64, gzip: bool, spool: Option<outbox_core::spool::SpoolSync>, receiver_pid: u32) -> Run {
+fn one_run(url: &str, events: u64, gzip: bool, spool: Option<outbox_core::options::SpoolSync>, receiver_pid: u32) -> Run {
     let spool_dir = std::env::temp_dir().join(format!("outbox-bench-spool-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&spool_dir);
     let client = Client::new(Options { gzip, spool_dir: spool.map(|_| spool_dir.clone()), spool_sync: spool.unwrap_or_default(), delivery: outbox_core::DeliveryOptions { max_queue_size: events as usize, max_queue_bytes: 1 << 30, ..outbox_core::DeliveryOptions::for_client() }, ..Options::new(url) })

@@ -434,7 +434,7 @@ pub fn iso_date(ms: f64) -> String {
     let ms = ms as i64;
     let days = ms.div_euclid(86_400_000);
     let rem = ms.rem_euclid(86_400_000);
-    let (y, m, d) = outbox_core::time::civil_from_days(days);
+    let (y, m, d) = outbox_core::bindings::civil_from_days(days);
     let (h, mi, s, milli) = (rem / 3_600_000, (rem / 60_000) % 60, (rem / 1000) % 60, rem % 1000);
     let year = if (0..=9999).contains(&y) {
         format!("{y:04}")

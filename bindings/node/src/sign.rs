@@ -128,7 +128,7 @@ pub fn verify_user_hash(secret: String, user_id: String, hash: String) -> bool {
 /// A fresh webhook message id (`msg_` + 32 hex digits), as the sender makes.
 #[napi]
 pub fn new_webhook_id() -> String {
-    format!("msg_{}", outbox_core::ids::new_message_id().replace('-', ""))
+    format!("msg_{}", outbox_core::bindings::new_message_id().replace('-', ""))
 }
 
 /// The canonical name of a scheme (`standard-webhooks` or `hmac-sha256`).

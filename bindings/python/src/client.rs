@@ -4,7 +4,7 @@ use std::mem::ManuallyDrop;
 use std::sync::Arc;
 use std::time::Duration;
 
-use outbox_core::spool::SpoolSync;
+use outbox_core::options::SpoolSync;
 use outbox_core::options::schema::CLIENT_OPTIONS;
 use outbox_core::{Client as CoreClient, Event, Kind, Library, OnFull, Options};
 use pyo3::prelude::*;

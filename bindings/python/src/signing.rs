@@ -113,8 +113,8 @@ pub fn sign<'py>(
     let body = raw_body(body, "sign()")?;
     let secrets = options::strings(secret).map_err(|_| PyTypeError::new_err("secret must be a str or a list of str"))?;
     let scheme = self::scheme(py, scheme, header)?;
-    let id = msg_id.unwrap_or_else(|| format!("msg_{}", outbox_core::ids::new_message_id().replace('-', "")));
-    let ts = unix_seconds(py, timestamp, "timestamp")?.unwrap_or_else(outbox_core::time::unix_now);
+    let id = msg_id.unwrap_or_else(|| format!("msg_{}", outbox_core::bindings::new_message_id().replace('-', "")));
+    let ts = unix_seconds(py, timestamp, "timestamp")?.unwrap_or_else(outbox_core::bindings::unix_now);
     let headers = core_sign::sign(&scheme, &secrets, &id, ts, &body).map_err(|e| sign_error(py, e))?;
     let out = PyDict::new(py);
     for (name, value) in headers {

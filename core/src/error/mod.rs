@@ -54,7 +54,12 @@ pub enum Error {
     /// The event is malformed (missing id, empty name, properties not an object, ...).
     InvalidEvent(Message),
     /// The serialized event exceeds `max_event_bytes`.
-    EventTooLarge { size: usize, limit: usize },
+    EventTooLarge {
+        /// Its size once serialized, in bytes.
+        size: usize,
+        /// The limit it is over (`max_event_bytes` or `max_message_bytes`).
+        limit: usize,
+    },
     /// Text handed over as JSON does not parse.
     InvalidJson(String),
     /// An option has an unusable value.

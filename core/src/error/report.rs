@@ -21,6 +21,7 @@ pub enum DropReason {
 }
 
 impl DropReason {
+    /// Every reason, in the order of `Stats::dropped_by_reason`.
     pub const ALL: [DropReason; 6] = [
         DropReason::QueueFull,
         DropReason::Rejected,
@@ -56,6 +57,7 @@ impl fmt::Display for DropReason {
 /// What `on_error` receives: a group of events lost for one reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryError {
+    /// Why they were given up.
     pub reason: DropReason,
     /// The HTTP status that caused it, when there was one.
     pub status: Option<u16>,
@@ -88,7 +90,9 @@ impl fmt::Display for DeliveryError {
 /// Counters of one client. `enqueued == delivered + dropped_total() + pending` always holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
+    /// Events accepted by capture calls.
     pub enqueued: u64,
+    /// Events the receiver acknowledged.
     pub delivered: u64,
     /// Events given up, by `DropReason` (index with `dropped(reason)`).
     pub dropped_by_reason: [u64; 6],
@@ -108,10 +112,12 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// Events given up for `reason`.
     pub fn dropped(&self, reason: DropReason) -> u64 {
         self.dropped_by_reason[reason.index()]
     }
 
+    /// Events given up, all reasons together.
     pub fn dropped_total(&self) -> u64 {
         self.dropped_by_reason.iter().sum()
     }

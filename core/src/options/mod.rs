@@ -11,6 +11,7 @@ pub mod schema;
 pub mod webhook;
 
 pub use delivery::{DeliveryOptions, MAX_RETRY_AFTER};
+pub use crate::spool::SpoolSync;
 pub(crate) use delivery::Batching;
 
 use std::fmt;
@@ -195,6 +196,7 @@ impl Default for Options {
 }
 
 impl Options {
+    /// Every default, sending to `endpoint`.
     pub fn new(endpoint: impl Into<String>) -> Options {
         Options { endpoint: endpoint.into(), ..Options::default() }
     }

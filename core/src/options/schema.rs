@@ -105,7 +105,14 @@ pub enum Access<T> {
     /// `Kind::Retries`.
     Retries(fn(&mut T, Option<u32>), fn(&T) -> Option<u32>),
     /// `Kind::Duration`.
-    Duration { zero_ok: bool, set: fn(&mut T, Duration), get: fn(&T) -> Duration },
+    Duration {
+        /// Zero is allowed.
+        zero_ok: bool,
+        /// Writes the value.
+        set: fn(&mut T, Duration),
+        /// Reads the value (for the docs' defaults).
+        get: fn(&T) -> Duration,
+    },
     /// `Kind::DurationOrForever`; the setter may refuse (order of options).
     DurationOrForever(fn(&mut T, Duration) -> Result<(), String>, fn(&T) -> Option<Duration>),
     /// `Kind::Flag`.

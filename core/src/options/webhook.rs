@@ -15,6 +15,7 @@ pub struct Endpoint {
     pub url: String,
     /// Signing secrets (several during rotation). Empty sends unsigned.
     pub secrets: Vec<String>,
+    /// How messages are signed. Default Standard Webhooks.
     pub scheme: Scheme,
     /// Deadline of one delivery attempt. Default 5 s: webhook receivers are
     /// expected to answer fast and work asynchronously. Above zero, at most
@@ -39,6 +40,7 @@ impl fmt::Debug for Endpoint {
 }
 
 impl Endpoint {
+    /// An endpoint at `url`, unsigned until a secret is added, with every default.
     pub fn new(url: impl Into<String>) -> Endpoint {
         Endpoint {
             url: url.into(),
@@ -49,11 +51,13 @@ impl Endpoint {
         }
     }
 
+    /// Adds a signing secret (several during rotation).
     pub fn secret(mut self, secret: impl Into<String>) -> Endpoint {
         self.secrets.push(secret.into());
         self
     }
 
+    /// Signs with `scheme`.
     pub fn scheme(mut self, scheme: Scheme) -> Endpoint {
         self.scheme = scheme;
         self

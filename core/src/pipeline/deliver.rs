@@ -15,9 +15,11 @@ use crate::time;
 /// The outcome of `deliver`: one request sent at once, outside the queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliverOutcome {
+    /// The receiver accepted the request.
     pub delivered: bool,
     /// The last HTTP status received, if any.
     pub status: Option<u16>,
+    /// Requests sent, the first one included.
     pub attempts: u32,
     /// Why it was not delivered.
     pub error: Option<String>,

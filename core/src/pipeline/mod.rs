@@ -43,7 +43,7 @@ use crate::time;
 use crate::transport::Transport;
 
 pub use deliver::DeliverOutcome;
-pub use registry::{live_pipelines, shutdown_all};
+pub use registry::shutdown_all;
 pub use request::{BodyShape, Target};
 
 use report::DropWarnings;
