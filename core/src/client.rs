@@ -9,8 +9,8 @@ use serde_json::Value;
 use crate::error::{Error, FlushResult, Stats};
 use crate::event::{Encoded, Encoder, Event, Json};
 use crate::lane::{Lane, RecoverySummary, SpoolSettings, TransportSource};
-use crate::options::{Batching, Options};
-use crate::pipeline::{BodyShape, DeliverOutcome, Spec, Target};
+use crate::options::Options;
+use crate::pipeline::{Batching, BodyShape, DeliverOutcome, Policy, Spec, Target};
 use crate::queue::Item;
 use crate::runtime;
 use crate::sign::Signer;
@@ -256,7 +256,7 @@ fn spec_for(o: &Options) -> Result<Spec, Error> {
             shape: BodyShape::Envelope,
             gone_disables: false,
         },
-        policy: o.delivery.policy(Batching {
+        policy: Policy::new(&o.delivery, Batching {
             flush_at: o.flush_at,
             flush_interval: o.flush_interval,
             max_batch_size: o.max_batch_size,

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::error::{Error, FlushResult, Stats};
 use crate::event::Json;
 use crate::lane::{Lane, TransportSource};
-use crate::options::{Batching, DeliveryOptions, OnFull};
-use crate::pipeline::{BodyShape, Policy, Spec, Target};
+use crate::options::{DeliveryOptions, OnFull};
+use crate::pipeline::{Batching, BodyShape, Policy, Spec, Target};
 use crate::sign::Signer;
 use crate::transport::{redact_url, HttpSettings, MemoryTransport};
 
@@ -202,7 +202,7 @@ fn spec_for(endpoint: &Endpoint, o: &DeliveryOptions) -> Result<Spec, String> {
                 OnFull::Block(_) => OnFull::DropNewest,
                 other => other,
             },
-            ..o.policy(Batching { flush_at: 1, flush_interval: Duration::from_millis(50), max_batch_size: 1, max_batch_bytes: usize::MAX })
+            ..Policy::new(o, Batching { flush_at: 1, flush_interval: Duration::from_millis(50), max_batch_size: 1, max_batch_bytes: usize::MAX })
         },
         on_error: o.on_error.clone(),
         debug: o.debug,

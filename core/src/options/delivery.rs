@@ -101,32 +101,8 @@ impl DeliveryOptions {
         Ok(())
     }
 
-    /// The pipeline policy these options give, with the batching the
-    /// caller chose (a client batches; a webhook endpoint sends one by one).
-    pub(crate) fn policy(&self, batching: Batching) -> crate::pipeline::Policy {
-        crate::pipeline::Policy {
-            flush_at: batching.flush_at,
-            flush_interval: batching.flush_interval,
-            max_batch_size: batching.max_batch_size,
-            max_batch_bytes: batching.max_batch_bytes,
-            max_queue_size: self.max_queue_size,
-            max_queue_bytes: self.max_queue_bytes,
-            on_full: self.on_full,
-            max_retries: self.max_retries,
-            backoff: crate::backoff::Schedule { initial: self.retry_initial_backoff, max: self.retry_max_backoff, max_retry_after: MAX_RETRY_AFTER },
-            max_concurrent: self.max_concurrent_requests,
-            shutdown_timeout: self.shutdown_timeout,
-        }
-    }
 }
 
-/// When a pipeline sends: the part of its policy that is not shared.
-pub(crate) struct Batching {
-    pub flush_at: usize,
-    pub flush_interval: Duration,
-    pub max_batch_size: usize,
-    pub max_batch_bytes: usize,
-}
 
 /// The longest a server's `Retry-After` may park a queue: five minutes.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);

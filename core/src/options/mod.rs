@@ -12,7 +12,6 @@ pub mod webhook;
 
 pub use delivery::{DeliveryOptions, MAX_RETRY_AFTER};
 pub use crate::spool::SpoolSync;
-pub(crate) use delivery::Batching;
 
 use std::fmt;
 use std::sync::Arc;

@@ -64,6 +64,39 @@ pub struct Policy {
     pub shutdown_timeout: Duration,
 }
 
+/// When a pipeline sends: the part of its policy a client and a webhook
+/// endpoint do not share.
+pub(crate) struct Batching {
+    pub flush_at: usize,
+    pub flush_interval: Duration,
+    pub max_batch_size: usize,
+    pub max_batch_bytes: usize,
+}
+
+impl Policy {
+    /// The policy of shared delivery options with `batching` (a client
+    /// batches; a webhook endpoint sends one message per request).
+    pub(crate) fn new(delivery: &crate::options::DeliveryOptions, batching: Batching) -> Policy {
+        Policy {
+            flush_at: batching.flush_at,
+            flush_interval: batching.flush_interval,
+            max_batch_size: batching.max_batch_size,
+            max_batch_bytes: batching.max_batch_bytes,
+            max_queue_size: delivery.max_queue_size,
+            max_queue_bytes: delivery.max_queue_bytes,
+            on_full: delivery.on_full,
+            max_retries: delivery.max_retries,
+            backoff: Schedule {
+                initial: delivery.retry_initial_backoff,
+                max: delivery.retry_max_backoff,
+                max_retry_after: crate::options::MAX_RETRY_AFTER,
+            },
+            max_concurrent: delivery.max_concurrent_requests,
+            shutdown_timeout: delivery.shutdown_timeout,
+        }
+    }
+}
+
 /// Everything a pipeline needs that does not change.
 pub struct Spec {
     pub target: Target,
