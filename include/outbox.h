@@ -167,70 +167,6 @@ typedef struct outbox_webhook_config_t outbox_webhook_config_t;
 // thread-safety, fork and exit behaviour as `outbox_client_t`.
 typedef struct outbox_webhook_sender_t outbox_webhook_sender_t;
 
-// How `api_key` is sent (`outbox_config_set_auth_scheme`).
-typedef uint32_t outbox_auth_scheme_t;
-
-// A webhook signing scheme.
-typedef uint32_t outbox_scheme_t;
-
-// What a capture call does when the queue is full (`outbox_config_set_on_full`).
-typedef uint32_t outbox_on_full_t;
-
-// A group of events that will never be delivered, as the error callback
-// receives it. Every pointer in it, and the struct itself, is valid only
-// during the callback: copy what you need to keep.
-typedef struct {
-    // Why they were given up, a static snake_case string: `"queue_full"`
-    // (the queue was full and `on_full` chose them), `"rejected"` (a
-    // permanent 4xx), `"too_large"` (a 413 for a single event),
-    // `"retries_exhausted"` (`max_retries` transient failures),
-    // `"shutdown"` (still pending when shutdown reached its deadline) or
-    // `"endpoint_gone"` (a webhook endpoint answered 410 and was disabled).
-    const char *reason;
-    // The HTTP status that caused it, or 0 when there was none.
-    uint16_t status;
-    // Exactly how many events were lost (may exceed `message_ids_len`).
-    uint64_t count;
-    // Their message ids, `message_ids_len` of them (at most 1000 per
-    // report, so a storm of drops stays bounded in memory).
-    const char *const *message_ids;
-    // How many entries `message_ids` has (NULL when 0).
-    size_t message_ids_len;
-    // A human-readable explanation (never NULL, may be empty).
-    const char *message;
-    // For webhook senders, the endpoint URL concerned; NULL for clients.
-    const char *endpoint;
-} outbox_delivery_error_t;
-
-// The error callback: called with every group of events that will never be
-// delivered, with the `user_data` given when it was set.
-//
-// Where it runs: on an Outbox background thread for events dropped while
-// delivering (rejected, retries exhausted, queue full, endpoint gone), or
-// on the thread calling `outbox_shutdown` / `outbox_client_free` for events
-// that shutdown gives up. It may run on several threads, even at the same
-// time, so `user_data` must be safe to use from them. It never runs while
-// Outbox holds a lock, and it must not unwind (no C++ exception or
-// `longjmp` may leave it).
-//
-// What it may call: the capture functions (`outbox_track`, ...), and
-// `outbox_flush`, `outbox_shutdown` and `outbox_deliver`, which complete
-// (a flush from inside the client's own callback waits for deliveries,
-// not for the reports queued behind the callback itself). It may free its
-// own client (or sender): see `outbox_client_free`. Calls it makes do not
-// change the caller's `outbox_last_error()`.
-//
-// Once `outbox_client_free` (or `outbox_webhook_sender_free`) returns, the
-// callback is never called again and no call is still running (except the
-// one that called the free, if any), so `user_data` can be released then.
-// The exit hook (see `outbox_client_new`) never calls it: after `main`
-// returns, `user_data` may point into a stack frame or an object already
-// destroyed. Events given up at exit are not reported.
-typedef void (*outbox_on_error_fn)(const outbox_delivery_error_t *error, void *user_data);
-
-// When the spool syncs to disk (`outbox_config_set_spool_sync`).
-typedef uint32_t outbox_spool_sync_t;
-
 // The outcome of `outbox_flush` or `outbox_shutdown`, for the events
 // queued before the call.
 typedef struct {
@@ -302,6 +238,70 @@ typedef struct {
     size_t damaged;
 } outbox_spool_recovery_t;
 
+// How `api_key` is sent (`outbox_config_set_auth_scheme`).
+typedef uint32_t outbox_auth_scheme_t;
+
+// A webhook signing scheme.
+typedef uint32_t outbox_scheme_t;
+
+// What a capture call does when the queue is full (`outbox_config_set_on_full`).
+typedef uint32_t outbox_on_full_t;
+
+// A group of events that will never be delivered, as the error callback
+// receives it. Every pointer in it, and the struct itself, is valid only
+// during the callback: copy what you need to keep.
+typedef struct {
+    // Why they were given up, a static snake_case string: `"queue_full"`
+    // (the queue was full and `on_full` chose them), `"rejected"` (a
+    // permanent 4xx), `"too_large"` (a 413 for a single event),
+    // `"retries_exhausted"` (`max_retries` transient failures),
+    // `"shutdown"` (still pending when shutdown reached its deadline) or
+    // `"endpoint_gone"` (a webhook endpoint answered 410 and was disabled).
+    const char *reason;
+    // The HTTP status that caused it, or 0 when there was none.
+    uint16_t status;
+    // Exactly how many events were lost (may exceed `message_ids_len`).
+    uint64_t count;
+    // Their message ids, `message_ids_len` of them (at most 1000 per
+    // report, so a storm of drops stays bounded in memory).
+    const char *const *message_ids;
+    // How many entries `message_ids` has (NULL when 0).
+    size_t message_ids_len;
+    // A human-readable explanation (never NULL, may be empty).
+    const char *message;
+    // For webhook senders, the endpoint URL concerned; NULL for clients.
+    const char *endpoint;
+} outbox_delivery_error_t;
+
+// The error callback: called with every group of events that will never be
+// delivered, with the `user_data` given when it was set.
+//
+// Where it runs: on an Outbox background thread for events dropped while
+// delivering (rejected, retries exhausted, queue full, endpoint gone), or
+// on the thread calling `outbox_shutdown` / `outbox_client_free` for events
+// that shutdown gives up. It may run on several threads, even at the same
+// time, so `user_data` must be safe to use from them. It never runs while
+// Outbox holds a lock, and it must not unwind (no C++ exception or
+// `longjmp` may leave it).
+//
+// What it may call: the capture functions (`outbox_track`, ...), and
+// `outbox_flush`, `outbox_shutdown` and `outbox_deliver`, which complete
+// (a flush from inside the client's own callback waits for deliveries,
+// not for the reports queued behind the callback itself). It may free its
+// own client (or sender): see `outbox_client_free`. Calls it makes do not
+// change the caller's `outbox_last_error()`.
+//
+// Once `outbox_client_free` (or `outbox_webhook_sender_free`) returns, the
+// callback is never called again and no call is still running (except the
+// one that called the free, if any), so `user_data` can be released then.
+// The exit hook (see `outbox_client_new`) never calls it: after `main`
+// returns, `user_data` may point into a stack frame or an object already
+// destroyed. Events given up at exit are not reported.
+typedef void (*outbox_on_error_fn)(const outbox_delivery_error_t *error, void *user_data);
+
+// When the spool syncs to disk (`outbox_config_set_spool_sync`).
+typedef uint32_t outbox_spool_sync_t;
+
 // One HTTP header. As an input (`outbox_verify`) both strings are the
 // caller's, NUL-terminated UTF-8. As an output (`outbox_sign`) both are
 // allocated by liboutbox and released with `outbox_headers_free`.
@@ -356,54 +356,206 @@ extern "C" {
 // call from any thread at any time; it does not touch the last error.
 const char *outbox_version(void);
 
-// The message of the last failure on the calling thread, e.g. `"invalid
-// event: track needs a non-empty event name"`, or `""` when the last call
-// succeeded.
+// Creates a client from `config` (which is only read: free it whenever you
+// like). `*client_out` receives the client, owned by the caller: free it
+// with `outbox_client_free`. No thread starts and no connection opens
+// until the first event.
 //
-// Returns a NUL-terminated string owned by liboutbox: never NULL, do not
-// free it. It stays valid until the next call on the same thread of a
-// liboutbox function that returns an `outbox_status_t` (except
-// `outbox_last_error_copy`): those clear it on success and replace it on
-// failure. Functions returning anything else (`outbox_string_free` and the
-// other `*_free` functions, `outbox_version`, `outbox_status_name`, ...)
-// leave it alone. Copy it to keep it. Each thread has its own last error,
-// so reading it from the thread that made the call is always correct.
-const char *outbox_last_error(void);
-
-// A stable snake_case code for the last failure on the calling thread
-// (`"null_argument"`, `"invalid_json"`, `"no_matching_signature"`, ...;
-// see `outbox_status_t`), or `""` when the last call succeeded. Meant for
-// programs to branch on; the message is for people.
+// The first client or webhook sender of the process also registers an
+// exit hook (`atexit`) that delivers what is still queued in every open
+// client and sender, waiting at most each one's shutdown timeout, so a
+// program that returns from `main` or calls `exit()` without freeing its
+// client loses nothing that could be delivered in time. (`_exit()`, a
+// signal or a crash skip it.) The hook calls no error callback: by then
+// `user_data` may point into `main`'s finished stack frame.
 //
-// Same lifetime and ownership as `outbox_last_error()`.
-const char *outbox_last_error_code(void);
-
-// Copies `outbox_last_error()` (with its NUL) into `buf`, for callers that
-// want to keep it past the next call.
-//
-// `buf` may be NULL only when `buf_len` is 0. `needed_out` (optional)
-// receives the size needed, NUL included.
-//
-// Returns `OUTBOX_OK`, or `OUTBOX_ERR_BUFFER` when `buf_len` is smaller
-// than the size needed (then `buf` holds as much of the message as fits,
-// NUL-terminated, when `buf_len` > 0). Never changes the last error.
+// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`
+// (the message names the option: no endpoint, `max_batch_bytes` smaller
+// than `max_event_bytes`, an invalid signing secret, a bad proxy URL, ...).
 OUTBOX_MUST_USE
-outbox_status_t outbox_last_error_copy(char *buf,
-                                       size_t buf_len,
-                                       size_t *needed_out);
+outbox_status_t outbox_client_new(const outbox_config_t *config,
+                                  outbox_client_t **client_out);
 
-// The name of a status as a static string (`"OUTBOX_ERR_JSON"`), or
-// `"OUTBOX_UNKNOWN_STATUS"` for a value that is not an `outbox_status_t`.
-// Any `int` is safe to pass. Never NULL, never freed; does not change the
-// last error.
-const char *outbox_status_name(int status);
-
-// Frees a string that liboutbox returned (a message id, JSON text, a user
-// hash, ...). NULL is a no-op. Only pass strings that came from liboutbox,
-// each once; never pass them to `free()`.
+// Shuts the client down and frees it: delivers what is queued, waiting at
+// most the shutdown timeout (`outbox_config_set_shutdown_timeout_ms`,
+// default 5 s; events still pending then are reported with reason
+// `"shutdown"`), then releases everything. Returns once no error callback
+// of this client is running or will run. NULL is a no-op.
 //
-// Any thread may free a string, whichever thread received it.
-void outbox_string_free(char *string);
+// Call it once, after every other call on this client has returned.
+//
+// From inside the client's own error callback it cannot free the client
+// at once (the callback is still running on it), so it stops further
+// callbacks, waits for the client's callbacks running on other threads,
+// and returns; the client is then shut down and freed on this thread as
+// soon as the callback returns (events that shutdown gives up are counted,
+// not reported). Only the callback that called it is still running when
+// it returns. A second free of the same client from a callback that its
+// first free runs is ignored.
+void outbox_client_free(outbox_client_t *client);
+
+// Queues a `track` event: `user_id` did `event` (e.g. "Order Completed").
+//
+// - `properties`: JSON object text, or NULL for none.
+// - `message_id_out`: optional (NULL to ignore); on success receives the
+//   event's message id, a new string owned by the caller (free it with
+//   `outbox_string_free`); on failure it is set to NULL.
+//
+// Never waits for the network: the event is validated and serialized here,
+// then queued. Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL`, `OUTBOX_ERR_UTF8`,
+// `OUTBOX_ERR_JSON`, `OUTBOX_ERR_INVALID_EVENT` (empty `user_id` or
+// `event`, properties not an object), `OUTBOX_ERR_TOO_LARGE` (over
+// `max_event_bytes`) or `OUTBOX_ERR_CLOSED`. A full queue is not an
+// error: the `on_full` policy applies and the drop is reported.
+// Thread-safe.
+OUTBOX_MUST_USE
+outbox_status_t outbox_track(const outbox_client_t *client,
+                             const char *user_id,
+                             const char *event,
+                             const char *properties,
+                             char **message_id_out);
+
+// Queues an `identify` event: who `user_id` is. `traits`: JSON object
+// text or NULL. Otherwise as `outbox_track`.
+OUTBOX_MUST_USE
+outbox_status_t outbox_identify(const outbox_client_t *client,
+                                const char *user_id,
+                                const char *traits,
+                                char **message_id_out);
+
+// Queues a `group` event: `user_id` belongs to `group_id` (a company, an
+// account). `traits`: the group's traits as JSON object text, or NULL.
+// Otherwise as `outbox_track`.
+OUTBOX_MUST_USE
+outbox_status_t outbox_group(const outbox_client_t *client,
+                             const char *user_id,
+                             const char *group_id,
+                             const char *traits,
+                             char **message_id_out);
+
+// Queues an `alias` event: `previous_id` (e.g. an anonymous id) and
+// `user_id` are the same person. Otherwise as `outbox_track`.
+OUTBOX_MUST_USE
+outbox_status_t outbox_alias(const outbox_client_t *client,
+                             const char *previous_id,
+                             const char *user_id,
+                             char **message_id_out);
+
+// Queues a `page` event: `user_id` viewed a web page. `name` (the page's
+// name) and `properties` (JSON object text) may be NULL. Otherwise as
+// `outbox_track`.
+OUTBOX_MUST_USE
+outbox_status_t outbox_page(const outbox_client_t *client,
+                            const char *user_id,
+                            const char *name,
+                            const char *properties,
+                            char **message_id_out);
+
+// Queues a `screen` event: `user_id` viewed an app screen. `name` and
+// `properties` may be NULL. Otherwise as `outbox_track`.
+OUTBOX_MUST_USE
+outbox_status_t outbox_screen(const outbox_client_t *client,
+                              const char *user_id,
+                              const char *name,
+                              const char *properties,
+                              char **message_id_out);
+
+// Queues one event given as JSON in Segment's shape, with every field
+// available: `{"type": "track", "userId": "u1", "event": "Clicked",
+// "anonymousId": ..., "timestamp": "2024-05-01T12:00:00Z", "context":
+// {...}, "messageId": ..., "properties": {...}}` (also `identify`,
+// `group`, `alias`, `page`, `screen`). Unknown fields are refused.
+// Otherwise as `outbox_track`.
+OUTBOX_MUST_USE
+outbox_status_t outbox_capture(const outbox_client_t *client,
+                               const char *event_json,
+                               char **message_id_out);
+
+// Queues many events at once: `events_json` is a JSON array of events in
+// the shape `outbox_capture` takes, of any types. All are validated first:
+// if one is invalid, none is queued and the message names its position.
+//
+// `message_ids_out`: optional; on success receives a new string (free it
+// with `outbox_string_free`) holding the JSON array of the events' message
+// ids, in order.
+//
+// Returns as `outbox_track`; `OUTBOX_ERR_TOO_LARGE` also when
+// `events_json` is longer than `max_queue_bytes`. Thread-safe.
+OUTBOX_MUST_USE
+outbox_status_t outbox_batch(const outbox_client_t *client,
+                             const char *events_json,
+                             char **message_ids_out);
+
+// Waits until every event queued before this call is delivered or given
+// up, or `timeout_ms` passes (`OUTBOX_TIMEOUT_FOREVER`: no deadline).
+// Blocks the calling thread. `result_out` (optional) receives the outcome;
+// `result_out->pending == 0` means everything was settled.
+//
+// Returns `OUTBOX_OK` (also when the timeout passed: see the result) or
+// `OUTBOX_ERR_NULL`. Thread-safe. May be called from an error callback:
+// there it waits for deliveries, not for the reports queued behind the
+// callback that is running.
+OUTBOX_MUST_USE
+outbox_status_t outbox_flush(const outbox_client_t *client,
+                             uint64_t timeout_ms,
+                             outbox_flush_result_t *result_out);
+
+// Flushes for up to `timeout_ms`, then gives up what is left (reported with
+// reason `"shutdown"`, counted in `result_out->pending`) and stops the
+// client: later capture calls return `OUTBOX_ERR_CLOSED`. Idempotent: later
+// calls return the first result. The client must still be freed with
+// `outbox_client_free` (which is then quick).
+//
+// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe; may be called
+// from an error callback.
+OUTBOX_MUST_USE
+outbox_status_t outbox_shutdown(const outbox_client_t *client,
+                                uint64_t timeout_ms,
+                                outbox_flush_result_t *result_out);
+
+// Copies the client's counters to `*stats_out`.
+//
+// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe.
+OUTBOX_MUST_USE
+outbox_status_t outbox_stats(const outbox_client_t *client,
+                             outbox_stats_t *stats_out);
+
+// Sends events now, in one request, bypassing the queue, and waits for the
+// outcome (retrying transient failures within `timeout_ms`): for
+// transactional events whose sender must know. `events_json` is one event
+// object or an array of them, as `outbox_capture` / `outbox_batch` take.
+// `result_out` (optional) receives the outcome.
+//
+// Returns `OUTBOX_OK` when delivered; `OUTBOX_ERR_NOT_DELIVERED` when not
+// (refused, or out of time; the message says why); or the input errors of
+// `outbox_batch`, `OUTBOX_ERR_CLOSED`. Blocks the calling thread;
+// thread-safe; may be called from an error callback.
+OUTBOX_MUST_USE
+outbox_status_t outbox_deliver(const outbox_client_t *client,
+                               const char *events_json,
+                               uint64_t timeout_ms,
+                               outbox_deliver_result_t *result_out);
+
+// In test mode (`outbox_config_set_test_mode`): every event "sent" so far,
+// in order, as a JSON array (a new string; free it with
+// `outbox_string_free`). `"[]"` outside test mode.
+//
+// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe.
+OUTBOX_MUST_USE outbox_status_t outbox_captured(const outbox_client_t *client, char **json_out);
+
+// Copies to `*recovery_out` what the client found in its spool directory
+// when it was created: the spools of dead processes it adopted and the
+// events it queued again from them. All zero without a spool.
+//
+// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe.
+OUTBOX_MUST_USE
+outbox_status_t outbox_spool_recovery(const outbox_client_t *client,
+                                      outbox_spool_recovery_t *recovery_out);
+
+// In test mode: forgets what was captured.
+//
+// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe.
+OUTBOX_MUST_USE outbox_status_t outbox_clear_captured(const outbox_client_t *client);
 
 // Sets any option by its name in the option table (`docs/c-abi.md`), from
 // a JSON value: a number (durations in milliseconds), a string, `true` /
@@ -738,206 +890,158 @@ outbox_status_t outbox_config_set_library(outbox_config_t *config,
                                           const char *name,
                                           const char *version);
 
-// Creates a client from `config` (which is only read: free it whenever you
-// like). `*client_out` receives the client, owned by the caller: free it
-// with `outbox_client_free`. No thread starts and no connection opens
-// until the first event.
+// Parses a scheme name, ignoring ASCII case and surrounding whitespace:
+// `"standard"`, `"standard-webhooks"`, `"standard_webhooks"` give
+// `OUTBOX_SCHEME_STANDARD_WEBHOOKS`; `"hmac-sha256"`, `"hmac_sha256"`,
+// `"sha256"` give `OUTBOX_SCHEME_HMAC_SHA256`.
 //
-// The first client or webhook sender of the process also registers an
-// exit hook (`atexit`) that delivers what is still queued in every open
-// client and sender, waiting at most each one's shutdown timeout, so a
-// program that returns from `main` or calls `exit()` without freeing its
-// client loses nothing that could be delivered in time. (`_exit()`, a
-// signal or a crash skip it.) The hook calls no error callback: by then
-// `user_data` may point into `main`'s finished stack frame.
+// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL`, `OUTBOX_ERR_UTF8` or
+// `OUTBOX_ERR_INVALID_ARGUMENT` (code `unknown_scheme`).
+OUTBOX_MUST_USE outbox_status_t outbox_scheme_parse(const char *name, outbox_scheme_t *scheme_out);
+
+// The canonical name of a scheme, `"standard-webhooks"` or
+// `"hmac-sha256"`, as a static string; NULL for an unknown value. Never
+// freed; does not change the last error.
+const char *outbox_scheme_name(outbox_scheme_t scheme);
+
+// Signs one request body: writes the headers to send (names as sent) to
+// `headers_out[0 .. *headers_len_out]`.
 //
-// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`
-// (the message names the option: no endpoint, `max_batch_bytes` smaller
-// than `max_event_bytes`, an invalid signing secret, a bad proxy URL, ...).
+// - `scheme`, `hmac_header`: as in `outbox_config_set_signature_scheme`.
+// - `secrets`, `secrets_len`: one or several secrets; each adds a
+//   signature, space-separated in the signature header (rotation).
+// - `id`, `timestamp`: the message id (`webhook-id`) and unix seconds
+//   (`webhook-timestamp`) for Standard Webhooks, which signs
+//   `{id}.{timestamp}.{body}`; ignored (`id` may be NULL) for HMAC-SHA256,
+//   which signs the body alone.
+// - `body`, `body_len`: the raw body (`body` may be NULL when 0).
+// - `headers_out`, `headers_cap`: room for `headers_cap` headers
+//   (`OUTBOX_SIGN_MAX_HEADERS` is always enough); `*headers_len_out`
+//   receives how many were written. The strings are new and owned by the
+//   caller: release them with `outbox_headers_free(headers_out, *headers_len_out)`.
+//
+// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL`, `OUTBOX_ERR_UTF8`,
+// `OUTBOX_ERR_INVALID_ARGUMENT` (code `no_secret`, `invalid_secret`,
+// `invalid_header_name` or `invalid_argument`) or `OUTBOX_ERR_BUFFER`
+// (`headers_cap` too small: nothing is allocated and `*headers_len_out`
+// is the number needed). Thread-safe.
 OUTBOX_MUST_USE
-outbox_status_t outbox_client_new(const outbox_config_t *config,
-                                  outbox_client_t **client_out);
+outbox_status_t outbox_sign(outbox_scheme_t scheme,
+                            const char *hmac_header,
+                            const char *const *secrets,
+                            size_t secrets_len,
+                            const char *id,
+                            int64_t timestamp,
+                            const uint8_t *body,
+                            size_t body_len,
+                            outbox_header_t *headers_out,
+                            size_t headers_cap,
+                            size_t *headers_len_out);
 
-// Shuts the client down and frees it: delivers what is queued, waiting at
-// most the shutdown timeout (`outbox_config_set_shutdown_timeout_ms`,
-// default 5 s; events still pending then are reported with reason
-// `"shutdown"`), then releases everything. Returns once no error callback
-// of this client is running or will run. NULL is a no-op.
+// Releases the strings of `len` headers written by `outbox_sign` and sets
+// their pointers to NULL (so calling it twice is harmless). NULL `headers`
+// is a no-op.
+void outbox_headers_free(outbox_header_t *headers, size_t len);
+
+// Verifies a received webhook.
 //
-// Call it once, after every other call on this client has returned.
+// - `body`, `body_len`: the raw body as received, before any parsing.
+// - `headers`, `headers_len`: the request's headers (names compared
+//   ignoring ASCII case; values trimmed of spaces and tabs).
+// - `secrets`, `secrets_len`: one or several secrets; any may match.
+// - `tolerance_secs`: largest distance allowed between `webhook-timestamp`
+//   and now, either way (Standard Webhooks only); pass
+//   `OUTBOX_DEFAULT_TOLERANCE_SECS` for the default.
+// - `now`: the current unix time to check against, or NULL for the system
+//   clock (set it in tests, or to verify a stored request later).
 //
-// From inside the client's own error callback it cannot free the client
-// at once (the callback is still running on it), so it stops further
-// callbacks, waits for the client's callbacks running on other threads,
-// and returns; the client is then shut down and freed on this thread as
-// soon as the callback returns (events that shutdown gives up are counted,
-// not reported). Only the callback that called it is still running when
-// it returns. A second free of the same client from a callback that its
-// first free runs is ignored.
-void outbox_client_free(outbox_client_t *client);
+// Comparisons are constant time. Returns `OUTBOX_OK` when a signature
+// matches; `OUTBOX_ERR_VERIFY` when verification fails, with the reason in
+// `outbox_last_error_code()` (see `OUTBOX_ERR_VERIFY`); or
+// `OUTBOX_ERR_NULL`, `OUTBOX_ERR_UTF8`, `OUTBOX_ERR_INVALID_ARGUMENT` for
+// unusable arguments. Thread-safe.
+OUTBOX_MUST_USE
+outbox_status_t outbox_verify(outbox_scheme_t scheme,
+                              const char *hmac_header,
+                              const uint8_t *body,
+                              size_t body_len,
+                              const outbox_header_t *headers,
+                              size_t headers_len,
+                              const char *const *secrets,
+                              size_t secrets_len,
+                              uint64_t tolerance_secs,
+                              const int64_t *now);
 
-// Queues a `track` event: `user_id` did `event` (e.g. "Order Completed").
+// The user hash of `user_id`: lowercase hex HMAC-SHA256 keyed with the
+// UTF-8 bytes of `secret`, the value a backend hands its front end for
+// identity verification. `*hash_out` receives a new 64-character string
+// (caller-owned: free it with `outbox_string_free`).
 //
-// - `properties`: JSON object text, or NULL for none.
-// - `message_id_out`: optional (NULL to ignore); on success receives the
-//   event's message id, a new string owned by the caller (free it with
-//   `outbox_string_free`); on failure it is set to NULL.
+// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_UTF8`. Thread-safe.
+OUTBOX_MUST_USE
+outbox_status_t outbox_user_hash(const char *secret,
+                                 const char *user_id,
+                                 char **hash_out);
+
+// Checks a user hash in constant time. `hash` must be exactly 64 hex
+// digits (either case); an empty `secret` never verifies.
 //
-// Never waits for the network: the event is validated and serialized here,
-// then queued. Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL`, `OUTBOX_ERR_UTF8`,
-// `OUTBOX_ERR_JSON`, `OUTBOX_ERR_INVALID_EVENT` (empty `user_id` or
-// `event`, properties not an object), `OUTBOX_ERR_TOO_LARGE` (over
-// `max_event_bytes`) or `OUTBOX_ERR_CLOSED`. A full queue is not an
-// error: the `on_full` policy applies and the drop is reported.
-// Thread-safe.
+// Returns `OUTBOX_OK` when it matches, `OUTBOX_ERR_VERIFY` (code
+// `hash_mismatch`) when it does not, or `OUTBOX_ERR_NULL` /
+// `OUTBOX_ERR_UTF8`. Thread-safe.
 OUTBOX_MUST_USE
-outbox_status_t outbox_track(const outbox_client_t *client,
-                             const char *user_id,
-                             const char *event,
-                             const char *properties,
-                             char **message_id_out);
+outbox_status_t outbox_verify_user_hash(const char *secret,
+                                        const char *user_id,
+                                        const char *hash);
 
-// Queues an `identify` event: who `user_id` is. `traits`: JSON object
-// text or NULL. Otherwise as `outbox_track`.
-OUTBOX_MUST_USE
-outbox_status_t outbox_identify(const outbox_client_t *client,
-                                const char *user_id,
-                                const char *traits,
-                                char **message_id_out);
-
-// Queues a `group` event: `user_id` belongs to `group_id` (a company, an
-// account). `traits`: the group's traits as JSON object text, or NULL.
-// Otherwise as `outbox_track`.
-OUTBOX_MUST_USE
-outbox_status_t outbox_group(const outbox_client_t *client,
-                             const char *user_id,
-                             const char *group_id,
-                             const char *traits,
-                             char **message_id_out);
-
-// Queues an `alias` event: `previous_id` (e.g. an anonymous id) and
-// `user_id` are the same person. Otherwise as `outbox_track`.
-OUTBOX_MUST_USE
-outbox_status_t outbox_alias(const outbox_client_t *client,
-                             const char *previous_id,
-                             const char *user_id,
-                             char **message_id_out);
-
-// Queues a `page` event: `user_id` viewed a web page. `name` (the page's
-// name) and `properties` (JSON object text) may be NULL. Otherwise as
-// `outbox_track`.
-OUTBOX_MUST_USE
-outbox_status_t outbox_page(const outbox_client_t *client,
-                            const char *user_id,
-                            const char *name,
-                            const char *properties,
-                            char **message_id_out);
-
-// Queues a `screen` event: `user_id` viewed an app screen. `name` and
-// `properties` may be NULL. Otherwise as `outbox_track`.
-OUTBOX_MUST_USE
-outbox_status_t outbox_screen(const outbox_client_t *client,
-                              const char *user_id,
-                              const char *name,
-                              const char *properties,
-                              char **message_id_out);
-
-// Queues one event given as JSON in Segment's shape, with every field
-// available: `{"type": "track", "userId": "u1", "event": "Clicked",
-// "anonymousId": ..., "timestamp": "2024-05-01T12:00:00Z", "context":
-// {...}, "messageId": ..., "properties": {...}}` (also `identify`,
-// `group`, `alias`, `page`, `screen`). Unknown fields are refused.
-// Otherwise as `outbox_track`.
-OUTBOX_MUST_USE
-outbox_status_t outbox_capture(const outbox_client_t *client,
-                               const char *event_json,
-                               char **message_id_out);
-
-// Queues many events at once: `events_json` is a JSON array of events in
-// the shape `outbox_capture` takes, of any types. All are validated first:
-// if one is invalid, none is queued and the message names its position.
+// The message of the last failure on the calling thread, e.g. `"invalid
+// event: track needs a non-empty event name"`, or `""` when the last call
+// succeeded.
 //
-// `message_ids_out`: optional; on success receives a new string (free it
-// with `outbox_string_free`) holding the JSON array of the events' message
-// ids, in order.
+// Returns a NUL-terminated string owned by liboutbox: never NULL, do not
+// free it. It stays valid until the next call on the same thread of a
+// liboutbox function that returns an `outbox_status_t` (except
+// `outbox_last_error_copy`): those clear it on success and replace it on
+// failure. Functions returning anything else (`outbox_string_free` and the
+// other `*_free` functions, `outbox_version`, `outbox_status_name`, ...)
+// leave it alone. Copy it to keep it. Each thread has its own last error,
+// so reading it from the thread that made the call is always correct.
+const char *outbox_last_error(void);
+
+// A stable snake_case code for the last failure on the calling thread
+// (`"null_argument"`, `"invalid_json"`, `"no_matching_signature"`, ...;
+// see `outbox_status_t`), or `""` when the last call succeeded. Meant for
+// programs to branch on; the message is for people.
 //
-// Returns as `outbox_track`; `OUTBOX_ERR_TOO_LARGE` also when
-// `events_json` is longer than `max_queue_bytes`. Thread-safe.
+// Same lifetime and ownership as `outbox_last_error()`.
+const char *outbox_last_error_code(void);
+
+// Copies `outbox_last_error()` (with its NUL) into `buf`, for callers that
+// want to keep it past the next call.
+//
+// `buf` may be NULL only when `buf_len` is 0. `needed_out` (optional)
+// receives the size needed, NUL included.
+//
+// Returns `OUTBOX_OK`, or `OUTBOX_ERR_BUFFER` when `buf_len` is smaller
+// than the size needed (then `buf` holds as much of the message as fits,
+// NUL-terminated, when `buf_len` > 0). Never changes the last error.
 OUTBOX_MUST_USE
-outbox_status_t outbox_batch(const outbox_client_t *client,
-                             const char *events_json,
-                             char **message_ids_out);
+outbox_status_t outbox_last_error_copy(char *buf,
+                                       size_t buf_len,
+                                       size_t *needed_out);
 
-// Waits until every event queued before this call is delivered or given
-// up, or `timeout_ms` passes (`OUTBOX_TIMEOUT_FOREVER`: no deadline).
-// Blocks the calling thread. `result_out` (optional) receives the outcome;
-// `result_out->pending == 0` means everything was settled.
-//
-// Returns `OUTBOX_OK` (also when the timeout passed: see the result) or
-// `OUTBOX_ERR_NULL`. Thread-safe. May be called from an error callback:
-// there it waits for deliveries, not for the reports queued behind the
-// callback that is running.
-OUTBOX_MUST_USE
-outbox_status_t outbox_flush(const outbox_client_t *client,
-                             uint64_t timeout_ms,
-                             outbox_flush_result_t *result_out);
+// The name of a status as a static string (`"OUTBOX_ERR_JSON"`), or
+// `"OUTBOX_UNKNOWN_STATUS"` for a value that is not an `outbox_status_t`.
+// Any `int` is safe to pass. Never NULL, never freed; does not change the
+// last error.
+const char *outbox_status_name(int status);
 
-// Flushes for up to `timeout_ms`, then gives up what is left (reported with
-// reason `"shutdown"`, counted in `result_out->pending`) and stops the
-// client: later capture calls return `OUTBOX_ERR_CLOSED`. Idempotent: later
-// calls return the first result. The client must still be freed with
-// `outbox_client_free` (which is then quick).
+// Frees a string that liboutbox returned (a message id, JSON text, a user
+// hash, ...). NULL is a no-op. Only pass strings that came from liboutbox,
+// each once; never pass them to `free()`.
 //
-// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe; may be called
-// from an error callback.
-OUTBOX_MUST_USE
-outbox_status_t outbox_shutdown(const outbox_client_t *client,
-                                uint64_t timeout_ms,
-                                outbox_flush_result_t *result_out);
-
-// Copies the client's counters to `*stats_out`.
-//
-// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe.
-OUTBOX_MUST_USE
-outbox_status_t outbox_stats(const outbox_client_t *client,
-                             outbox_stats_t *stats_out);
-
-// Sends events now, in one request, bypassing the queue, and waits for the
-// outcome (retrying transient failures within `timeout_ms`): for
-// transactional events whose sender must know. `events_json` is one event
-// object or an array of them, as `outbox_capture` / `outbox_batch` take.
-// `result_out` (optional) receives the outcome.
-//
-// Returns `OUTBOX_OK` when delivered; `OUTBOX_ERR_NOT_DELIVERED` when not
-// (refused, or out of time; the message says why); or the input errors of
-// `outbox_batch`, `OUTBOX_ERR_CLOSED`. Blocks the calling thread;
-// thread-safe; may be called from an error callback.
-OUTBOX_MUST_USE
-outbox_status_t outbox_deliver(const outbox_client_t *client,
-                               const char *events_json,
-                               uint64_t timeout_ms,
-                               outbox_deliver_result_t *result_out);
-
-// In test mode (`outbox_config_set_test_mode`): every event "sent" so far,
-// in order, as a JSON array (a new string; free it with
-// `outbox_string_free`). `"[]"` outside test mode.
-//
-// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe.
-OUTBOX_MUST_USE outbox_status_t outbox_captured(const outbox_client_t *client, char **json_out);
-
-// Copies to `*recovery_out` what the client found in its spool directory
-// when it was created: the spools of dead processes it adopted and the
-// events it queued again from them. All zero without a spool.
-//
-// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe.
-OUTBOX_MUST_USE
-outbox_status_t outbox_spool_recovery(const outbox_client_t *client,
-                                      outbox_spool_recovery_t *recovery_out);
-
-// In test mode: forgets what was captured.
-//
-// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe.
-OUTBOX_MUST_USE outbox_status_t outbox_clear_captured(const outbox_client_t *client);
+// Any thread may free a string, whichever thread received it.
+void outbox_string_free(char *string);
 
 // As `outbox_config_set_option`, for a webhook sender's options (not its
 // endpoints'): e.g. `outbox_webhook_config_set_option(config, "max_retries", "5")`.
@@ -1152,110 +1256,6 @@ outbox_status_t outbox_webhook_stats(const outbox_webhook_sender_t *sender,
 OUTBOX_MUST_USE
 outbox_status_t outbox_webhook_captured(const outbox_webhook_sender_t *sender,
                                         char **json_out);
-
-// Parses a scheme name, ignoring ASCII case and surrounding whitespace:
-// `"standard"`, `"standard-webhooks"`, `"standard_webhooks"` give
-// `OUTBOX_SCHEME_STANDARD_WEBHOOKS`; `"hmac-sha256"`, `"hmac_sha256"`,
-// `"sha256"` give `OUTBOX_SCHEME_HMAC_SHA256`.
-//
-// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL`, `OUTBOX_ERR_UTF8` or
-// `OUTBOX_ERR_INVALID_ARGUMENT` (code `unknown_scheme`).
-OUTBOX_MUST_USE outbox_status_t outbox_scheme_parse(const char *name, outbox_scheme_t *scheme_out);
-
-// The canonical name of a scheme, `"standard-webhooks"` or
-// `"hmac-sha256"`, as a static string; NULL for an unknown value. Never
-// freed; does not change the last error.
-const char *outbox_scheme_name(outbox_scheme_t scheme);
-
-// Signs one request body: writes the headers to send (names as sent) to
-// `headers_out[0 .. *headers_len_out]`.
-//
-// - `scheme`, `hmac_header`: as in `outbox_config_set_signature_scheme`.
-// - `secrets`, `secrets_len`: one or several secrets; each adds a
-//   signature, space-separated in the signature header (rotation).
-// - `id`, `timestamp`: the message id (`webhook-id`) and unix seconds
-//   (`webhook-timestamp`) for Standard Webhooks, which signs
-//   `{id}.{timestamp}.{body}`; ignored (`id` may be NULL) for HMAC-SHA256,
-//   which signs the body alone.
-// - `body`, `body_len`: the raw body (`body` may be NULL when 0).
-// - `headers_out`, `headers_cap`: room for `headers_cap` headers
-//   (`OUTBOX_SIGN_MAX_HEADERS` is always enough); `*headers_len_out`
-//   receives how many were written. The strings are new and owned by the
-//   caller: release them with `outbox_headers_free(headers_out, *headers_len_out)`.
-//
-// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL`, `OUTBOX_ERR_UTF8`,
-// `OUTBOX_ERR_INVALID_ARGUMENT` (code `no_secret`, `invalid_secret`,
-// `invalid_header_name` or `invalid_argument`) or `OUTBOX_ERR_BUFFER`
-// (`headers_cap` too small: nothing is allocated and `*headers_len_out`
-// is the number needed). Thread-safe.
-OUTBOX_MUST_USE
-outbox_status_t outbox_sign(outbox_scheme_t scheme,
-                            const char *hmac_header,
-                            const char *const *secrets,
-                            size_t secrets_len,
-                            const char *id,
-                            int64_t timestamp,
-                            const uint8_t *body,
-                            size_t body_len,
-                            outbox_header_t *headers_out,
-                            size_t headers_cap,
-                            size_t *headers_len_out);
-
-// Releases the strings of `len` headers written by `outbox_sign` and sets
-// their pointers to NULL (so calling it twice is harmless). NULL `headers`
-// is a no-op.
-void outbox_headers_free(outbox_header_t *headers, size_t len);
-
-// Verifies a received webhook.
-//
-// - `body`, `body_len`: the raw body as received, before any parsing.
-// - `headers`, `headers_len`: the request's headers (names compared
-//   ignoring ASCII case; values trimmed of spaces and tabs).
-// - `secrets`, `secrets_len`: one or several secrets; any may match.
-// - `tolerance_secs`: largest distance allowed between `webhook-timestamp`
-//   and now, either way (Standard Webhooks only); pass
-//   `OUTBOX_DEFAULT_TOLERANCE_SECS` for the default.
-// - `now`: the current unix time to check against, or NULL for the system
-//   clock (set it in tests, or to verify a stored request later).
-//
-// Comparisons are constant time. Returns `OUTBOX_OK` when a signature
-// matches; `OUTBOX_ERR_VERIFY` when verification fails, with the reason in
-// `outbox_last_error_code()` (see `OUTBOX_ERR_VERIFY`); or
-// `OUTBOX_ERR_NULL`, `OUTBOX_ERR_UTF8`, `OUTBOX_ERR_INVALID_ARGUMENT` for
-// unusable arguments. Thread-safe.
-OUTBOX_MUST_USE
-outbox_status_t outbox_verify(outbox_scheme_t scheme,
-                              const char *hmac_header,
-                              const uint8_t *body,
-                              size_t body_len,
-                              const outbox_header_t *headers,
-                              size_t headers_len,
-                              const char *const *secrets,
-                              size_t secrets_len,
-                              uint64_t tolerance_secs,
-                              const int64_t *now);
-
-// The user hash of `user_id`: lowercase hex HMAC-SHA256 keyed with the
-// UTF-8 bytes of `secret`, the value a backend hands its front end for
-// identity verification. `*hash_out` receives a new 64-character string
-// (caller-owned: free it with `outbox_string_free`).
-//
-// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_UTF8`. Thread-safe.
-OUTBOX_MUST_USE
-outbox_status_t outbox_user_hash(const char *secret,
-                                 const char *user_id,
-                                 char **hash_out);
-
-// Checks a user hash in constant time. `hash` must be exactly 64 hex
-// digits (either case); an empty `secret` never verifies.
-//
-// Returns `OUTBOX_OK` when it matches, `OUTBOX_ERR_VERIFY` (code
-// `hash_mismatch`) when it does not, or `OUTBOX_ERR_NULL` /
-// `OUTBOX_ERR_UTF8`. Thread-safe.
-OUTBOX_MUST_USE
-outbox_status_t outbox_verify_user_hash(const char *secret,
-                                        const char *user_id,
-                                        const char *hash);
 
 #ifdef __cplusplus
 }  // extern "C"

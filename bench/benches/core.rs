@@ -36,7 +36,14 @@ fn enqueue(c: &mut Criterion) {
     let mut group = c.benchmark_group("enqueue");
     group.throughput(Throughput::Elements(1));
     // The real queue and dispatcher, delivering to a receiver that answers at once.
-    let client = Client::new(Options { gzip: false, delivery: outbox_core::DeliveryOptions { transport: Some(std::sync::Arc::new(Discard)), ..outbox_core::DeliveryOptions::for_client() }, ..Options::default() })
+    let client = Client::new(Options {
+        gzip: false,
+        delivery: outbox_core::DeliveryOptions {
+            transport: Some(std::sync::Arc::new(Discard)),
+            ..outbox_core::DeliveryOptions::for_client()
+        },
+        ..Options::default()
+    })
     .unwrap();
     let props = outbox_core::Json::from(typical_properties());
     group.bench_function("capture (prebuilt properties)", |b| {
@@ -59,7 +66,9 @@ fn encode(c: &mut Criterion) {
     let size = encoder.encode(&event).unwrap().json.len();
     let mut group = c.benchmark_group("encode");
     group.throughput(Throughput::Bytes(size as u64));
-    group.bench_function(format!("typical event ({size} bytes)"), |b| b.iter(|| black_box(encoder.encode(black_box(&event)).unwrap())));
+    group.bench_function(format!("typical event ({size} bytes)"), |b| {
+        b.iter(|| black_box(encoder.encode(black_box(&event)).unwrap()))
+    });
     group.finish();
 }
 
@@ -75,7 +84,9 @@ fn batches(c: &mut Criterion) {
     let mut group = c.benchmark_group("batch of 1000");
     group.throughput(Throughput::Elements(1000));
     group.bench_function("envelope", |b| b.iter(|| black_box(body::envelope(&items, "2024-01-01T00:00:00.000Z"))));
-    group.bench_function("envelope + gzip", |b| b.iter(|| black_box(body::gzip(&body::envelope(&items, "2024-01-01T00:00:00.000Z")))));
+    group.bench_function("envelope + gzip", |b| {
+        b.iter(|| black_box(body::gzip(&body::envelope(&items, "2024-01-01T00:00:00.000Z"))))
+    });
     group.bench_function("queue push + take", |b| {
         b.iter_batched(
             || items.iter().map(|i| (i.id.clone(), i.json.clone())).collect::<Vec<_>>(),

@@ -111,12 +111,7 @@ pub struct ListenArgs {
     pub scheme: Option<SchemeArg>,
 
     /// Signature header of the hmac-sha256 scheme [default: X-Hub-Signature-256]
-    #[arg(
-        long = "signature-header",
-        alias = "header",
-        value_name = "NAME",
-        env = "OUTBOX_SIGNATURE_HEADER"
-    )]
+    #[arg(long = "signature-header", alias = "header", value_name = "NAME", env = "OUTBOX_SIGNATURE_HEADER")]
     pub signature_header: Option<String>,
 
     /// Largest age (and clock skew) of a Standard Webhooks timestamp, in seconds
@@ -359,20 +354,10 @@ pub struct ClientArgs {
     #[arg(long, value_name = "URL", env = "OUTBOX_ENDPOINT")]
     pub endpoint: Option<String>,
     /// Path of the batch API under the endpoint
-    #[arg(
-        long,
-        value_name = "PATH",
-        default_value = "/v1/batch",
-        env = "OUTBOX_PATH"
-    )]
+    #[arg(long, value_name = "PATH", default_value = "/v1/batch", env = "OUTBOX_PATH")]
     pub path: String,
     /// API key, sent as Authorization: Bearer (or Basic, see --auth-scheme)
-    #[arg(
-        long,
-        value_name = "KEY",
-        env = "OUTBOX_API_KEY",
-        hide_env_values = true
-    )]
+    #[arg(long, value_name = "KEY", env = "OUTBOX_API_KEY", hide_env_values = true)]
     pub api_key: Option<String>,
     /// How the API key is sent (basic: Segment write keys)
     #[arg(long, value_enum, default_value_t = AuthArg::Bearer, env = "OUTBOX_AUTH_SCHEME")]
@@ -452,12 +437,7 @@ pub struct WebhookArgs {
     #[arg(long, value_name = "JSON")]
     pub data: Option<String>,
     /// Endpoint URL; repeat to send to several
-    #[arg(
-        long = "url",
-        value_name = "URL",
-        env = "OUTBOX_WEBHOOK_URL",
-        required = true
-    )]
+    #[arg(long = "url", value_name = "URL", env = "OUTBOX_WEBHOOK_URL", required = true)]
     pub urls: Vec<String>,
     #[command(flatten)]
     pub signing: SigningArgs,
@@ -601,13 +581,7 @@ pub struct TokenArgs {
     /// The user id
     pub user_id: String,
     /// The identity verification secret
-    #[arg(
-        long,
-        value_name = "SECRET",
-        env = "OUTBOX_IDENTITY_SECRET",
-        hide_env_values = true,
-        required = true
-    )]
+    #[arg(long, value_name = "SECRET", env = "OUTBOX_IDENTITY_SECRET", hide_env_values = true, required = true)]
     pub secret: String,
     /// Instead of printing the token, check this one (exit 0 if it matches, 1 if not)
     #[arg(long, value_name = "HASH")]

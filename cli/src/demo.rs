@@ -30,14 +30,9 @@ pub fn run(color: ColorWhen) -> CliResult {
         let m = monitor.clone();
         Arc::new(move |r: &RecordedRequest| m.observe(r))
     };
-    let receiver = Receiver::start_with_hooks(
-        ReceiverOptions::default(),
-        Hooks {
-            on_request: Some(hook),
-            status: None,
-        },
-    )
-    .map_err(|e| Fail::failed(format!("cannot start the demo receiver on 127.0.0.1: {e}")))?;
+    let receiver =
+        Receiver::start_with_hooks(ReceiverOptions::default(), Hooks { on_request: Some(hook), status: None })
+            .map_err(|e| Fail::failed(format!("cannot start the demo receiver on 127.0.0.1: {e}")))?;
     let url = receiver.url();
 
     out(&format!(
@@ -51,19 +46,20 @@ pub fn run(color: ColorWhen) -> CliResult {
 
     let reports = Arc::new(ErrorLog::default());
     let sink = reports.clone();
-    let client = Client::new(Options { signing_secrets: vec![SECRET.into()], library: Library {
-            name: "outbox-cli".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        }, delivery: outbox_core::DeliveryOptions { retry_initial_backoff: Duration::from_millis(200), on_error: Some(Arc::new(move |e: &DeliveryError| sink.push(e))), ..outbox_core::DeliveryOptions::for_client() }, ..Options::new(url.clone()) })
+    let client = Client::new(Options {
+        signing_secrets: vec![SECRET.into()],
+        library: Library { name: "outbox-cli".into(), version: env!("CARGO_PKG_VERSION").into() },
+        delivery: outbox_core::DeliveryOptions {
+            retry_initial_backoff: Duration::from_millis(200),
+            on_error: Some(Arc::new(move |e: &DeliveryError| sink.push(e))),
+            ..outbox_core::DeliveryOptions::for_client()
+        },
+        ..Options::new(url.clone())
+    })
     .map_err(|e| Fail::failed(format!("demo client: {e}")))?;
     let mut problems = Vec::new();
     let step = |n: u32, title: &str, detail: &str| {
-        out(&format!(
-            "\n{} {}\n{}\n",
-            p.bold(&format!("{n}.")),
-            p.bold(title),
-            p.dim(&format!("{MARGIN}{detail}"))
-        ));
+        out(&format!("\n{} {}\n{}\n", p.bold(&format!("{n}.")), p.bold(title), p.dim(&format!("{MARGIN}{detail}"))));
     };
     let note = |text: &str| out(&format!("{MARGIN}{} {text}\n", p.yellow("→")));
     let demo_err = |e: outbox_core::Error| Fail::failed(format!("demo: {e}"));
@@ -74,23 +70,11 @@ pub fn run(color: ColorWhen) -> CliResult {
         "track, identify and group",
         "Each call validates the event and queues it without touching the network; they leave together in one batch.",
     );
-    client
-        .track("user-42", "Signed Up", Some(json!({"plan": "pro"})))
-        .map_err(demo_err)?;
-    client
-        .identify(
-            "user-42",
-            Some(json!({"email": "ada@example.com", "name": "Ada"})),
-        )
-        .map_err(demo_err)?;
-    client
-        .group("user-42", "acme", Some(json!({"seats": 12})))
-        .map_err(demo_err)?;
+    client.track("user-42", "Signed Up", Some(json!({"plan": "pro"}))).map_err(demo_err)?;
+    client.identify("user-42", Some(json!({"email": "ada@example.com", "name": "Ada"}))).map_err(demo_err)?;
+    client.group("user-42", "acme", Some(json!({"seats": 12}))).map_err(demo_err)?;
     let r = client.flush(Duration::from_secs(5));
-    note(&format!(
-        "flush: delivered {}, failed {}, pending {}",
-        r.delivered, r.failed, r.pending
-    ));
+    note(&format!("flush: delivered {}, failed {}, pending {}", r.delivered, r.failed, r.pending));
     if r.delivered != 3 {
         problems.push(format!("step 1 delivered {} of 3 events", r.delivered));
     }
@@ -104,21 +88,12 @@ pub fn run(color: ColorWhen) -> CliResult {
     receiver.push_fault(Fault::status(503).times(2));
     let retries_before = client.stats().retries;
     let started = Instant::now();
-    client
-        .track("user-42", "Checkout Started", Some(json!({"cart": 3})))
-        .map_err(demo_err)?;
+    client.track("user-42", "Checkout Started", Some(json!({"cart": 3}))).map_err(demo_err)?;
     let r = client.flush(Duration::from_secs(15));
     let retries = client.stats().retries - retries_before;
-    note(&format!(
-        "delivered {} after {retries} retries, {:.1} s later",
-        r.delivered,
-        started.elapsed().as_secs_f64()
-    ));
+    note(&format!("delivered {} after {retries} retries, {:.1} s later", r.delivered, started.elapsed().as_secs_f64()));
     if r.delivered != 1 || retries < 2 {
-        problems.push(format!(
-            "step 2 delivered {} with {retries} retries",
-            r.delivered
-        ));
+        problems.push(format!("step 2 delivered {} with {retries} retries", r.delivered));
     }
 
     // 3. A permanent failure.
@@ -129,18 +104,13 @@ pub fn run(color: ColorWhen) -> CliResult {
     );
     receiver.push_fault(Fault::status(400).body(r#"{"error":"event rejected by the demo"}"#));
     let (seen, seen_events) = (reports.all().len(), reports.events());
-    client
-        .track("user-42", "Bad Event", None)
-        .map_err(demo_err)?;
+    client.track("user-42", "Bad Event", None).map_err(demo_err)?;
     let r = client.flush(Duration::from_secs(5));
     reports.wait_for_events(seen_events + 1, REPORT_WAIT);
     for e in reports.all().iter().skip(seen) {
         note(&format!("on_error: {e}"));
     }
-    note(&format!(
-        "flush: delivered {}, failed {}",
-        r.delivered, r.failed
-    ));
+    note(&format!("flush: delivered {}, failed {}", r.delivered, r.failed));
     if r.failed != 1 {
         problems.push(format!("step 3 failed {} events instead of 1", r.failed));
     }
@@ -152,10 +122,7 @@ pub fn run(color: ColorWhen) -> CliResult {
         "For transactional events and serverless handlers: sent now, bypassing the queue, retried within a deadline.",
     );
     let outcome = client
-        .deliver(
-            &[Event::track("user-42", "Password Reset Requested")],
-            Duration::from_secs(5),
-        )
+        .deliver(&[Event::track("user-42", "Password Reset Requested")], Duration::from_secs(5))
         .map_err(demo_err)?;
     note(&format!(
         "deliver: delivered={}, HTTP {}, {} attempt{}",
@@ -177,18 +144,21 @@ pub fn run(color: ColorWhen) -> CliResult {
     receiver.push_fault(Fault::status(410).on_path("/hooks/old"));
     let hook_reports = Arc::new(ErrorLog::default());
     let hook_sink = hook_reports.clone();
-    let hooks = WebhookSender::new(WebhookOptions { endpoints: vec![
+    let hooks = WebhookSender::new(WebhookOptions {
+        endpoints: vec![
             Endpoint::new(format!("{url}/hooks/old")).secret(SECRET),
             Endpoint::new(format!("{url}/hooks/new")).secret(SECRET),
-        ], delivery: outbox_core::DeliveryOptions { on_error: Some(Arc::new(move |e: &DeliveryError| hook_sink.push(e))), ..outbox_core::DeliveryOptions::for_webhooks() }, ..WebhookOptions::default() })
+        ],
+        delivery: outbox_core::DeliveryOptions {
+            on_error: Some(Arc::new(move |e: &DeliveryError| hook_sink.push(e))),
+            ..outbox_core::DeliveryOptions::for_webhooks()
+        },
+        ..WebhookOptions::default()
+    })
     .map_err(|e| Fail::failed(format!("demo webhooks: {e}")))?;
-    hooks
-        .send("invoice.paid", json!({"invoice": "in_1", "amount": 990}))
-        .map_err(demo_err)?;
+    hooks.send("invoice.paid", json!({"invoice": "in_1", "amount": 990})).map_err(demo_err)?;
     hooks.flush(Duration::from_secs(5));
-    hooks
-        .send("invoice.paid", json!({"invoice": "in_2", "amount": 120}))
-        .map_err(demo_err)?;
+    hooks.send("invoice.paid", json!({"invoice": "in_2", "amount": 120})).map_err(demo_err)?;
     hooks.flush(Duration::from_secs(5));
     hook_reports.wait_for_events(2, REPORT_WAIT);
     for e in hook_reports.all() {
@@ -196,9 +166,7 @@ pub fn run(color: ColorWhen) -> CliResult {
     }
     let per_endpoint = hooks.endpoint_stats();
     let new_delivered = per_endpoint.get(1).map_or(0, |s| s.delivered);
-    note(&format!(
-        "/hooks/new received {new_delivered} of 2 messages"
-    ));
+    note(&format!("/hooks/new received {new_delivered} of 2 messages"));
     if new_delivered != 2 {
         problems.push(format!("step 5 delivered {new_delivered} of 2 webhooks"));
     }
@@ -209,27 +177,14 @@ pub fn run(color: ColorWhen) -> CliResult {
         "a forged signature",
         "A sender that does not hold the secret signs with another key: the receiver flags the request.",
     );
-    let forger = Client::new(Options {
-        signing_secrets: vec![WRONG_SECRET.into()],
-        ..Options::new(url.clone())
-    })
-    .map_err(|e| Fail::failed(format!("demo client: {e}")))?;
-    forger
-        .track(
-            "mallory",
-            "Refund Issued",
-            Some(json!({"amount": 1_000_000})),
-        )
-        .map_err(demo_err)?;
+    let forger = Client::new(Options { signing_secrets: vec![WRONG_SECRET.into()], ..Options::new(url.clone()) })
+        .map_err(|e| Fail::failed(format!("demo client: {e}")))?;
+    forger.track("mallory", "Refund Issued", Some(json!({"amount": 1_000_000}))).map_err(demo_err)?;
     forger.flush(Duration::from_secs(5));
     forger.shutdown(Duration::from_secs(1));
 
     // 7. The accounts.
-    step(
-        7,
-        "the accounts",
-        "Every event is delivered, dropped (and reported) or pending: nothing is lost silently.",
-    );
+    step(7, "the accounts", "Every event is delivered, dropped (and reported) or pending: nothing is lost silently.");
     let s = client.stats();
     note(&format!(
         "client: enqueued {} = delivered {} + dropped {} + pending {} ({} requests, {} retries)",
@@ -266,9 +221,6 @@ pub fn run(color: ColorWhen) -> CliResult {
         ));
         Ok(())
     } else {
-        Err(Fail::failed(format!(
-            "the demo did not go as expected: {}",
-            problems.join("; ")
-        )))
+        Err(Fail::failed(format!("the demo did not go as expected: {}", problems.join("; "))))
     }
 }

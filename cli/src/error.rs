@@ -17,26 +17,17 @@ pub struct Fail {
 impl Fail {
     /// Bad arguments or input: exit 2.
     pub fn usage(message: impl Into<String>) -> Fail {
-        Fail {
-            code: EXIT_USAGE,
-            message: message.into(),
-        }
+        Fail { code: EXIT_USAGE, message: message.into() }
     }
 
     /// The operation itself failed (not delivered, not verified): exit 1.
     pub fn failed(message: impl Into<String>) -> Fail {
-        Fail {
-            code: EXIT_FAILED,
-            message: message.into(),
-        }
+        Fail { code: EXIT_FAILED, message: message.into() }
     }
 
     /// Exit 1 with nothing more to say (the command printed the reason).
     pub fn silent() -> Fail {
-        Fail {
-            code: EXIT_FAILED,
-            message: String::new(),
-        }
+        Fail { code: EXIT_FAILED, message: String::new() }
     }
 }
 

@@ -21,33 +21,19 @@ const LAST_ANSWER_GRACE: Duration = Duration::from_millis(250);
 
 pub fn run(args: ListenArgs, color: ColorWhen) -> CliResult {
     let paint = Paint::stdout(color);
-    let scheme: Option<Scheme> = args
-        .scheme
-        .map(|s| scheme_of(s, args.signature_header.as_deref()));
+    let scheme: Option<Scheme> = args.scheme.map(|s| scheme_of(s, args.signature_header.as_deref()));
     if !args.secrets.is_empty() {
         // Catch unusable secrets now rather than on every request.
         let probe = scheme.clone().unwrap_or_else(|| {
             Scheme::hmac_sha256_with_header(
-                args.signature_header
-                    .clone()
-                    .unwrap_or_else(|| outbox_core::sign::DEFAULT_HMAC_HEADER.into()),
+                args.signature_header.clone().unwrap_or_else(|| outbox_core::sign::DEFAULT_HMAC_HEADER.into()),
             )
         });
         Signer::new(probe, &args.secrets).map_err(|e| Fail::usage(sign_error(&e)))?;
     }
-    let verifier = Verifier::new(
-        args.secrets.clone(),
-        scheme,
-        args.signature_header.clone(),
-        args.tolerance,
-    );
+    let verifier = Verifier::new(args.secrets.clone(), scheme, args.signature_header.clone(), args.tolerance);
     let verifying = !verifier.secrets.is_empty();
-    let monitor = Arc::new(Monitor::new(
-        paint,
-        args.json,
-        verifier.clone(),
-        args.max_events,
-    ));
+    let monitor = Arc::new(Monitor::new(paint, args.json, verifier.clone(), args.max_events));
     let hook: OnRequest = {
         let monitor = monitor.clone();
         Arc::new(move |r: &RecordedRequest| monitor.observe(r))
@@ -76,11 +62,7 @@ pub fn run(args: ListenArgs, color: ColorWhen) -> CliResult {
         });
         out(&format!("{banner}\n"));
     } else {
-        let mut b = format!(
-            "{} {}\n",
-            paint.bold("outbox listen: receiving on"),
-            paint.bold(&paint.cyan(&url))
-        );
+        let mut b = format!("{} {}\n", paint.bold("outbox listen: receiving on"), paint.bold(&paint.cyan(&url)));
         b.push_str(&format!(
             "  any path: batches (POST /v1/batch) and webhooks; gzip is decoded; answering {}\n",
             args.status
@@ -88,13 +70,13 @@ pub fn run(args: ListenArgs, color: ColorWhen) -> CliResult {
         if verifying {
             b.push_str(&format!("  {}\n", verifier.describe()));
         } else {
-            b.push_str(
-                "  not verifying signatures (pass --secret, or set OUTBOX_SIGNING_SECRET)\n",
-            );
+            b.push_str("  not verifying signatures (pass --secret, or set OUTBOX_SIGNING_SECRET)\n");
         }
-        b.push_str(&paint.dim(&format!(
-            "  try: OUTBOX_ENDPOINT={url} outbox send track user-42 'Signed Up'\n  stop with Ctrl-C\n"
-        )));
+        b.push_str(
+            &paint.dim(&format!(
+                "  try: OUTBOX_ENDPOINT={url} outbox send track user-42 'Signed Up'\n  stop with Ctrl-C\n"
+            )),
+        );
         b.push('\n');
         out(&b);
     }
@@ -109,15 +91,9 @@ pub fn run(args: ListenArgs, color: ColorWhen) -> CliResult {
             drop(receiver);
             let counts = monitor.counts();
             if args.json {
-                out(&format!(
-                    "{}\n",
-                    json!({"done": true, "totals": totals_json(&counts, verifying)})
-                ));
+                out(&format!("{}\n", json!({"done": true, "totals": totals_json(&counts, verifying)})));
             } else {
-                out(&format!(
-                    "\nstopped after {}\n",
-                    totals_text(&counts, verifying)
-                ));
+                out(&format!("\nstopped after {}\n", totals_text(&counts, verifying)));
             }
             if counts.failed > 0 {
                 return Err(Fail::silent());

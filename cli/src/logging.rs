@@ -11,12 +11,7 @@ impl log::Log for StderrLogger {
 
     fn log(&self, record: &log::Record<'_>) {
         if self.enabled(record.metadata()) {
-            eprintln!(
-                "[{} {}] {}",
-                record.level().as_str().to_ascii_lowercase(),
-                record.target(),
-                record.args()
-            );
+            eprintln!("[{} {}] {}", record.level().as_str().to_ascii_lowercase(), record.target(), record.args());
         }
     }
 
@@ -30,10 +25,6 @@ static LOGGER: StderrLogger = StderrLogger;
 /// reports itself.)
 pub fn init_logging(verbose: bool) {
     if log::set_logger(&LOGGER).is_ok() {
-        log::set_max_level(if verbose {
-            log::LevelFilter::Debug
-        } else {
-            log::LevelFilter::Error
-        });
+        log::set_max_level(if verbose { log::LevelFilter::Debug } else { log::LevelFilter::Error });
     }
 }

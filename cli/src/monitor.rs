@@ -7,9 +7,7 @@ use std::fmt::Write as _;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
-use outbox_core::sign::{
-    self, Scheme, VerifyError, VerifyOptions, DEFAULT_HMAC_HEADER, WEBHOOK_SIGNATURE_HEADER,
-};
+use outbox_core::sign::{self, Scheme, VerifyError, VerifyOptions, DEFAULT_HMAC_HEADER, WEBHOOK_SIGNATURE_HEADER};
 use outbox_test_receiver::RecordedRequest;
 use serde_json::{json, Map, Value};
 
@@ -41,12 +39,7 @@ impl Verifier {
             Scheme::HmacSha256 { .. } => Scheme::hmac_sha256_with_header(hmac_header.clone()),
             other => other,
         });
-        Verifier {
-            secrets,
-            scheme,
-            hmac_header,
-            tolerance_secs,
-        }
+        Verifier { secrets, scheme, hmac_header, tolerance_secs }
     }
 
     /// The scheme a request uses: the configured one, else the one whose
@@ -67,10 +60,9 @@ impl Verifier {
 
     /// Whether the request carries a signature header of either scheme.
     pub fn is_signed(&self, headers: &[(String, String)]) -> bool {
-        headers.iter().any(|(n, _)| {
-            n.eq_ignore_ascii_case(WEBHOOK_SIGNATURE_HEADER)
-                || n.eq_ignore_ascii_case(&self.hmac_header)
-        })
+        headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(WEBHOOK_SIGNATURE_HEADER) || n.eq_ignore_ascii_case(&self.hmac_header))
     }
 
     pub fn check(&self, headers: &[(String, String)], body: &[u8]) -> Check {
@@ -93,20 +85,14 @@ impl Verifier {
         };
         let opts = VerifyOptions::default().with_tolerance_secs(self.tolerance_secs);
         match sign::verify(&scheme, body, headers, &self.secrets, &opts) {
-            Ok(()) => Check::Verified {
-                scheme: scheme.name(),
-            },
+            Ok(()) => Check::Verified { scheme: scheme.name() },
             Err(e) => Check::failed(scheme.name(), &e),
         }
     }
 
     pub fn describe(&self) -> String {
         let n = self.secrets.len();
-        let secrets = if n == 1 {
-            "1 secret".to_owned()
-        } else {
-            format!("{n} secrets")
-        };
+        let secrets = if n == 1 { "1 secret".to_owned() } else { format!("{n} secrets") };
         match &self.scheme {
             Some(Scheme::StandardWebhooks) => {
                 format!("verifying standard-webhooks signatures with {secrets}")
@@ -143,11 +129,7 @@ pub enum Check {
 
 impl Check {
     fn failed(scheme: &'static str, e: &VerifyError) -> Check {
-        Check::Failed {
-            scheme,
-            code: e.code(),
-            message: e.to_string(),
-        }
+        Check::Failed { scheme, code: e.code(), message: e.to_string() }
     }
 }
 
@@ -197,11 +179,7 @@ impl Monitor {
             max_events,
             margin: "",
             totals: true,
-            state: Mutex::new(State {
-                counts: Counts::default(),
-                attempted: HashSet::new(),
-                accepted: HashSet::new(),
-            }),
+            state: Mutex::new(State { counts: Counts::default(), attempted: HashSet::new(), accepted: HashSet::new() }),
             changed: Condvar::new(),
         }
     }
@@ -239,11 +217,7 @@ impl Monitor {
                     d - now
                 }
             };
-            state = self
-                .changed
-                .wait_timeout(state, wait)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            state = self.changed.wait_timeout(state, wait).unwrap_or_else(|e| e.into_inner()).0;
         }
     }
 
@@ -252,12 +226,7 @@ impl Monitor {
         let check = self.verifier.check(&r.headers, &r.body);
         let body: Option<Value> = serde_json::from_slice(&r.body).ok();
         let accepted = r.status.is_some_and(|s| (200..300).contains(&s));
-        let ids: Vec<&str> = r
-            .ids
-            .iter()
-            .map(String::as_str)
-            .filter(|id| !id.is_empty())
-            .collect();
+        let ids: Vec<&str> = r.ids.iter().map(String::as_str).filter(|id| !id.is_empty()).collect();
         // A retry is the same ids sent to the same path again (a webhook
         // fanned out to two endpoints is not a retry).
         let path = r.path.split('?').next().unwrap_or("");
@@ -265,13 +234,8 @@ impl Monitor {
 
         let (counts, retry, duplicates) = {
             let mut st = self.lock();
-            let retry =
-                !attempt_keys.is_empty() && attempt_keys.iter().all(|k| st.attempted.contains(k));
-            let duplicates = if accepted {
-                ids.iter().filter(|id| st.accepted.contains(**id)).count()
-            } else {
-                0
-            };
+            let retry = !attempt_keys.is_empty() && attempt_keys.iter().all(|k| st.attempted.contains(k));
+            let duplicates = if accepted { ids.iter().filter(|id| st.accepted.contains(**id)).count() } else { 0 };
             if st.attempted.len() > MAX_REMEMBERED_IDS {
                 st.attempted.clear();
                 st.accepted.clear();
@@ -322,22 +286,15 @@ impl Monitor {
             Check::Unsigned => (Value::Null, Value::Null, Value::Null),
             Check::NotChecked { scheme } => (Value::Null, json!(scheme), Value::Null),
             Check::Verified { scheme } => (json!(true), json!(scheme), Value::Null),
-            Check::Failed {
-                scheme,
-                code,
-                message,
-            } => (
-                json!(false),
-                json!(scheme),
-                json!({"code": code, "message": message}),
-            ),
+            Check::Failed { scheme, code, message } => {
+                (json!(false), json!(scheme), json!({"code": code, "message": message}))
+            }
         };
         let mut headers = Map::new();
         for (n, v) in &r.headers {
             headers.insert(n.clone(), Value::String(v.clone()));
         }
-        let body =
-            body.unwrap_or_else(|| Value::String(String::from_utf8_lossy(&r.body).into_owned()));
+        let body = body.unwrap_or_else(|| Value::String(String::from_utf8_lossy(&r.body).into_owned()));
         let line = json!({
             "n": c.requests,
             "time": outbox_core::bindings::rfc3339_millis(SystemTime::now()),
@@ -406,13 +363,9 @@ impl Monitor {
         }
         let verdict = match check {
             Check::Unsigned => p.dim("unsigned"),
-            Check::NotChecked { scheme } => {
-                p.dim(&format!("signed ({scheme}; pass --secret to verify)"))
-            }
+            Check::NotChecked { scheme } => p.dim(&format!("signed ({scheme}; pass --secret to verify)")),
             Check::Verified { scheme } => p.green(&format!("✓ signature verified ({scheme})")),
-            Check::Failed { code, message, .. } => {
-                p.bold_red(&format!("✗ signature FAILED {code}: {message}"))
-            }
+            Check::Failed { code, message, .. } => p.bold_red(&format!("✗ signature FAILED {code}: {message}")),
         };
         let _ = write!(
             s,
@@ -434,32 +387,17 @@ impl Monitor {
         let inner = format!("{m}    ");
         match body {
             Some(Value::Object(o)) if o.get("batch").is_some_and(Value::is_array) => {
-                let events = o
-                    .get("batch")
-                    .and_then(Value::as_array)
-                    .map_or(&[][..], Vec::as_slice);
+                let events = o.get("batch").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
                 for e in events.iter().take(self.max_events) {
                     let _ = writeln!(s, "{inner}{}", event_line(p, e));
                 }
                 if events.len() > self.max_events {
-                    let _ = writeln!(
-                        s,
-                        "{inner}{}",
-                        p.dim(&format!("… and {} more", events.len() - self.max_events))
-                    );
+                    let _ = writeln!(s, "{inner}{}", p.dim(&format!("… and {} more", events.len() - self.max_events)));
                 }
             }
             Some(Value::Object(o)) if is_webhook(o, r) => {
-                let data = o.get("data").map_or_else(
-                    || compact(&Value::Object(o.clone()), 160),
-                    |d| compact(d, 160),
-                );
-                let _ = writeln!(
-                    s,
-                    "{inner}{} {}",
-                    p.dim(short_id(r.header("webhook-id").unwrap_or(""))),
-                    data
-                );
+                let data = o.get("data").map_or_else(|| compact(&Value::Object(o.clone()), 160), |d| compact(d, 160));
+                let _ = writeln!(s, "{inner}{} {}", p.dim(short_id(r.header("webhook-id").unwrap_or(""))), data);
             }
             Some(v) => {
                 if let Some(obj) = v.as_object().filter(|o| o.contains_key("type")) {
@@ -475,14 +413,7 @@ impl Monitor {
             None => {}
         }
         if self.totals {
-            let _ = writeln!(
-                s,
-                "{m}  {}",
-                p.dim(&format!(
-                    "─ {}",
-                    totals_text(c, !self.verifier.secrets.is_empty())
-                ))
-            );
+            let _ = writeln!(s, "{m}  {}", p.dim(&format!("─ {}", totals_text(c, !self.verifier.secrets.is_empty()))));
         }
         s
     }
@@ -500,11 +431,7 @@ pub fn totals_text(c: &Counts, verifying: bool) -> String {
         let _ = write!(t, " · {} refused", c.refused);
     }
     if verifying {
-        let _ = write!(
-            t,
-            " · {} verified · {} failed verification",
-            c.verified, c.failed
-        );
+        let _ = write!(t, " · {} verified · {} failed verification", c.verified, c.failed);
     }
     t
 }
@@ -524,11 +451,7 @@ fn kind(body: &Value, r: &RecordedRequest) -> &'static str {
         Value::Object(o) if o.get("batch").is_some_and(Value::is_array) => "batch",
         Value::Object(o) if is_webhook(o, r) => "webhook",
         Value::Object(o) if o.contains_key("type") => "event",
-        Value::String(_)
-            if !r.body.is_empty() && serde_json::from_slice::<Value>(&r.body).is_err() =>
-        {
-            "not_json"
-        }
+        Value::String(_) if !r.body.is_empty() && serde_json::from_slice::<Value>(&r.body).is_err() => "not_json",
         _ => "json",
     }
 }
@@ -558,11 +481,7 @@ fn describe_body(v: &Value, r: &RecordedRequest) -> String {
 /// `track     user-42   "Signed Up"  {"plan":"pro"}  6f1c2a3b`
 fn event_line(p: &Paint, e: &Value) -> String {
     let get = |k: &str| {
-        e.get(k).and_then(|v| {
-            v.as_str()
-                .map(str::to_owned)
-                .or_else(|| (!v.is_null()).then(|| v.to_string()))
-        })
+        e.get(k).and_then(|v| v.as_str().map(str::to_owned).or_else(|| (!v.is_null()).then(|| v.to_string())))
     };
     let kind = get("type").unwrap_or_else(|| "?".into());
     let who = match (get("userId"), get("anonymousId")) {
@@ -583,9 +502,7 @@ fn event_line(p: &Paint, e: &Value) -> String {
         .find_map(|k| e.get(*k).filter(|v| !v.is_null()))
         .map(|v| compact(v, 80))
         .unwrap_or_default();
-    let id = get("messageId")
-        .map(|id| short_id(&id).to_owned())
-        .unwrap_or_default();
+    let id = get("messageId").map(|id| short_id(&id).to_owned()).unwrap_or_default();
     let mut parts = vec![p.blue(&format!("{kind:<8}")), p.bold(&who)];
     for extra in [what, payload] {
         if !extra.is_empty() {

@@ -17,10 +17,7 @@ pub struct ErrorLog {
 
 impl ErrorLog {
     pub fn push(&self, e: &DeliveryError) {
-        self.list
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(e.clone());
+        self.list.lock().unwrap_or_else(|p| p.into_inner()).push(e.clone());
         self.added.notify_all();
     }
 
@@ -30,12 +27,7 @@ impl ErrorLog {
 
     /// Events covered by the reports so far.
     pub fn events(&self) -> u64 {
-        self.list
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .map(|e| e.count)
-            .sum()
+        self.list.lock().unwrap_or_else(|p| p.into_inner()).iter().map(|e| e.count).sum()
     }
 
     /// Waits until the reports cover `events` events, or `timeout` passes.
@@ -50,11 +42,7 @@ impl ErrorLog {
             if now >= deadline {
                 return false;
             }
-            list = self
-                .added
-                .wait_timeout(list, deadline - now)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
+            list = self.added.wait_timeout(list, deadline - now).unwrap_or_else(|p| p.into_inner()).0;
         }
     }
 }

@@ -12,9 +12,7 @@ use outbox_core::webhook::{Endpoint, WebhookOptions, WebhookSender};
 use outbox_core::{AuthScheme, Client, DeliveryError, DeliveryOptions, Event, Json, Library, OnFull, Options};
 use serde_json::{json, Value};
 
-use crate::args::{
-    AuthArg, BatchArgs, ClientArgs, ColorWhen, EventArgs, SendCommand, SigningArgs, WebhookArgs,
-};
+use crate::args::{AuthArg, BatchArgs, ClientArgs, ColorWhen, EventArgs, SendCommand, SigningArgs, WebhookArgs};
 use crate::error::{CliResult, Fail};
 use crate::input::{json_arg, kind_of, object_arg, parse_header};
 use crate::logging::init_logging;
@@ -25,84 +23,38 @@ use crate::{core_error, scheme_of};
 
 pub fn run(cmd: SendCommand, color: ColorWhen) -> CliResult {
     match cmd {
-        SendCommand::Track {
-            user_id,
-            event,
-            properties,
-            common,
-            client,
-        } => {
+        SendCommand::Track { user_id, event, properties, common, client } => {
             let mut e = Event::track(user_id, event);
-            e.properties = object_arg(
-                "properties",
-                properties.properties.as_deref(),
-                "property",
-                &properties.property,
-            )?
-            .map(Json::from);
+            e.properties =
+                object_arg("properties", properties.properties.as_deref(), "property", &properties.property)?
+                    .map(Json::from);
             deliver_one(e, common, client, color)
         }
-        SendCommand::Identify {
-            user_id,
-            traits,
-            common,
-            client,
-        } => {
+        SendCommand::Identify { user_id, traits, common, client } => {
             let mut e = Event::identify(user_id);
-            e.traits = object_arg("traits", traits.traits.as_deref(), "trait", &traits.trait_)?
-                .map(Json::from);
+            e.traits = object_arg("traits", traits.traits.as_deref(), "trait", &traits.trait_)?.map(Json::from);
             deliver_one(e, common, client, color)
         }
-        SendCommand::Group {
-            user_id,
-            group_id,
-            traits,
-            common,
-            client,
-        } => {
+        SendCommand::Group { user_id, group_id, traits, common, client } => {
             let mut e = Event::group(user_id, group_id);
-            e.traits = object_arg("traits", traits.traits.as_deref(), "trait", &traits.trait_)?
-                .map(Json::from);
+            e.traits = object_arg("traits", traits.traits.as_deref(), "trait", &traits.trait_)?.map(Json::from);
             deliver_one(e, common, client, color)
         }
-        SendCommand::Alias {
-            previous_id,
-            user_id,
-            common,
-            client,
-        } => deliver_one(Event::alias(previous_id, user_id), common, client, color),
-        SendCommand::Page {
-            user_id,
-            name,
-            properties,
-            common,
-            client,
-        } => {
+        SendCommand::Alias { previous_id, user_id, common, client } => {
+            deliver_one(Event::alias(previous_id, user_id), common, client, color)
+        }
+        SendCommand::Page { user_id, name, properties, common, client } => {
             let mut e = Event::page(user_id, name);
-            e.properties = object_arg(
-                "properties",
-                properties.properties.as_deref(),
-                "property",
-                &properties.property,
-            )?
-            .map(Json::from);
+            e.properties =
+                object_arg("properties", properties.properties.as_deref(), "property", &properties.property)?
+                    .map(Json::from);
             deliver_one(e, common, client, color)
         }
-        SendCommand::Screen {
-            user_id,
-            name,
-            properties,
-            common,
-            client,
-        } => {
+        SendCommand::Screen { user_id, name, properties, common, client } => {
             let mut e = Event::screen(user_id, name);
-            e.properties = object_arg(
-                "properties",
-                properties.properties.as_deref(),
-                "property",
-                &properties.property,
-            )?
-            .map(Json::from);
+            e.properties =
+                object_arg("properties", properties.properties.as_deref(), "property", &properties.property)?
+                    .map(Json::from);
             deliver_one(e, common, client, color)
         }
         SendCommand::Webhook(args) => webhook(args, color),
@@ -115,11 +67,7 @@ fn client_options(c: &ClientArgs) -> CliResult<Options> {
     let endpoint = c.endpoint.clone().filter(|e| !e.trim().is_empty()).ok_or_else(|| {
         Fail::usage("no endpoint: pass --endpoint URL or set OUTBOX_ENDPOINT (`outbox listen` prints one to use)")
     })?;
-    let headers = c
-        .headers
-        .iter()
-        .map(|h| parse_header(h))
-        .collect::<CliResult<Vec<_>>>()?;
+    let headers = c.headers.iter().map(|h| parse_header(h)).collect::<CliResult<Vec<_>>>()?;
     let options = Options {
         path: c.path.clone(),
         api_key: c.api_key.clone().filter(|k| !k.is_empty()),
@@ -146,19 +94,13 @@ fn client_options(c: &ClientArgs) -> CliResult<Options> {
     if options.request_timeout.is_zero() {
         return Err(Fail::usage("--request-timeout must be greater than zero"));
     }
-    options
-        .validate()
-        .map_err(|e| Fail::usage(core_error(&e)))?;
+    options.validate().map_err(|e| Fail::usage(core_error(&e)))?;
     Ok(options)
 }
 
 /// Secrets from flags; an empty OUTBOX_SIGNING_SECRET means none.
 fn signing_secrets(s: &SigningArgs) -> Vec<String> {
-    s.secrets
-        .iter()
-        .filter(|x| !x.is_empty())
-        .cloned()
-        .collect()
+    s.secrets.iter().filter(|x| !x.is_empty()).cloned().collect()
 }
 
 fn apply_common(mut e: Event, common: &EventArgs) -> CliResult<Event> {
@@ -168,23 +110,12 @@ fn apply_common(mut e: Event, common: &EventArgs) -> CliResult<Event> {
     }
     e.anonymous_id = common.anonymous_id.clone();
     e.timestamp = common.timestamp.clone();
-    e.message_id = Some(
-        common
-            .message_id
-            .clone()
-            .unwrap_or_else(outbox_core::bindings::new_message_id),
-    );
+    e.message_id = Some(common.message_id.clone().unwrap_or_else(outbox_core::bindings::new_message_id));
     if let Some(ctx) = &common.context {
-        e.context = Some(Json::from(object_only(
-            "context",
-            json_arg("context", ctx)?,
-        )?));
+        e.context = Some(Json::from(object_only("context", json_arg("context", ctx)?)?));
     }
     if let Some(i) = &common.integrations {
-        e.integrations = Some(Json::from(object_only(
-            "integrations",
-            json_arg("integrations", i)?,
-        )?));
+        e.integrations = Some(Json::from(object_only("integrations", json_arg("integrations", i)?)?));
     }
     Ok(e)
 }
@@ -193,10 +124,7 @@ fn object_only(flag: &str, v: Value) -> CliResult<Value> {
     if v.is_object() {
         Ok(v)
     } else {
-        Err(Fail::usage(format!(
-            "--{flag} must be a JSON object ({{...}}), not {}",
-            kind_of(&v)
-        )))
+        Err(Fail::usage(format!("--{flag} must be a JSON object ({{...}}), not {}", kind_of(&v))))
     }
 }
 
@@ -213,14 +141,8 @@ fn deliver_one(event: Event, common: EventArgs, c: ClientArgs, color: ColorWhen)
         .deliver(std::slice::from_ref(&event), c.timeout)
         .map_err(|e| Fail::usage(core_error(&e).replacen("event 0: ", "", 1)))?;
 
-    let attempts = format!(
-        "{} attempt{}",
-        outcome.attempts,
-        plural(outcome.attempts as usize)
-    );
-    let status = outcome
-        .status
-        .map_or_else(|| "no HTTP answer".to_owned(), |s| format!("HTTP {s}"));
+    let attempts = format!("{} attempt{}", outcome.attempts, plural(outcome.attempts as usize));
+    let status = outcome.status.map_or_else(|| "no HTTP answer".to_owned(), |s| format!("HTTP {s}"));
     if c.output.json {
         out(&format!(
             "{}\n",
@@ -238,10 +160,7 @@ fn deliver_one(event: Event, common: EventArgs, c: ClientArgs, color: ColorWhen)
     if outcome.delivered {
         if !c.output.json && !c.output.quiet {
             let p = Paint::stdout(color);
-            out(&format!(
-                "{} {kind} {id} to {url} ({status}, {attempts})\n",
-                p.green("✓ delivered")
-            ));
+            out(&format!("{} {kind} {id} to {url} ({status}, {attempts})\n", p.green("✓ delivered")));
         }
         Ok(())
     } else {
@@ -250,9 +169,7 @@ fn deliver_one(event: Event, common: EventArgs, c: ClientArgs, color: ColorWhen)
             Some(s) if !why.contains(&format!("HTTP {s}")) => format!(", last answer HTTP {s}"),
             _ => String::new(),
         };
-        Err(Fail::failed(format!(
-            "{kind} {id} was not delivered to {url}: {why} ({attempts}{last})"
-        )))
+        Err(Fail::failed(format!("{kind} {id} was not delivered to {url}: {why} ({attempts}{last})")))
     }
 }
 
@@ -269,23 +186,12 @@ fn webhook(a: WebhookArgs, color: ColorWhen) -> CliResult {
     if a.request_timeout.is_zero() {
         return Err(Fail::usage("--request-timeout must be greater than zero"));
     }
-    let headers = a
-        .headers
-        .iter()
-        .map(|h| parse_header(h))
-        .collect::<CliResult<Vec<_>>>()?;
+    let headers = a.headers.iter().map(|h| parse_header(h)).collect::<CliResult<Vec<_>>>()?;
     let secrets = signing_secrets(&a.signing);
     let scheme = scheme_of(a.signing.scheme, a.signing.signature_header.as_deref());
-    let urls: Vec<String> = a
-        .urls
-        .iter()
-        .map(|u| u.trim().to_owned())
-        .filter(|u| !u.is_empty())
-        .collect();
+    let urls: Vec<String> = a.urls.iter().map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()).collect();
     if urls.is_empty() {
-        return Err(Fail::usage(
-            "no webhook URL: pass --url URL or set OUTBOX_WEBHOOK_URL",
-        ));
+        return Err(Fail::usage("no webhook URL: pass --url URL or set OUTBOX_WEBHOOK_URL"));
     }
     let endpoints = urls
         .iter()
@@ -299,22 +205,27 @@ fn webhook(a: WebhookArgs, color: ColorWhen) -> CliResult {
         .collect();
     let errors = Arc::new(ErrorLog::default());
     let sink = errors.clone();
-    let sender = WebhookSender::new(WebhookOptions { endpoints, delivery: outbox_core::DeliveryOptions { max_retries: a.max_retries, proxy: a.proxy.clone(), debug: a.output.verbose, shutdown_timeout: Duration::ZERO, on_error: Some(Arc::new(move |e: &DeliveryError| sink.push(e))), ..outbox_core::DeliveryOptions::for_webhooks() }, ..WebhookOptions::default() })
+    let sender = WebhookSender::new(WebhookOptions {
+        endpoints,
+        delivery: outbox_core::DeliveryOptions {
+            max_retries: a.max_retries,
+            proxy: a.proxy.clone(),
+            debug: a.output.verbose,
+            shutdown_timeout: Duration::ZERO,
+            on_error: Some(Arc::new(move |e: &DeliveryError| sink.push(e))),
+            ..outbox_core::DeliveryOptions::for_webhooks()
+        },
+        ..WebhookOptions::default()
+    })
     .map_err(|e| Fail::usage(core_error(&e)))?;
-    let id = sender
-        .send(&a.event_type, data)
-        .map_err(|e| Fail::usage(core_error(&e)))?;
+    let id = sender.send(&a.event_type, data).map_err(|e| Fail::usage(core_error(&e)))?;
     let flushed = sender.flush(a.timeout);
     let stats = sender.endpoint_stats();
     if flushed.pending > 0 {
         // Give up what is still retrying; on_error hears about it.
         sender.shutdown(Duration::ZERO);
     }
-    let dropped: u64 = sender
-        .endpoint_stats()
-        .iter()
-        .map(|s| s.dropped_total())
-        .sum();
+    let dropped: u64 = sender.endpoint_stats().iter().map(|s| s.dropped_total()).sum();
     errors.wait_for_events(dropped, REPORT_WAIT);
     let errors = errors.all();
 
@@ -324,9 +235,7 @@ fn webhook(a: WebhookArgs, color: ColorWhen) -> CliResult {
     for (url, st) in urls.iter().zip(&stats) {
         let attempts = st.requests;
         let delivered = st.delivered > 0;
-        let error = errors
-            .iter()
-            .find(|e| e.endpoint.as_deref() == Some(url.as_str()));
+        let error = errors.iter().find(|e| e.endpoint.as_deref() == Some(url.as_str()));
         let why = if delivered {
             None
         } else if let Some(e) = error.filter(|e| e.reason != outbox_core::DropReason::Shutdown) {
@@ -338,8 +247,7 @@ fn webhook(a: WebhookArgs, color: ColorWhen) -> CliResult {
                 plural(attempts as usize)
             ))
         };
-        results
-            .push(json!({"url": url, "delivered": delivered, "attempts": attempts, "error": why}));
+        results.push(json!({"url": url, "delivered": delivered, "attempts": attempts, "error": why}));
         match why {
             None => {
                 if !a.output.json && !a.output.quiet {
@@ -351,10 +259,7 @@ fn webhook(a: WebhookArgs, color: ColorWhen) -> CliResult {
                     ));
                 }
             }
-            Some(w) => failures.push(format!(
-                "webhook {} {id} was not delivered to {url}: {w}",
-                a.event_type
-            )),
+            Some(w) => failures.push(format!("webhook {} {id} was not delivered to {url}: {w}", a.event_type)),
         }
     }
     if a.output.json {
@@ -387,11 +292,7 @@ fn batch(a: BatchArgs, color: ColorWhen) -> CliResult {
         let progress_on = progress_on.clone();
         let reported = reported.clone();
         options.delivery.on_error = Some(Arc::new(move |e: &DeliveryError| {
-            let clear = if progress_on.load(Ordering::Relaxed) {
-                "\r"
-            } else {
-                ""
-            };
+            let clear = if progress_on.load(Ordering::Relaxed) { "\r" } else { "" };
             eprintln!("{clear}{} {e}", p_err.red("error:"));
             reported.push(e);
         }));
@@ -400,15 +301,10 @@ fn batch(a: BatchArgs, color: ColorWhen) -> CliResult {
     let input: Box<dyn BufRead> = if a.file == "-" {
         Box::new(BufReader::new(std::io::stdin()))
     } else {
-        let f = std::fs::File::open(&a.file)
-            .map_err(|e| Fail::usage(format!("cannot read {}: {e}", a.file)))?;
+        let f = std::fs::File::open(&a.file).map_err(|e| Fail::usage(format!("cannot read {}: {e}", a.file)))?;
         Box::new(BufReader::new(f))
     };
-    let source = if a.file == "-" {
-        "standard input".to_owned()
-    } else {
-        a.file.clone()
-    };
+    let source = if a.file == "-" { "standard input".to_owned() } else { a.file.clone() };
 
     let started = Instant::now();
     let done = AtomicBool::new(false);
@@ -444,10 +340,7 @@ fn batch(a: BatchArgs, color: ColorWhen) -> CliResult {
             if let Err(why) = queued {
                 invalid += 1;
                 let clear = if show_progress { "\r" } else { "" };
-                eprintln!(
-                    "{clear}{} line {n}: {why}",
-                    Paint::stderr(color).red("error:")
-                );
+                eprintln!("{clear}{} line {n}: {why}", Paint::stderr(color).red("error:"));
             }
         }
         client.flush(a.client.timeout);
@@ -493,22 +386,12 @@ fn batch(a: BatchArgs, color: ColorWhen) -> CliResult {
             line.push_str(&format!(", {failed} refused"));
         }
         if pending > 0 {
-            line.push_str(&format!(
-                ", {pending} still pending after {:?} (given up)",
-                a.client.timeout
-            ));
+            line.push_str(&format!(", {pending} still pending after {:?} (given up)", a.client.timeout));
         }
         if invalid > 0 {
-            line.push_str(&format!(
-                ", {invalid} invalid line{} skipped",
-                plural(invalid as usize)
-            ));
+            line.push_str(&format!(", {invalid} invalid line{} skipped", plural(invalid as usize)));
         }
-        let mark = if failed + pending + invalid == 0 {
-            p.green("✓")
-        } else {
-            p.red("✗")
-        };
+        let mark = if failed + pending + invalid == 0 { p.green("✓") } else { p.red("✗") };
         out(&format!("{mark} {line}\n"));
     }
     if let Some(e) = read_error {
@@ -525,10 +408,7 @@ fn draw_progress(client: &Client, started: Instant, last: bool) {
     const WIDTH: u64 = 24;
     let s = client.stats();
     let settled = s.delivered + s.dropped_total();
-    let filled = (settled * WIDTH)
-        .checked_div(s.enqueued)
-        .unwrap_or(0)
-        .min(WIDTH) as usize;
+    let filled = (settled * WIDTH).checked_div(s.enqueued).unwrap_or(0).min(WIDTH) as usize;
     let secs = started.elapsed().as_secs_f64().max(0.001);
     let line = format!(
         "\r[{}{}] {}/{} delivered · {} refused · {:.0}/s   ",

@@ -13,28 +13,17 @@ use crate::{scheme_of, sign_error};
 pub fn sign(a: SignArgs) -> CliResult {
     let scheme = scheme_of(a.scheme, a.signature_header.as_deref());
     let body = read_input(&a.file)?;
-    let id = a.id.unwrap_or_else(|| {
-        format!(
-            "msg_{}",
-            outbox_core::bindings::new_message_id().replace('-', "")
-        )
-    });
+    let id = a.id.unwrap_or_else(|| format!("msg_{}", outbox_core::bindings::new_message_id().replace('-', "")));
     if id.is_empty() || id.bytes().any(|b| b.is_ascii_control()) {
-        return Err(Fail::usage(
-            "--id must be non-empty and without control characters",
-        ));
+        return Err(Fail::usage("--id must be non-empty and without control characters"));
     }
     let timestamp = a.timestamp.unwrap_or_else(outbox_core::bindings::unix_now);
     if timestamp < 0 {
         return Err(Fail::usage("--timestamp must be unix seconds (0 or more)"));
     }
-    let headers = sign::sign(&scheme, &a.secrets, &id, timestamp, &body)
-        .map_err(|e| Fail::usage(sign_error(&e)))?;
+    let headers = sign::sign(&scheme, &a.secrets, &id, timestamp, &body).map_err(|e| Fail::usage(sign_error(&e)))?;
     if a.json {
-        let map: Map<String, Value> = headers
-            .into_iter()
-            .map(|(n, v)| (n, Value::String(v)))
-            .collect();
+        let map: Map<String, Value> = headers.into_iter().map(|(n, v)| (n, Value::String(v))).collect();
         out(&format!("{}\n", Value::Object(map)));
     } else {
         let text: String = headers.iter().map(|(n, v)| format!("{n}: {v}\n")).collect();
@@ -46,8 +35,8 @@ pub fn sign(a: SignArgs) -> CliResult {
 pub fn verify(a: VerifyArgs, color: ColorWhen) -> CliResult {
     let mut headers = Vec::new();
     for file in &a.header_file {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| Fail::usage(format!("cannot read {}: {e}", file.display())))?;
+        let text =
+            std::fs::read_to_string(file).map_err(|e| Fail::usage(format!("cannot read {}: {e}", file.display())))?;
         for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
             headers.push(parse_header(line)?);
         }
@@ -80,11 +69,7 @@ pub fn verify(a: VerifyArgs, color: ColorWhen) -> CliResult {
             }
             Ok(())
         }
-        Err(e) => Err(Fail::failed(format!(
-            "not verified ({}): {}: {e}",
-            scheme.name(),
-            e.code()
-        ))),
+        Err(e) => Err(Fail::failed(format!("not verified ({}): {}: {e}", scheme.name(), e.code()))),
     }
 }
 
@@ -105,9 +90,7 @@ fn detect(headers: &[(String, String)], signature_header: Option<&str>) -> Schem
 
 pub fn token(a: TokenArgs, color: ColorWhen) -> CliResult {
     if a.secret.is_empty() {
-        return Err(Fail::usage(
-            "the identity secret is empty (--secret or OUTBOX_IDENTITY_SECRET)",
-        ));
+        return Err(Fail::usage("the identity secret is empty (--secret or OUTBOX_IDENTITY_SECRET)"));
     }
     match a.check {
         None => {

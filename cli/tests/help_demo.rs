@@ -30,28 +30,14 @@ fn every_subcommand_has_help_with_an_example() {
         assert_exit(&o, 0);
         let text = stdout(&o);
         assert!(text.contains("Usage: outbox"), "{args:?}: {text}");
-        assert!(
-            text.contains("Examples:"),
-            "{args:?} has no examples: {text}"
-        );
+        assert!(text.contains("Examples:"), "{args:?} has no examples: {text}");
         let first_example = text.split("Examples:").nth(1).unwrap_or_default();
-        assert!(
-            first_example.contains("outbox "),
-            "{args:?}: the examples show no command: {text}"
-        );
+        assert!(first_example.contains("outbox "), "{args:?}: the examples show no command: {text}");
     }
     // The environment variables are documented where they apply.
     let o = run(&["send", "track", "--help"]);
-    for var in [
-        "OUTBOX_ENDPOINT",
-        "OUTBOX_API_KEY",
-        "OUTBOX_SIGNING_SECRET",
-        "OUTBOX_TIMEOUT",
-    ] {
-        assert!(
-            stdout(&o).contains(var),
-            "send track --help should mention {var}"
-        );
+    for var in ["OUTBOX_ENDPOINT", "OUTBOX_API_KEY", "OUTBOX_SIGNING_SECRET", "OUTBOX_TIMEOUT"] {
+        assert!(stdout(&o).contains(var), "send track --help should mention {var}");
     }
 }
 
@@ -59,10 +45,7 @@ fn every_subcommand_has_help_with_an_example() {
 fn version() {
     let o = run(&["--version"]);
     assert_exit(&o, 0);
-    assert_eq!(
-        stdout(&o).trim(),
-        format!("outbox {}", env!("CARGO_PKG_VERSION"))
-    );
+    assert_eq!(stdout(&o).trim(), format!("outbox {}", env!("CARGO_PKG_VERSION")));
     let o = run(&["send", "--version"]);
     assert_exit(&o, 0);
 }
@@ -92,15 +75,9 @@ fn demo_tells_the_whole_story_and_exits_0() {
         "client: enqueued 5 = delivered 4 + dropped 1 + pending 0",
         "Demo finished",
     ] {
-        assert!(
-            text.contains(needle),
-            "the demo should show {needle:?}:\n{text}"
-        );
+        assert!(text.contains(needle), "the demo should show {needle:?}:\n{text}");
     }
-    assert!(
-        !text.contains("\x1b["),
-        "no colour when stdout is not a terminal"
-    );
+    assert!(!text.contains("\x1b["), "no colour when stdout is not a terminal");
 
     let o = run(&["demo", "--color", "always"]);
     assert_exit(&o, 0);

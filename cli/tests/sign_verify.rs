@@ -9,10 +9,7 @@ use common::{assert_exit, run, run_with, stderr, stdout};
 use serde_json::Value;
 
 fn vectors() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/vectors/signatures.json"
-    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/signatures.json");
     let text = std::fs::read_to_string(path).expect("read the vectors");
     serde_json::from_str(&text).expect("vectors are JSON")
 }
@@ -53,10 +50,7 @@ fn decode_base64(s: &str) -> Vec<u8> {
 }
 
 fn scheme_args(v: &Value) -> Vec<String> {
-    let mut a = vec![
-        "--scheme".to_owned(),
-        v["scheme"].as_str().expect("scheme").to_owned(),
-    ];
+    let mut a = vec!["--scheme".to_owned(), v["scheme"].as_str().expect("scheme").to_owned()];
     if let Some(h) = v["header"].as_str() {
         a.push("--signature-header".into());
         a.push(h.into());
@@ -69,12 +63,7 @@ fn secret_args(v: &Value) -> Vec<String> {
         .as_array()
         .expect("secrets")
         .iter()
-        .flat_map(|s| {
-            [
-                "--secret".to_owned(),
-                s.as_str().expect("secret").to_owned(),
-            ]
-        })
+        .flat_map(|s| ["--secret".to_owned(), s.as_str().expect("secret").to_owned()])
         .collect()
 }
 
@@ -136,30 +125,15 @@ fn sign_prints_header_lines_and_errors_have_codes() {
     );
 
     // Defaults: a fresh msg_ id and the current time.
-    let o = run_with(
-        &["sign", "--secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
-        &[],
-        b"{}",
-    );
+    let o = run_with(&["sign", "--secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], &[], b"{}");
     assert_exit(&o, 0);
     assert!(stdout(&o).starts_with("webhook-id: msg_"), "{}", stdout(&o));
 
     for (args, code) in [
         (vec!["sign", "--secret", "not base64!"], "invalid_secret"),
+        (vec!["sign", "--scheme", "hmac-sha256", "--secret", ""], "invalid_secret"),
         (
-            vec!["sign", "--scheme", "hmac-sha256", "--secret", ""],
-            "invalid_secret",
-        ),
-        (
-            vec![
-                "sign",
-                "--scheme",
-                "hmac-sha256",
-                "--signature-header",
-                "Bad Header",
-                "--secret",
-                "s",
-            ],
+            vec!["sign", "--scheme", "hmac-sha256", "--signature-header", "Bad Header", "--secret", "s"],
             "invalid_header_name",
         ),
     ] {
@@ -230,11 +204,7 @@ fn verify_vectors() {
         } else {
             let code = v["error"].as_str().expect("error code");
             assert_eq!(o.status.code(), Some(1), "{name}: {}", stderr(&o));
-            assert!(
-                stderr(&o).contains(&format!("{code}: ")),
-                "{name}: expected {code}, got {}",
-                stderr(&o)
-            );
+            assert!(stderr(&o).contains(&format!("{code}: ")), "{name}: expected {code}, got {}", stderr(&o));
         }
     }
 }
@@ -253,32 +223,14 @@ fn verify_reads_what_sign_prints_and_reports_json() {
     std::fs::write(&headers, stdout(&o)).expect("write");
     let headers_path = headers.display().to_string();
 
-    let o = run(&[
-        "verify",
-        "--secret",
-        secret,
-        "--header-file",
-        &headers_path,
-        &body_path,
-        "--json",
-    ]);
+    let o = run(&["verify", "--secret", secret, "--header-file", &headers_path, &body_path, "--json"]);
     assert_exit(&o, 0);
     let out: Value = serde_json::from_str(stdout(&o).trim()).expect("json");
-    assert_eq!(
-        (out["ok"].as_bool(), out["scheme"].as_str()),
-        (Some(true), Some("standard-webhooks"))
-    );
+    assert_eq!((out["ok"].as_bool(), out["scheme"].as_str()), (Some(true), Some("standard-webhooks")));
 
     // The same headers over another body: tampered.
     let o = run_with(
-        &[
-            "verify",
-            "--secret",
-            secret,
-            "--header-file",
-            &headers_path,
-            "--json",
-        ],
+        &["verify", "--secret", secret, "--header-file", &headers_path, "--json"],
         &[],
         br#"{"hello": "mallory"}"#,
     );
@@ -289,26 +241,14 @@ fn verify_reads_what_sign_prints_and_reports_json() {
     assert_eq!(out["message"], "no signature matched any of the secrets");
 
     // Without --scheme the headers decide: an hmac-sha256 request.
-    let o = run_with(
-        &["sign", "--scheme", "hmac-sha256", "--secret", "s3cret"],
-        &[],
-        b"payload",
-    );
+    let o = run_with(&["sign", "--scheme", "hmac-sha256", "--secret", "s3cret"], &[], b"payload");
     let header = stdout(&o).trim().to_owned();
-    let o = run_with(
-        &["verify", "--secret", "s3cret", "-H", &header],
-        &[],
-        b"payload",
-    );
+    let o = run_with(&["verify", "--secret", "s3cret", "-H", &header], &[], b"payload");
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("hmac-sha256"), "{}", stdout(&o));
 
     // Bad header syntax is a usage error.
-    let o = run_with(
-        &["verify", "--secret", secret, "-H", "no colon here"],
-        &[],
-        b"{}",
-    );
+    let o = run_with(&["verify", "--secret", secret, "-H", "no colon here"], &[], b"{}");
     assert_exit(&o, 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -329,10 +269,7 @@ fn token_vectors() {
         assert_exit(&o, 0);
         assert_eq!(stdout(&o).trim(), v["hash"], "{}", v["name"]);
     }
-    for v in all["verify_user_hash"]
-        .as_array()
-        .expect("verify_user_hash")
-    {
+    for v in all["verify_user_hash"].as_array().expect("verify_user_hash") {
         let secret = v["secret"].as_str().expect("secret");
         if secret.is_empty() {
             continue;
@@ -341,12 +278,6 @@ fn token_vectors() {
         let hash = v["hash"].as_str().expect("hash");
         let o = run(&["token", user, "--secret", secret, "--check", hash]);
         let expected = if v["ok"] == true { 0 } else { 1 };
-        assert_eq!(
-            o.status.code(),
-            Some(expected),
-            "{}: {}",
-            v["name"],
-            stderr(&o)
-        );
+        assert_eq!(o.status.code(), Some(expected), "{}: {}", v["name"], stderr(&o));
     }
 }

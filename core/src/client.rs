@@ -44,12 +44,7 @@ impl Client {
         );
         let spool = options.spool_dir.clone().map(|dir| SpoolSettings { dir, sync: options.spool_sync });
         let lane = Lane::start(spec_for(&options)?, source, spool)?;
-        Ok(Client {
-            encoder,
-            lane: Some(lane),
-            memory,
-            shutdown_timeout: d.shutdown_timeout,
-        })
+        Ok(Client { encoder, lane: Some(lane), memory, shutdown_timeout: d.shutdown_timeout })
     }
 
     /// Queues a `track` event; returns its message id.
@@ -164,13 +159,14 @@ impl Client {
     /// `deliver` for async callers (any executor).
     pub async fn deliver_async(&self, events: &[Event], timeout: Duration) -> Result<DeliverOutcome, Error> {
         let job = self.deliver_job(events, timeout)?;
-        runtime::handle()
-            .spawn(job)
-            .await
-            .map_err(|e| Error::invalid_option(format!("delivery task failed: {e}")))
+        runtime::handle().spawn(job).await.map_err(|e| Error::invalid_option(format!("delivery task failed: {e}")))
     }
 
-    fn deliver_job(&self, events: &[Event], timeout: Duration) -> Result<impl std::future::Future<Output = DeliverOutcome> + Send + 'static, Error> {
+    fn deliver_job(
+        &self,
+        events: &[Event],
+        timeout: Duration,
+    ) -> Result<impl std::future::Future<Output = DeliverOutcome> + Send + 'static, Error> {
         if events.is_empty() {
             return Err(Error::InvalidEvent("deliver needs at least one event".into()));
         }
@@ -183,14 +179,25 @@ impl Client {
         let items: Vec<Item> = encoded
             .into_iter()
             .enumerate()
-            .map(|(seq, e)| Item { seq: seq as u64, id: e.message_id.into(), json: e.json.into_boxed_slice(), attempts: 0, sid: 0 })
+            .map(|(seq, e)| Item {
+                seq: seq as u64,
+                id: e.message_id.into(),
+                json: e.json.into_boxed_slice(),
+                attempts: 0,
+                sid: 0,
+            })
             .collect();
         let count = items.len();
         Ok(async move {
             match pipeline {
                 Some(p) => p.deliver_now(items, timeout).await,
                 // Disabled: nothing is sent, by request.
-                None => DeliverOutcome { delivered: count == 0, status: None, attempts: 0, error: Some("the client is disabled".into()) },
+                None => DeliverOutcome {
+                    delivered: count == 0,
+                    status: None,
+                    attempts: 0,
+                    error: Some("the client is disabled".into()),
+                },
             }
         })
     }
@@ -236,7 +243,9 @@ fn spec_for(o: &Options) -> Result<Spec, Error> {
     if let Some(key) = &o.api_key {
         let value = match o.auth_scheme {
             crate::options::AuthScheme::Bearer => format!("Bearer {key}"),
-            crate::options::AuthScheme::Basic => format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{key}:"))),
+            crate::options::AuthScheme::Basic => {
+                format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{key}:")))
+            }
         };
         headers.push(("Authorization".into(), value));
     }
@@ -244,7 +253,10 @@ fn spec_for(o: &Options) -> Result<Spec, Error> {
     let signer = if o.signing_secrets.is_empty() {
         None
     } else {
-        Some(Signer::new(o.signature_scheme.clone(), &o.signing_secrets).map_err(|e| Error::invalid_option(format!("signing_secrets: {e}")))?)
+        Some(
+            Signer::new(o.signature_scheme.clone(), &o.signing_secrets)
+                .map_err(|e| Error::invalid_option(format!("signing_secrets: {e}")))?,
+        )
     };
     Ok(Spec {
         target: Target {
@@ -256,12 +268,15 @@ fn spec_for(o: &Options) -> Result<Spec, Error> {
             shape: BodyShape::Envelope,
             gone_disables: false,
         },
-        policy: Policy::new(&o.delivery, Batching {
-            flush_at: o.flush_at,
-            flush_interval: o.flush_interval,
-            max_batch_size: o.max_batch_size,
-            max_batch_bytes: o.max_batch_bytes,
-        }),
+        policy: Policy::new(
+            &o.delivery,
+            Batching {
+                flush_at: o.flush_at,
+                flush_interval: o.flush_interval,
+                max_batch_size: o.max_batch_size,
+                max_batch_bytes: o.max_batch_bytes,
+            },
+        ),
         on_error: o.delivery.on_error.clone(),
         debug: o.delivery.debug,
     })

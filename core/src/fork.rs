@@ -97,10 +97,7 @@ impl<T: Send + Sync> PerProcess<T> {
                 }
             }
             let fresh = Box::into_raw(Box::new((current, (self.init)())));
-            match self
-                .slot
-                .compare_exchange(seen, fresh, Ordering::AcqRel, Ordering::Acquire)
-            {
+            match self.slot.compare_exchange(seen, fresh, Ordering::AcqRel, Ordering::Acquire) {
                 // SAFETY: just published; never freed.
                 Ok(_) => return unsafe { &(*fresh).1 },
                 // Another thread won: discard ours (never shared) and retry.

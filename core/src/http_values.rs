@@ -39,7 +39,12 @@ pub(crate) fn parse_http_url(url: &str) -> Result<reqwest::Url, String> {
 /// schemes silently and connect directly); like the client, a URL without
 /// a scheme is taken as `http://`.
 pub(crate) fn parse_proxy(proxy: &str) -> Result<reqwest::Proxy, String> {
-    let refused = || format!("proxy {} is not a proxy URL the HTTP client accepts (e.g. \"http://proxy.internal:3128\")", redact_url(proxy));
+    let refused = || {
+        format!(
+            "proxy {} is not a proxy URL the HTTP client accepts (e.g. \"http://proxy.internal:3128\")",
+            redact_url(proxy)
+        )
+    };
     let url = reqwest::Url::parse(proxy)
         .ok()
         .filter(reqwest::Url::has_host)
@@ -102,4 +107,3 @@ fn redact_text(text: &str) -> String {
     }
     out
 }
-

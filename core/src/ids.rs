@@ -55,11 +55,7 @@ pub fn new_message_id() -> String {
     bytes[..8].copy_from_slice(&random_u64().to_le_bytes());
     bytes[8..].copy_from_slice(&random_u64().to_le_bytes());
     let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
-    uuid::Builder::from_random_bytes(bytes)
-        .into_uuid()
-        .hyphenated()
-        .encode_lower(&mut text)
-        .to_owned()
+    uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().encode_lower(&mut text).to_owned()
 }
 
 /// The idempotency key of a request: derived from the message ids it carries,

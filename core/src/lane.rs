@@ -14,7 +14,9 @@ use parking_lot::Mutex;
 
 use crate::pipeline::{Pipeline, Spec};
 use crate::spool::{Budget, Recovery, Spool, SpoolSync};
-use crate::transport::{HttpRequest, HttpSettings, HttpTransport, MemoryTransport, SendFuture, Transport, TransportError};
+use crate::transport::{
+    HttpRequest, HttpSettings, HttpTransport, MemoryTransport, SendFuture, Transport, TransportError,
+};
 
 /// Where a lane's transport comes from, so a child can build its own.
 #[derive(Clone)]
@@ -25,7 +27,11 @@ pub enum TransportSource {
 
 impl TransportSource {
     /// In test mode the memory transport, else the caller's transport, else HTTP.
-    pub fn choose(memory: Option<&MemoryTransport>, given: Option<&Arc<dyn Transport>>, settings: HttpSettings) -> TransportSource {
+    pub fn choose(
+        memory: Option<&MemoryTransport>,
+        given: Option<&Arc<dyn Transport>>,
+        settings: HttpSettings,
+    ) -> TransportSource {
         match (memory, given) {
             (Some(m), _) => TransportSource::Given(Arc::new(m.clone())),
             (None, Some(t)) => TransportSource::Given(t.clone()),
@@ -127,7 +133,12 @@ impl Lane {
     }
 }
 
-fn build(spec: &Arc<Spec>, source: &TransportSource, spool: Option<&SpoolSettings>, recovery: &Arc<Mutex<RecoverySummary>>) -> Result<Arc<Pipeline>, Error> {
+fn build(
+    spec: &Arc<Spec>,
+    source: &TransportSource,
+    spool: Option<&SpoolSettings>,
+    recovery: &Arc<Mutex<RecoverySummary>>,
+) -> Result<Arc<Pipeline>, Error> {
     let transport = source.build()?;
     let Some(settings) = spool else {
         return Ok(Pipeline::new(spec.clone(), transport, None));
@@ -158,7 +169,9 @@ fn adopt_round(spool: &Spool, pipeline: &Arc<Pipeline>, recovery: &Mutex<Recover
         return true;
     }
     let budget = Budget { events: quarter as usize, bytes: (policy.max_queue_bytes / 4).max(1) };
-    let found = spool.adopt(budget, |event| pipeline.enqueue_spooled(event.id.into(), event.json.into_boxed_slice(), event.sid).is_ok());
+    let found = spool.adopt(budget, |event| {
+        pipeline.enqueue_spooled(event.id.into(), event.json.into_boxed_slice(), event.sid).is_ok()
+    });
     let (more, events) = (found.more_left, found.events);
     let new_damage = recovery.lock().add(found);
     for line in new_damage {

@@ -100,9 +100,21 @@ mod tests {
 
     #[test]
     fn each_face_renders_marked_names() {
-        let message = format!("{} must not exceed {}; {} is {}", option("max_event_bytes"), option("max_queue_bytes"), duration("flush_interval"), field("user_id"));
-        assert_eq!(Naming::Snake.render(&message), "max_event_bytes must not exceed max_queue_bytes; flush_interval is user_id");
-        assert_eq!(Naming::Camel.render(&message), "maxEventBytes must not exceed maxQueueBytes; flushIntervalMs is userId");
+        let message = format!(
+            "{} must not exceed {}; {} is {}",
+            option("max_event_bytes"),
+            option("max_queue_bytes"),
+            duration("flush_interval"),
+            field("user_id")
+        );
+        assert_eq!(
+            Naming::Snake.render(&message),
+            "max_event_bytes must not exceed max_queue_bytes; flush_interval is user_id"
+        );
+        assert_eq!(
+            Naming::Camel.render(&message),
+            "maxEventBytes must not exceed maxQueueBytes; flushIntervalMs is userId"
+        );
     }
 
     #[test]

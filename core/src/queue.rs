@@ -130,13 +130,24 @@ impl Queue {
             if when_full == WhenFull::DropOldest {
                 if let Some(oldest) = self.items.pop_front() {
                     self.queued_bytes -= oldest.json.len();
-                    self.record_drop(std::iter::once(oldest), DropReason::QueueFull, None, "the queue was full; dropped the oldest event");
+                    self.record_drop(
+                        std::iter::once(oldest),
+                        DropReason::QueueFull,
+                        None,
+                        "the queue was full; dropped the oldest event",
+                    );
                     continue;
                 }
             }
             // Drop-newest, or nothing queued to push out (all in flight).
             self.ack(sid);
-            self.record_drop_ids(std::iter::once(&*id), 1, DropReason::QueueFull, None, "the queue was full; dropped the newest event");
+            self.record_drop_ids(
+                std::iter::once(&*id),
+                1,
+                DropReason::QueueFull,
+                None,
+                "the queue was full; dropped the newest event",
+            );
             return false;
         }
         self.queued_bytes += bytes;
@@ -351,11 +362,7 @@ impl Queue {
     /// How many events enqueued before `target` are still pending.
     pub fn unsettled_before(&self, target: u64) -> u64 {
         let queued = self.items.partition_point(|i| i.seq < target) as u64;
-        let flying: usize = self
-            .in_flight
-            .iter()
-            .map(|f| f.seqs.partition_point(|(s, _)| *s < target))
-            .sum();
+        let flying: usize = self.in_flight.iter().map(|f| f.seqs.partition_point(|(s, _)| *s < target)).sum();
         queued + flying as u64
     }
 
@@ -383,7 +390,13 @@ impl Queue {
         }
     }
 
-    fn record_drop(&mut self, items: impl Iterator<Item = Item>, reason: DropReason, status: Option<u16>, message: &str) {
+    fn record_drop(
+        &mut self,
+        items: impl Iterator<Item = Item>,
+        reason: DropReason,
+        status: Option<u16>,
+        message: &str,
+    ) {
         let items: Vec<Item> = items.collect();
         // Given up at shutdown is not given up for good: with a spool, the
         // next process delivers them.
@@ -396,7 +409,14 @@ impl Queue {
         self.record_drop_ids(items.iter().map(|i| &*i.id), n, reason, status, message);
     }
 
-    fn record_drop_ids<'a>(&mut self, ids: impl Iterator<Item = &'a str>, count: u64, reason: DropReason, status: Option<u16>, message: &str) {
+    fn record_drop_ids<'a>(
+        &mut self,
+        ids: impl Iterator<Item = &'a str>,
+        count: u64,
+        reason: DropReason,
+        status: Option<u16>,
+        message: &str,
+    ) {
         if count == 0 {
             return;
         }
@@ -544,7 +564,10 @@ mod tests {
         }
         let reports = q.take_reports();
         assert_eq!(reports.len(), 1);
-        assert_eq!((reports[0].reason, reports[0].status, reports[0].count), (DropReason::RetriesExhausted, Some(503), 1));
+        assert_eq!(
+            (reports[0].reason, reports[0].status, reports[0].count),
+            (DropReason::RetriesExhausted, Some(503), 1)
+        );
     }
 
     #[test]

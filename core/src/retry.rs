@@ -126,7 +126,8 @@ mod tests {
         let distinct: std::collections::HashSet<_> = samples.iter().collect();
         assert!(distinct.len() > 100, "jitter must spread the delays");
         // Mean delay doubles with each failure.
-        let mean = |n| (0..2000).map(|_| backoff(n, i, m, crate::ids::random_unit()).as_secs_f64()).sum::<f64>() / 2000.0;
+        let mean =
+            |n| (0..2000).map(|_| backoff(n, i, m, crate::ids::random_unit()).as_secs_f64()).sum::<f64>() / 2000.0;
         assert!(mean(4) > mean(2) * 2.5);
     }
 

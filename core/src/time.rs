@@ -51,9 +51,7 @@ pub fn is_rfc3339(s: &str) -> bool {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| -> Option<u32> {
         let part = b.get(r)?;
-        part.iter().all(u8::is_ascii_digit).then(|| {
-            part.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
-        })
+        part.iter().all(u8::is_ascii_digit).then(|| part.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0')))
     };
     let (Some(_), Some(mo), Some(d), Some(h), Some(mi), Some(se)) =
         (digits(0..4), digits(5..7), digits(8..10), digits(11..13), digits(14..16), digits(17..19))
@@ -80,7 +78,9 @@ pub fn is_rfc3339(s: &str) -> bool {
     match &b[i..] {
         [b'Z' | b'z'] => true,
         [b'+' | b'-', ..] if b.len() == i + 6 => {
-            b[i + 3] == b':' && digits(i + 1..i + 3).is_some_and(|v| v < 24) && digits(i + 4..i + 6).is_some_and(|v| v < 60)
+            b[i + 3] == b':'
+                && digits(i + 1..i + 3).is_some_and(|v| v < 24)
+                && digits(i + 4..i + 6).is_some_and(|v| v < 60)
         }
         _ => false,
     }
@@ -88,10 +88,7 @@ pub fn is_rfc3339(s: &str) -> bool {
 
 /// Seconds since the Unix epoch, now.
 pub fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 /// (year, month, day) of the day `z` days after 1970-01-01 (proleptic
@@ -134,7 +131,14 @@ mod tests {
         for ok in ["2024-05-01T12:00:00Z", "2024-05-01T12:00:00.123Z", "2024-05-01T12:00:00-07:30"] {
             assert!(is_rfc3339(ok), "{ok}");
         }
-        for bad in ["", "2024-05-01", "2024-13-01T00:00:00Z", "2024-05-01T12:00:00", "2024-05-01T12:00:00.Z", "2024-05-01T12:00:00+0200"] {
+        for bad in [
+            "",
+            "2024-05-01",
+            "2024-13-01T00:00:00Z",
+            "2024-05-01T12:00:00",
+            "2024-05-01T12:00:00.Z",
+            "2024-05-01T12:00:00+0200",
+        ] {
             assert!(!is_rfc3339(bad), "{bad}");
         }
     }

@@ -142,7 +142,8 @@ impl HttpTransport {
         if let Some(url) = &settings.proxy {
             builder = builder.proxy(crate::http_values::parse_proxy(url)?);
         }
-        let client = builder.build().map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e.without_url())))?;
+        let client =
+            builder.build().map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e.without_url())))?;
         Ok(HttpTransport { client })
     }
 }
@@ -174,11 +175,8 @@ impl Transport for HttpTransport {
         let client = self.client.clone();
         Box::pin(async move {
             let mut response = client.execute(built?).await.map_err(classify_error)?;
-            let retry_after = response
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
+            let retry_after =
+                response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
             let status = response.status().as_u16();
             drain_body(&mut response).await;
             Ok(HttpResponse { status, retry_after })
@@ -342,14 +340,19 @@ mod tests {
     fn only_invalid_requests_are_permanent() {
         assert!(TransportError::Invalid("x".into()).is_permanent());
         assert_eq!(TransportError::Invalid("bad header".into()).to_string(), "invalid request: bad header");
-        for transient in [TransportError::Timeout, TransportError::Connect("c".into()), TransportError::Other("o".into())] {
+        for transient in
+            [TransportError::Timeout, TransportError::Connect("c".into()), TransportError::Other("o".into())]
+        {
             assert!(!transient.is_permanent(), "{transient}");
         }
     }
 
     #[test]
     fn debug_of_requests_and_settings_prints_no_secret() {
-        let headers = vec![("Authorization".to_owned(), "Bearer SECRET1".to_owned()), ("webhook-signature".to_owned(), "v1,SECRET2".to_owned())];
+        let headers = vec![
+            ("Authorization".to_owned(), "Bearer SECRET1".to_owned()),
+            ("webhook-signature".to_owned(), "v1,SECRET2".to_owned()),
+        ];
         let request = HttpRequest {
             url: "https://u:SECRET3@h/p?token=SECRET4".into(),
             headers: headers.clone(),
@@ -357,7 +360,8 @@ mod tests {
             timeout: Duration::from_secs(1),
         };
         let captured = CapturedRequest { url: request.url.clone(), headers, body: Vec::new() };
-        let settings = HttpSettings { connect_timeout: Duration::from_secs(1), proxy: Some("http://u:SECRET5@proxy:1".into()) };
+        let settings =
+            HttpSettings { connect_timeout: Duration::from_secs(1), proxy: Some("http://u:SECRET5@proxy:1".into()) };
         let text = format!("{request:?} {captured:?} {settings:?} {request:#?}");
         assert!(!text.contains("SECRET"), "{text}");
         assert!(text.contains("Authorization") && text.contains("proxy:1"), "{text}");

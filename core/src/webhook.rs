@@ -202,10 +202,17 @@ fn spec_for(endpoint: &Endpoint, o: &DeliveryOptions) -> Result<Spec, String> {
                 OnFull::Block(_) => OnFull::DropNewest,
                 other => other,
             },
-            ..Policy::new(o, Batching { flush_at: 1, flush_interval: Duration::from_millis(50), max_batch_size: 1, max_batch_bytes: usize::MAX })
+            ..Policy::new(
+                o,
+                Batching {
+                    flush_at: 1,
+                    flush_interval: Duration::from_millis(50),
+                    max_batch_size: 1,
+                    max_batch_bytes: usize::MAX,
+                },
+            )
         },
         on_error: o.on_error.clone(),
         debug: o.debug,
     })
 }
-

@@ -11,7 +11,10 @@ use outbox_core::{Client, DeliveryError, Event};
 
 /// A client whose events are all refused (400), so on_error runs for each
 /// flush, and whose callback is `callback(client)`.
-fn refused_client(receiver: &Receiver, callback: impl Fn(&Client, &DeliveryError) + Send + Sync + 'static) -> Arc<Client> {
+fn refused_client(
+    receiver: &Receiver,
+    callback: impl Fn(&Client, &DeliveryError) + Send + Sync + 'static,
+) -> Arc<Client> {
     receiver.push_fault(Fault::status(400).forever().on_path("/v1/batch"));
     let slot: Arc<OnceLock<std::sync::Weak<Client>>> = Arc::new(OnceLock::new());
     let mut opts = options(receiver);

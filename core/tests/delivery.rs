@@ -15,16 +15,17 @@ use serde_json::json;
 fn thirty_two_threads_deliver_every_event_exactly_once() {
     let receiver = Receiver::start();
     // Room for the whole burst: this test is about concurrency, not the drop policy.
-    let opts = Options { delivery: DeliveryOptions { max_queue_size: 320_000, max_queue_bytes: 1 << 30, ..options(&receiver).delivery }, ..options(&receiver) };
+    let opts = Options {
+        delivery: DeliveryOptions { max_queue_size: 320_000, max_queue_bytes: 1 << 30, ..options(&receiver).delivery },
+        ..options(&receiver)
+    };
     let client = Arc::new(client(opts));
     let threads: Vec<_> = (0..32)
         .map(|t| {
             let client = client.clone();
             std::thread::spawn(move || {
                 for i in 0..10_000 {
-                    client
-                        .track(&format!("user-{t}"), "Load Test", Some(json!({"thread": t, "i": i})))
-                        .unwrap();
+                    client.track(&format!("user-{t}"), "Load Test", Some(json!({"thread": t, "i": i}))).unwrap();
                 }
             })
         })
@@ -75,7 +76,9 @@ fn requests_follow_the_wire_format() {
     assert!(body["sentAt"].as_str().unwrap().ends_with('Z'));
     let events: Vec<serde_json::Value> = requests
         .iter()
-        .flat_map(|r| serde_json::from_slice::<serde_json::Value>(&r.body).unwrap()["batch"].as_array().unwrap().clone())
+        .flat_map(|r| {
+            serde_json::from_slice::<serde_json::Value>(&r.body).unwrap()["batch"].as_array().unwrap().clone()
+        })
         .collect();
     let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["track", "identify", "group", "alias", "page", "screen"]);
@@ -147,9 +150,7 @@ fn bad_input_fails_at_the_call_site_and_loses_nothing_else() {
     assert!(matches!(invalid_json, Error::InvalidJson(_)));
     let empty_name = client.track("u", "", None).unwrap_err();
     assert!(empty_name.to_string().contains("event name"));
-    let batch_err = client
-        .batch(&[Event::track("u", "ok"), Event::track("u", "")])
-        .unwrap_err();
+    let batch_err = client.batch(&[Event::track("u", "ok"), Event::track("u", "")]).unwrap_err();
     assert!(batch_err.to_string().contains("event 1"), "{batch_err}");
     client.track("u", "after", None).unwrap();
     assert!(client.flush(SECS(10)).is_complete());
@@ -162,7 +163,16 @@ fn bad_input_fails_at_the_call_site_and_loses_nothing_else() {
 fn endpoint_down_drops_exactly_the_overflow_and_stays_bounded() {
     let port = dead_port();
     let reports = Reports::default();
-    let mut opts = Options { delivery: DeliveryOptions { max_queue_size: 10_000, shutdown_timeout: Duration::ZERO, retry_initial_backoff: Duration::from_millis(20), retry_max_backoff: Duration::from_millis(100), ..DeliveryOptions::for_client() }, ..Options::new(format!("http://127.0.0.1:{port}")) };
+    let mut opts = Options {
+        delivery: DeliveryOptions {
+            max_queue_size: 10_000,
+            shutdown_timeout: Duration::ZERO,
+            retry_initial_backoff: Duration::from_millis(20),
+            retry_max_backoff: Duration::from_millis(100),
+            ..DeliveryOptions::for_client()
+        },
+        ..Options::new(format!("http://127.0.0.1:{port}"))
+    };
     reports.install(&mut opts);
     let client = client(opts);
     for i in 0..1_000_000u32 {
@@ -186,14 +196,27 @@ fn endpoint_down_drops_exactly_the_overflow_and_stays_bounded() {
 #[test]
 fn drop_newest_and_block_policies() {
     let port = dead_port();
-    let base = Options { delivery: DeliveryOptions { max_queue_size: 5, shutdown_timeout: Duration::ZERO, ..DeliveryOptions::for_client() }, ..Options::new(format!("http://127.0.0.1:{port}")) };
-    let newest = client(Options { delivery: DeliveryOptions { on_full: OnFull::DropNewest, ..(base.clone()).delivery }, ..base.clone() });
+    let base = Options {
+        delivery: DeliveryOptions {
+            max_queue_size: 5,
+            shutdown_timeout: Duration::ZERO,
+            ..DeliveryOptions::for_client()
+        },
+        ..Options::new(format!("http://127.0.0.1:{port}"))
+    };
+    let newest = client(Options {
+        delivery: DeliveryOptions { on_full: OnFull::DropNewest, ..(base.clone()).delivery },
+        ..base.clone()
+    });
     let ids: Vec<String> = (0..8).map(|_| newest.track("u", "e", None).unwrap()).collect();
     assert_eq!(newest.stats().dropped(DropReason::QueueFull), 3);
     assert_eq!(newest.stats().pending, 5);
     assert_eq!(ids.len(), 8);
 
-    let blocking = client(Options { delivery: DeliveryOptions { on_full: OnFull::Block(Duration::from_millis(100)), ..base.delivery }, ..base });
+    let blocking = client(Options {
+        delivery: DeliveryOptions { on_full: OnFull::Block(Duration::from_millis(100)), ..base.delivery },
+        ..base
+    });
     for _ in 0..5 {
         blocking.track("u", "e", None).unwrap();
     }
@@ -206,7 +229,15 @@ fn drop_newest_and_block_policies() {
 #[test]
 fn block_policy_proceeds_when_room_appears() {
     let receiver = Receiver::start();
-    let opts = Options { flush_at: 5, delivery: DeliveryOptions { max_queue_size: 10, on_full: OnFull::Block(SECS(30)), ..options(&receiver).delivery }, ..options(&receiver) };
+    let opts = Options {
+        flush_at: 5,
+        delivery: DeliveryOptions {
+            max_queue_size: 10,
+            on_full: OnFull::Block(SECS(30)),
+            ..options(&receiver).delivery
+        },
+        ..options(&receiver)
+    };
     let client = client(opts);
     for _ in 0..500 {
         client.track("u", "e", None).unwrap();
@@ -256,7 +287,10 @@ fn disabled_validates_but_sends_nothing() {
 
 #[test]
 fn test_mode_captures_what_would_be_sent() {
-    let client = client(Options { delivery: DeliveryOptions { test_mode: true, ..DeliveryOptions::for_client() }, ..Options::default() });
+    let client = client(Options {
+        delivery: DeliveryOptions { test_mode: true, ..DeliveryOptions::for_client() },
+        ..Options::default()
+    });
     let id = client.track("u", "Captured", Some(json!({"k": 1}))).unwrap();
     client.identify("u", None).unwrap();
     assert!(client.flush(SECS(5)).is_complete());

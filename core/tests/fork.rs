@@ -36,7 +36,9 @@ fn parent_and_child_each_deliver_their_own_events_once() {
     let child_events = receiver
         .requests()
         .iter()
-        .flat_map(|r| serde_json::from_slice::<serde_json::Value>(&r.body).unwrap()["batch"].as_array().unwrap().clone())
+        .flat_map(|r| {
+            serde_json::from_slice::<serde_json::Value>(&r.body).unwrap()["batch"].as_array().unwrap().clone()
+        })
         .filter(|e| e["event"] == "from child")
         .count() as u64;
     assert_eq!(child_events, CHILD_EVENTS);
@@ -47,11 +49,13 @@ fn parent_and_child_each_deliver_their_own_events_once() {
 #[test]
 fn forking_process() {
     let Ok(url) = std::env::var(ROLE) else { return };
-    let client = Arc::new(outbox_core::Client::new(outbox_core::Options {
-        flush_interval: Duration::from_millis(20),
-        ..outbox_core::Options::new(url)
-    })
-    .unwrap());
+    let client = Arc::new(
+        outbox_core::Client::new(outbox_core::Options {
+            flush_interval: Duration::from_millis(20),
+            ..outbox_core::Options::new(url)
+        })
+        .unwrap(),
+    );
     let stop = Arc::new(AtomicBool::new(false));
     let tracked = Arc::new(AtomicU64::new(0));
     let threads: Vec<_> = (0..2)
@@ -79,7 +83,11 @@ fn forking_process() {
                     client.track("child-user", "from child", None).unwrap();
                 }
                 let result = client.flush(Duration::from_secs(20));
-                if result.pending == 0 && client.stats().delivered == CHILD_EVENTS { 0 } else { 2 }
+                if result.pending == 0 && client.stats().delivered == CHILD_EVENTS {
+                    0
+                } else {
+                    2
+                }
             }))
             .unwrap_or(3);
             unsafe { libc::_exit(code) };

@@ -62,7 +62,11 @@ fn a_receiver_that_goes_away_and_comes_back_on_the_same_port() {
     let receiver = Receiver::start_with(ReceiverOptions { port, ..ReceiverOptions::default() }).unwrap();
     let recovered = Instant::now();
     assert!(receiver.wait_for_unique(ids.len() as u64, SECS(20)));
-    assert!(recovered.elapsed() < Duration::from_millis(3_500), "all delivered {:?} after recovery", recovered.elapsed());
+    assert!(
+        recovered.elapsed() < Duration::from_millis(3_500),
+        "all delivered {:?} after recovery",
+        recovered.elapsed()
+    );
     assert_eq!(receiver.stats().duplicate_events, 0);
 }
 
@@ -79,7 +83,8 @@ fn a_later_failure_never_shortens_a_servers_retry_after() {
     assert!(client.flush(SECS(20)).is_complete());
     let requests = receiver.requests();
     let throttled_at = requests.iter().find(|r| r.status == Some(429)).unwrap().at_ms;
-    let next = requests.iter().filter(|r| r.at_ms > throttled_at && r.status != Some(503)).map(|r| r.at_ms).min().unwrap();
+    let next =
+        requests.iter().filter(|r| r.at_ms > throttled_at && r.status != Some(503)).map(|r| r.at_ms).min().unwrap();
     assert!(next - throttled_at >= 3000, "the next request came {} ms after Retry-After: 3", next - throttled_at);
 }
 

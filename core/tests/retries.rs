@@ -120,7 +120,10 @@ fn one_refused_event_never_takes_the_good_ones_with_it() {
     assert_eq!(arrived, good, "every good event arrives, once");
     let all = reports.all();
     assert_eq!(all.len(), 1, "{all:?}");
-    assert_eq!((all[0].reason, all[0].status, all[0].message_ids.clone()), (DropReason::Rejected, Some(400), vec![bad]));
+    assert_eq!(
+        (all[0].reason, all[0].status, all[0].message_ids.clone()),
+        (DropReason::Rejected, Some(400), vec![bad])
+    );
     // Halving down to the bad one, 100 -> 50 -> 25 -> 13 -> 6 -> 3 -> 1: six
     // splits of two requests each.
     let stats = client.stats();

@@ -4,8 +4,7 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use outbox_core::sign::{
-    sign, user_hash, verify, verify_user_hash, Scheme, Signer, VerifyError, VerifyOptions,
-    DEFAULT_HMAC_HEADER,
+    sign, user_hash, verify, verify_user_hash, Scheme, Signer, VerifyError, VerifyOptions, DEFAULT_HMAC_HEADER,
 };
 
 const SECRET1: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -28,13 +27,7 @@ fn sw_headers(sig: &str) -> Vec<(String, String)> {
 }
 
 fn verify_sw(sig: &str) -> Result<(), VerifyError> {
-    verify(
-        &Scheme::StandardWebhooks,
-        BODY,
-        &sw_headers(sig),
-        &[SECRET1],
-        &at(TS),
-    )
+    verify(&Scheme::StandardWebhooks, BODY, &sw_headers(sig), &[SECRET1], &at(TS))
 }
 
 #[test]
@@ -44,28 +37,18 @@ fn odd_inputs_never_panic() {
     let h = sign(&sw, &[SECRET1, SECRET2], "msg", 0, &huge_body).unwrap();
     assert_eq!(verify(&sw, &huge_body, &h, &[SECRET2], &at(0)), Ok(()));
     let hs = sign(&Scheme::hmac_sha256(), &["k"], "", 0, &huge_body).unwrap();
-    assert_eq!(
-        verify(&Scheme::hmac_sha256(), &huge_body, &hs, &["k"], &at(0)),
-        Ok(())
-    );
+    assert_eq!(verify(&Scheme::hmac_sha256(), &huge_body, &hs, &["k"], &at(0)), Ok(()));
 
     // Many entries, many secrets.
     let many_entries =
-        std::iter::repeat_n("v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", 2_000)
-            .collect::<Vec<_>>()
-            .join(" ");
-    let secrets: Vec<String> = (0..20)
-        .map(|i| format!("whsec_{}", STANDARD.encode(format!("key-{i}"))))
-        .collect();
+        std::iter::repeat_n("v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", 2_000).collect::<Vec<_>>().join(" ");
+    let secrets: Vec<String> = (0..20).map(|i| format!("whsec_{}", STANDARD.encode(format!("key-{i}")))).collect();
     let r = verify(&sw, BODY, &sw_headers(&many_entries), &secrets, &at(TS));
     assert_eq!(r, Err(VerifyError::NoMatchingSignature));
     let with_match = format!("{many_entries} {SIG1}");
     let mut secrets_plus = secrets.clone();
     secrets_plus.push(SECRET1.to_string());
-    assert_eq!(
-        verify(&sw, BODY, &sw_headers(&with_match), &secrets_plus, &at(TS)),
-        Ok(())
-    );
+    assert_eq!(verify(&sw, BODY, &sw_headers(&with_match), &secrets_plus, &at(TS)), Ok(()));
 
     // Huge header values and weird whitespace.
     let huge = "v1,".repeat(200_000);
@@ -78,19 +61,11 @@ fn odd_inputs_never_panic() {
     let e = verify_sw(&long_version).unwrap_err();
     assert_eq!(e.code(), "unknown_version");
     assert!(e.to_string().len() < 300);
-    for weird in [
-        "\u{000B}", "\u{000C}", "\r", "\n", "\0", "\u{2028}", "\u{FEFF}", "🚀", "v1,🚀", "v1,=",
-        "v1,====",
-    ] {
+    for weird in ["\u{000B}", "\u{000C}", "\r", "\n", "\0", "\u{2028}", "\u{FEFF}", "🚀", "v1,🚀", "v1,=", "v1,===="]
+    {
         let _ = verify_sw(weird);
         let _ = verify_sw(&format!("{weird}{SIG1}{weird}"));
-        let _ = verify(
-            &Scheme::hmac_sha256(),
-            BODY,
-            &[(DEFAULT_HMAC_HEADER, weird)],
-            &["k"],
-            &at(TS),
-        );
+        let _ = verify(&Scheme::hmac_sha256(), BODY, &[(DEFAULT_HMAC_HEADER, weird)], &["k"], &at(TS));
         let mut h = sw_headers(SIG1);
         h[0].1 = weird.to_string();
         h[1].1 = format!("{TS}{weird}");
@@ -102,23 +77,10 @@ fn odd_inputs_never_panic() {
     }
     // Empty everything.
     let empty: &[(&str, &str)] = &[];
-    assert_eq!(
-        verify(&sw, b"", empty, &[SECRET1], &at(0))
-            .unwrap_err()
-            .code(),
-        "missing_header"
-    );
-    assert_eq!(
-        verify(&Scheme::hmac_sha256(), b"", empty, &["k"], &at(0))
-            .unwrap_err()
-            .code(),
-        "missing_header"
-    );
+    assert_eq!(verify(&sw, b"", empty, &[SECRET1], &at(0)).unwrap_err().code(), "missing_header");
+    assert_eq!(verify(&Scheme::hmac_sha256(), b"", empty, &["k"], &at(0)).unwrap_err().code(), "missing_header");
     let h = sign(&sw, &[SECRET1], "", 0, b"").unwrap();
-    assert_eq!(
-        verify(&sw, b"", &h, &[SECRET1], &at(0)).unwrap_err().code(),
-        "empty_header"
-    );
+    assert_eq!(verify(&sw, b"", &h, &[SECRET1], &at(0)).unwrap_err().code(), "empty_header");
 }
 
 #[test]
@@ -179,13 +141,7 @@ fn pseudo_random_inputs_never_panic() {
             (DEFAULT_HMAC_HEADER, sig.clone()),
         ];
         for scheme in &schemes {
-            let _ = verify(
-                scheme,
-                body.as_bytes(),
-                &headers,
-                &[secret.as_str(), SECRET1],
-                &at(TS),
-            );
+            let _ = verify(scheme, body.as_bytes(), &headers, &[secret.as_str(), SECRET1], &at(TS));
             let _ = sign(scheme, &[secret.as_str()], &id, TS, body.as_bytes());
         }
         let _ = verify_user_hash(&secret, &id, &sig);

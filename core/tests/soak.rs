@@ -55,7 +55,17 @@ impl Rng {
 }
 
 fn soak_options(url: &str) -> Options {
-    Options { flush_interval: Duration::from_millis(50), request_timeout: Duration::from_secs(2), max_batch_size: 50, delivery: DeliveryOptions { retry_initial_backoff: Duration::from_millis(20), shutdown_timeout: Duration::from_secs(10), ..DeliveryOptions::for_client() }, ..Options::new(url) }
+    Options {
+        flush_interval: Duration::from_millis(50),
+        request_timeout: Duration::from_secs(2),
+        max_batch_size: 50,
+        delivery: DeliveryOptions {
+            retry_initial_backoff: Duration::from_millis(20),
+            shutdown_timeout: Duration::from_secs(10),
+            ..DeliveryOptions::for_client()
+        },
+        ..Options::new(url)
+    }
 }
 
 /// One random fault, as a collector under stress would misbehave.
@@ -135,7 +145,8 @@ fn soak() {
     let tracked = Arc::new(AtomicU64::new(0));
     let mut threads = Vec::new();
     for t in 0..6u64 {
-        let (client, local, stop, tracked) = (clients[t as usize % 2].clone(), local.clone(), stop.clone(), tracked.clone());
+        let (client, local, stop, tracked) =
+            (clients[t as usize % 2].clone(), local.clone(), stop.clone(), tracked.clone());
         threads.push(std::thread::spawn(move || {
             let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (t + 1));
             while !stop.load(Ordering::Relaxed) {
@@ -216,10 +227,22 @@ fn soak() {
     let received: HashSet<String> = receiver.message_ids().into_iter().collect();
     let ledger = ledger.lock().unwrap();
     let local = local.lock().unwrap();
-    let missing: Vec<&String> = local.iter().chain(ledger.accepted.iter()).filter(|id| !received.contains(*id)).collect();
-    assert!(missing.is_empty(), "{} accepted ids never arrived, e.g. {:?}", missing.len(), missing.iter().take(5).collect::<Vec<_>>());
-    let unknown: Vec<&String> = received.iter().filter(|id| !local.contains(*id) && !ledger.intents.contains(*id)).collect();
-    assert!(unknown.is_empty(), "{} ids arrived that nobody tracked, e.g. {:?}", unknown.len(), unknown.iter().take(5).collect::<Vec<_>>());
+    let missing: Vec<&String> =
+        local.iter().chain(ledger.accepted.iter()).filter(|id| !received.contains(*id)).collect();
+    assert!(
+        missing.is_empty(),
+        "{} accepted ids never arrived, e.g. {:?}",
+        missing.len(),
+        missing.iter().take(5).collect::<Vec<_>>()
+    );
+    let unknown: Vec<&String> =
+        received.iter().filter(|id| !local.contains(*id) && !ledger.intents.contains(*id)).collect();
+    assert!(
+        unknown.is_empty(),
+        "{} ids arrived that nobody tracked, e.g. {:?}",
+        unknown.len(),
+        unknown.iter().take(5).collect::<Vec<_>>()
+    );
     let stats = receiver.stats();
     eprintln!(
         "soak: {seconds} s, {round} rounds of children; {} in-process events, {} from children; receiver: {} unique, {} duplicates, {} requests",

@@ -59,7 +59,17 @@ fn sigkill(child: &mut Child) {
 }
 
 fn spool_client(dir: &Path, url: String, sync: SpoolSync) -> Client {
-    Client::new(Options { spool_dir: Some(dir.to_owned()), spool_sync: sync, flush_interval: Duration::from_millis(20), delivery: DeliveryOptions { retry_initial_backoff: Duration::from_millis(20), retry_max_backoff: Duration::from_millis(100), ..DeliveryOptions::for_client() }, ..Options::new(url) })
+    Client::new(Options {
+        spool_dir: Some(dir.to_owned()),
+        spool_sync: sync,
+        flush_interval: Duration::from_millis(20),
+        delivery: DeliveryOptions {
+            retry_initial_backoff: Duration::from_millis(20),
+            retry_max_backoff: Duration::from_millis(100),
+            ..DeliveryOptions::for_client()
+        },
+        ..Options::new(url)
+    })
     .unwrap()
 }
 
@@ -162,7 +172,8 @@ fn two_processes_adopting_one_dead_spool_deliver_it_once() {
     let ids = read_until_done(&mut child);
     sigkill(&mut child);
     let receiver = Receiver::start();
-    let adopters: Vec<Child> = (0..2).map(|_| spawn_child(&format!("drain|{}|{}", dir.display(), receiver.url()))).collect();
+    let adopters: Vec<Child> =
+        (0..2).map(|_| spawn_child(&format!("drain|{}|{}", dir.display(), receiver.url()))).collect();
     for mut a in adopters {
         assert!(a.wait().unwrap().success());
     }
@@ -175,10 +186,11 @@ fn two_processes_adopting_one_dead_spool_deliver_it_once() {
 
 #[test]
 fn an_unusable_spool_dir_is_a_clear_error_at_construction() {
-    let err = Client::new(Options { spool_dir: Some("/proc/outbox/nope".into()), ..Options::new("http://127.0.0.1:9") })
-        .err()
-        .unwrap()
-        .to_string();
+    let err =
+        Client::new(Options { spool_dir: Some("/proc/outbox/nope".into()), ..Options::new("http://127.0.0.1:9") })
+            .err()
+            .unwrap()
+            .to_string();
     assert!(err.contains("spool_dir /proc/outbox/nope"), "{err}");
 }
 
@@ -220,7 +232,9 @@ fn spool_child() {
                     let client = client.clone();
                     std::thread::spawn(move || {
                         for i in 0..n / 8 {
-                            let id = client.track(&format!("user-{t}"), "Spooled", Some(serde_json::json!({ "i": i }))).unwrap();
+                            let id = client
+                                .track(&format!("user-{t}"), "Spooled", Some(serde_json::json!({ "i": i })))
+                                .unwrap();
                             // One write per line: the parent reads ids as they are accepted.
                             println!("ID {id}");
                         }

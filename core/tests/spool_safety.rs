@@ -76,11 +76,25 @@ fn dead_spool(root: &Path, n: usize) -> (PathBuf, Vec<String>) {
 }
 
 fn owner_dirs(root: &Path) -> Vec<PathBuf> {
-    fs::read_dir(root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.file_name().unwrap().to_str().unwrap().contains('-')).collect()
+    fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_str().unwrap().contains('-'))
+        .collect()
 }
 
 fn spool_options(root: &Path, url: String) -> Options {
-    Options { spool_dir: Some(root.to_owned()), flush_interval: Duration::from_millis(20), delivery: DeliveryOptions { retry_initial_backoff: Duration::from_millis(20), retry_max_backoff: Duration::from_millis(100), shutdown_timeout: Duration::from_millis(200), ..DeliveryOptions::for_client() }, ..Options::new(url) }
+    Options {
+        spool_dir: Some(root.to_owned()),
+        flush_interval: Duration::from_millis(20),
+        delivery: DeliveryOptions {
+            retry_initial_backoff: Duration::from_millis(20),
+            retry_max_backoff: Duration::from_millis(100),
+            shutdown_timeout: Duration::from_millis(200),
+            ..DeliveryOptions::for_client()
+        },
+        ..Options::new(url)
+    }
 }
 
 /// The descriptor of the spool lock this process holds in `dir`.
@@ -125,7 +139,12 @@ fn a_forked_child_keeps_a_file_that_reused_a_dropped_spools_lock_number() {
 
 /// The body of the test above.
 fn reuse_a_dropped_lock_number_then_fork(root: &Path) -> Result<(), String> {
-    let client = Client::new(Options { spool_dir: Some(root.to_owned()), delivery: DeliveryOptions { test_mode: true, ..DeliveryOptions::for_client() }, ..Options::new("http://127.0.0.1:9") }).unwrap();
+    let client = Client::new(Options {
+        spool_dir: Some(root.to_owned()),
+        delivery: DeliveryOptions { test_mode: true, ..DeliveryOptions::for_client() },
+        ..Options::new("http://127.0.0.1:9")
+    })
+    .unwrap();
     client.track("u", "e", None).unwrap(); // starts everything the client uses
     let dir = owner_dirs(root).pop().unwrap();
     let fd = lock_fd(&dir);
@@ -155,7 +174,11 @@ fn reuse_a_dropped_lock_number_then_fork(root: &Path) -> Result<(), String> {
             return 2;
         }
         let written = unsafe { libc::write(fd, b"child".as_ptr().cast(), 5) };
-        if written == 5 { 0 } else { 3 }
+        if written == 5 {
+            0
+        } else {
+            3
+        }
     });
     match code {
         0 => Ok(()),
@@ -195,7 +218,8 @@ fn foreign_and_damaged_neighbours_are_left_alone_and_the_client_still_starts() {
     fs::write(root.join("cache/data"), b"precious").unwrap();
 
     let receiver = Receiver::start();
-    let client = Client::new(spool_options(&root, receiver.url())).expect("a neighbour's damage never refuses the client");
+    let client =
+        Client::new(spool_options(&root, receiver.url())).expect("a neighbour's damage never refuses the client");
     let recovery = client.recovery();
     assert_eq!((recovery.adopted, recovery.events), (0, 0), "{recovery:?}");
     assert!(recovery.damage.iter().any(|d| d.contains("notes") && d.contains("left alone")), "{recovery:?}");
@@ -314,7 +338,14 @@ fn recovered_events_never_wait_for_room_nor_are_dropped_for_it() {
     let receiver = Receiver::start();
     // Nothing drains at first: the old code waited for room forever here.
     receiver.push_fault(Fault::status(503).forever());
-    let options = Options { delivery: DeliveryOptions { max_queue_size: 200, on_full: OnFull::Block(Duration::from_secs(3600)), ..(spool_options(&root, receiver.url())).delivery }, ..spool_options(&root, receiver.url()) };
+    let options = Options {
+        delivery: DeliveryOptions {
+            max_queue_size: 200,
+            on_full: OnFull::Block(Duration::from_secs(3600)),
+            ..(spool_options(&root, receiver.url())).delivery
+        },
+        ..spool_options(&root, receiver.url())
+    };
     let (sent, built) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let _ = sent.send(Client::new(options).unwrap());

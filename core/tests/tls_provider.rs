@@ -15,7 +15,8 @@ use rustls::crypto::CryptoProvider;
 fn outbox_leaves_the_process_wide_tls_provider_alone() {
     assert!(CryptoProvider::get_default().is_none(), "nothing installed a provider before the test");
 
-    let transport = HttpTransport::new(&HttpSettings { connect_timeout: Duration::from_secs(5), proxy: None }).expect("transport");
+    let transport =
+        HttpTransport::new(&HttpSettings { connect_timeout: Duration::from_secs(5), proxy: None }).expect("transport");
     let client = Client::new(Options::new("https://collector.example.com")).expect("client");
     assert!(CryptoProvider::get_default().is_none(), "creating a transport or a client installed a provider");
 

@@ -28,7 +28,11 @@ fn http_transport() -> HttpTransport {
     HttpTransport::new(&HttpSettings { connect_timeout: SECS(5), proxy: None }).expect("transport")
 }
 
-fn send(transport: &HttpTransport, url: &str, headers: &[(&str, &str)]) -> Result<outbox_core::HttpResponse, TransportError> {
+fn send(
+    transport: &HttpTransport,
+    url: &str,
+    headers: &[(&str, &str)],
+) -> Result<outbox_core::HttpResponse, TransportError> {
     let request = HttpRequest {
         url: url.into(),
         headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
@@ -57,12 +61,16 @@ fn a_client_with_a_header_the_http_client_refuses_is_not_created() {
 
 #[test]
 fn a_client_with_an_endpoint_or_proxy_the_http_client_refuses_is_not_created() {
-    for (endpoint, needle) in [("http://exa mple.com", "endpoint"), ("https://collector:99999", "invalid port number")] {
+    for (endpoint, needle) in [("http://exa mple.com", "endpoint"), ("https://collector:99999", "invalid port number")]
+    {
         let message = invalid_option(Client::new(Options::new(endpoint)));
         assert!(message.contains(needle), "{message}");
     }
     let receiver = Receiver::start();
-    let message = invalid_option(Client::new(Options { delivery: DeliveryOptions { proxy: Some("socks5://proxy:1080".into()), ..options(&receiver).delivery }, ..options(&receiver) }));
+    let message = invalid_option(Client::new(Options {
+        delivery: DeliveryOptions { proxy: Some("socks5://proxy:1080".into()), ..options(&receiver).delivery },
+        ..options(&receiver)
+    }));
     assert!(message.starts_with("proxy "), "{message}");
 }
 
@@ -76,7 +84,16 @@ fn a_webhook_sender_with_a_bad_header_url_or_proxy_is_not_created() {
         (webhook_options(vec![with_header("X-Ok", "a\x7fb")]), "header \"X-Ok\""),
         (webhook_options(vec![Endpoint::new("https://hooks.example.com:70000/x")]), "invalid port number"),
         (webhook_options(vec![Endpoint::new("http://ho st/x")]), "not a valid URL"),
-        (WebhookOptions { delivery: DeliveryOptions { proxy: Some("ftp://proxy".into()), ..(webhook_options(vec![good()])).delivery }, ..webhook_options(vec![good()]) }, "proxy"),
+        (
+            WebhookOptions {
+                delivery: DeliveryOptions {
+                    proxy: Some("ftp://proxy".into()),
+                    ..(webhook_options(vec![good()])).delivery
+                },
+                ..webhook_options(vec![good()])
+            },
+            "proxy",
+        ),
     ];
     for (opts, needle) in cases {
         let message = invalid_option(WebhookSender::new(opts));
@@ -144,7 +161,11 @@ fn an_endless_response_body_is_cut_off() {
 fn a_failed_request_reports_no_credentials_or_query() {
     let port = dead_port();
     let reports = Reports::default();
-    let mut opts = Options { path: "/x?token=abc".into(), delivery: DeliveryOptions { max_retries: Some(0), ..DeliveryOptions::for_client() }, ..Options::new(format!("http://user:pass@127.0.0.1:{port}")) };
+    let mut opts = Options {
+        path: "/x?token=abc".into(),
+        delivery: DeliveryOptions { max_retries: Some(0), ..DeliveryOptions::for_client() },
+        ..Options::new(format!("http://user:pass@127.0.0.1:{port}"))
+    };
     reports.install(&mut opts);
     let client = client(opts);
     client.track("u", "e", None).unwrap();
@@ -166,7 +187,13 @@ fn debug_of_webhook_endpoints_options_and_signers_prints_no_secret() {
         headers: vec![("Authorization".into(), "Bearer SECRET1".into())],
         ..Endpoint::new("https://user:SECRET2@hooks.example.com/in?token=SECRET3").secret("whsec_U0VDUkVUNA==")
     };
-    let opts = WebhookOptions { delivery: DeliveryOptions { proxy: Some("http://u:SECRET5@proxy:3128".into()), ..(webhook_options(vec![endpoint.clone()])).delivery }, ..webhook_options(vec![endpoint.clone()]) };
+    let opts = WebhookOptions {
+        delivery: DeliveryOptions {
+            proxy: Some("http://u:SECRET5@proxy:3128".into()),
+            ..(webhook_options(vec![endpoint.clone()])).delivery
+        },
+        ..webhook_options(vec![endpoint.clone()])
+    };
     let signer = Signer::new(Scheme::hmac_sha256(), &["SECRET6"]).unwrap();
     let text = format!("{endpoint:?} {opts:?} {signer:?} {opts:#?}");
     assert!(!text.contains("SECRET") && !text.contains("U0VDUkVUNA"), "{text}");
@@ -195,9 +222,19 @@ fn webhook_durations_are_bounded() {
             assert!(message.contains(&format!("{name} must be at most one day")), "{message}");
         }
     }
-    let message = invalid_option(WebhookSender::new(WebhookOptions { delivery: DeliveryOptions { connect_timeout: Duration::ZERO, ..(webhook_options(vec![endpoint()])).delivery }, ..webhook_options(vec![endpoint()]) }));
+    let message = invalid_option(WebhookSender::new(WebhookOptions {
+        delivery: DeliveryOptions { connect_timeout: Duration::ZERO, ..(webhook_options(vec![endpoint()])).delivery },
+        ..webhook_options(vec![endpoint()])
+    }));
     assert!(message.contains("connect_timeout must be greater than zero"), "{message}");
-    let block = |d| WebhookOptions { delivery: DeliveryOptions { on_full: OnFull::Block(d), test_mode: true, ..(webhook_options(vec![endpoint()])).delivery }, ..webhook_options(vec![endpoint()]) };
+    let block = |d| WebhookOptions {
+        delivery: DeliveryOptions {
+            on_full: OnFull::Block(d),
+            test_mode: true,
+            ..(webhook_options(vec![endpoint()])).delivery
+        },
+        ..webhook_options(vec![endpoint()])
+    };
     assert!(WebhookSender::new(block(Duration::MAX)).is_ok(), "Duration::MAX blocks without limit");
     assert!(invalid_option(WebhookSender::new(block(over))).contains("block_timeout"));
 }
@@ -210,7 +247,14 @@ fn a_client_refuses_duration_max_instead_of_stalling() {
     let receiver = Receiver::start();
     let message = invalid_option(Client::new(Options { flush_interval: Duration::MAX, ..options(&receiver) }));
     assert!(message.contains("flush_interval must be at most one day"), "{message}");
-    let message = invalid_option(Client::new(Options { delivery: DeliveryOptions { retry_initial_backoff: Duration::MAX, retry_max_backoff: Duration::MAX, ..options(&receiver).delivery }, ..options(&receiver) }));
+    let message = invalid_option(Client::new(Options {
+        delivery: DeliveryOptions {
+            retry_initial_backoff: Duration::MAX,
+            retry_max_backoff: Duration::MAX,
+            ..options(&receiver).delivery
+        },
+        ..options(&receiver)
+    }));
     assert!(message.contains("retry_initial_backoff"), "{message}");
 }
 

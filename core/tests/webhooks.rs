@@ -74,7 +74,14 @@ fn raw_bodies_and_the_sha256_scheme() {
     assert_eq!(req.body, br#"{"action":"opened","number":7}"#);
     let header = req.header("x-hub-signature-256").unwrap();
     assert!(header.starts_with("sha256=") && header.len() == 71);
-    sign::verify(&Scheme::hmac_sha256(), &req.body, &req.headers, &["It's a Secret to Everybody"], &VerifyOptions::default()).unwrap();
+    sign::verify(
+        &Scheme::hmac_sha256(),
+        &req.body,
+        &req.headers,
+        &["It's a Secret to Everybody"],
+        &VerifyOptions::default(),
+    )
+    .unwrap();
     assert!(req.header("webhook-signature").is_none());
 }
 
@@ -185,7 +192,12 @@ fn bad_webhook_options_and_input_fail_clearly() {
     assert!(err(webhook_options(vec![])).contains("at least one endpoint"));
     assert!(err(webhook_options(vec![Endpoint::new("ftp://x")])).contains("http://"));
     assert!(err(webhook_options(vec![Endpoint::new("http://x").secret("whsec_!!!")])).contains("secret"));
-    let sender = WebhookSender::new(WebhookOptions { max_message_bytes: 100, delivery: DeliveryOptions { test_mode: true, ..(webhook_options(vec![Endpoint::new("http://x")])).delivery }, ..webhook_options(vec![Endpoint::new("http://x")]) }).unwrap();
+    let sender = WebhookSender::new(WebhookOptions {
+        max_message_bytes: 100,
+        delivery: DeliveryOptions { test_mode: true, ..(webhook_options(vec![Endpoint::new("http://x")])).delivery },
+        ..webhook_options(vec![Endpoint::new("http://x")])
+    })
+    .unwrap();
     assert!(sender.send("", json!({})).is_err());
     assert!(sender.send("big", json!({"x": "y".repeat(200)})).is_err());
     sender.send("ok", json!({"x": 1})).unwrap();

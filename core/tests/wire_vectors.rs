@@ -317,7 +317,8 @@ fn check(sent: &[u8], expected: &str, returned_id: &str) -> Result<(), String> {
 
 /// The same check on an event read back as a JSON value.
 fn check_value(mut got: Value, expected: &str, returned_id: &str) -> Result<(), String> {
-    let expected: Value = serde_json::from_str(&expected.replace(LIBRARY_MASK, &library())).map_err(|e| e.to_string())?;
+    let expected: Value =
+        serde_json::from_str(&expected.replace(LIBRARY_MASK, &library())).map_err(|e| e.to_string())?;
     if got["messageId"] != returned_id {
         return Err(format!("the call returned {returned_id:?}, captured {}", got["messageId"]));
     }
@@ -365,7 +366,8 @@ fn the_file_is_complete() {
         let expected = v.expected.as_deref().unwrap_or_else(|| {
             panic!("vector {} has no expected bytes: print them with `cargo test -p outbox-core --test wire_vectors -- --ignored --nocapture print_expected`", v.name)
         });
-        serde_json::from_str::<Value>(&expected.replace(LIBRARY_MASK, "{}")).unwrap_or_else(|e| panic!("{}: expected is not JSON: {e}", v.name));
+        serde_json::from_str::<Value>(&expected.replace(LIBRARY_MASK, "{}"))
+            .unwrap_or_else(|e| panic!("{}: expected is not JSON: {e}", v.name));
         for key in v.skip.keys().chain(v.differs.keys()) {
             assert!(SKIP_KEYS.contains(&key.as_str()), "{}: unknown face {key:?}", v.name);
         }
@@ -389,8 +391,7 @@ fn every_vector_is_sent_byte_for_byte() {
         assert_eq!(client.flush(Duration::from_secs(10)).delivered, 1, "{}", v.name);
         let requests = receiver.requests();
         assert_eq!(requests.len(), 1, "{}: one request per flushed call", v.name);
-        let outcome = event_of_body(&requests[0].body)
-            .and_then(|sent| check(sent, bytes_for(&v), &id));
+        let outcome = event_of_body(&requests[0].body).and_then(|sent| check(sent, bytes_for(&v), &id));
         if let Err(e) = outcome {
             failures.push(format!("{}: {e}", v.name));
         }
@@ -402,7 +403,11 @@ fn every_vector_is_sent_byte_for_byte() {
 
 #[test]
 fn test_mode_captures_every_vector() {
-    let client = Client::new(Options { delivery: outbox_core::DeliveryOptions { test_mode: true, ..outbox_core::DeliveryOptions::for_client() }, ..Options::default() }).expect("valid options");
+    let client = Client::new(Options {
+        delivery: outbox_core::DeliveryOptions { test_mode: true, ..outbox_core::DeliveryOptions::for_client() },
+        ..Options::default()
+    })
+    .expect("valid options");
     let mut failures = Vec::new();
     for v in vectors() {
         if let Some(reason) = reason_to_skip(&v, &[FACE, "test_mode"]) {

@@ -86,7 +86,8 @@ pub struct outbox_delivery_error_t {
 /// The exit hook (see `outbox_client_new`) never calls it: after `main`
 /// returns, `user_data` may point into a stack frame or an object already
 /// destroyed. Events given up at exit are not reported.
-pub type outbox_on_error_fn = Option<unsafe extern "C" fn(error: *const outbox_delivery_error_t, user_data: *mut c_void)>;
+pub type outbox_on_error_fn =
+    Option<unsafe extern "C" fn(error: *const outbox_delivery_error_t, user_data: *mut c_void)>;
 
 /// A C callback and its user data, as a config stores it.
 #[derive(Clone, Copy)]

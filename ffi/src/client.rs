@@ -157,7 +157,10 @@ unsafe fn client_ref<'a>(client: *const outbox_client_t) -> Result<&'a outbox_cl
 /// than `max_event_bytes`, an invalid signing secret, a bad proxy URL, ...).
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_client_new(config: *const outbox_config_t, client_out: *mut *mut outbox_client_t) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_client_new(
+    config: *const outbox_config_t,
+    client_out: *mut *mut outbox_client_t,
+) -> outbox_status_t {
     guard(|| {
         unsafe { clear_out(client_out) };
         if client_out.is_null() {
@@ -371,8 +374,11 @@ pub unsafe extern "C" fn outbox_screen(
 fn parse_events(text: &str, name: &str, limit: usize, limit_name: &str) -> Result<Vec<Event>, Failure> {
     check_len(text, limit, name, limit_name)?;
     if !text.trim_start().starts_with(['[', '{']) {
-        serde_json::from_str::<serde_json::Value>(text).map_err(|e| Failure::from(outbox_core::Error::InvalidJson(e.to_string())))?;
-        return Err(Failure::from(outbox_core::Error::InvalidEvent("events must be a JSON array of event objects".into())));
+        serde_json::from_str::<serde_json::Value>(text)
+            .map_err(|e| Failure::from(outbox_core::Error::InvalidJson(e.to_string())))?;
+        return Err(Failure::from(outbox_core::Error::InvalidEvent(
+            "events must be a JSON array of event objects".into(),
+        )));
     }
     Event::many_from_json_text(text).map_err(Failure::from)
 }
@@ -427,11 +433,14 @@ pub unsafe extern "C" fn outbox_batch(
             check_len(text, c.max_queue_bytes, "events_json", "max_queue_bytes")?;
             serde_json::from_str::<Value>(text)
                 .map_err(|e| Failure::from(outbox_core::Error::InvalidJson(e.to_string())))?;
-            return Err(Failure::from(outbox_core::Error::InvalidEvent("events_json must be a JSON array of events".into())));
+            return Err(Failure::from(outbox_core::Error::InvalidEvent(
+                "events_json must be a JSON array of events".into(),
+            )));
         }
         let events = parse_events(text, "events_json", c.max_queue_bytes, "max_queue_bytes")?;
         let ids = c.client.batch(&events)?;
-        let ids_json = serde_json::to_string(&ids).map_err(|e| Failure::from(outbox_core::Error::InvalidJson(e.to_string())))?;
+        let ids_json =
+            serde_json::to_string(&ids).map_err(|e| Failure::from(outbox_core::Error::InvalidJson(e.to_string())))?;
         unsafe { put_string(message_ids_out, &ids_json) };
         Ok(())
     })
@@ -499,7 +508,10 @@ pub unsafe extern "C" fn outbox_shutdown(
 /// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_stats(client: *const outbox_client_t, stats_out: *mut outbox_stats_t) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_stats(
+    client: *const outbox_client_t,
+    stats_out: *mut outbox_stats_t,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { client_ref(client) }?;
         let out = unsafe { stats_out.as_mut() }.ok_or_else(|| Failure::null("stats_out"))?;
@@ -559,14 +571,18 @@ pub unsafe extern "C" fn outbox_deliver(
 /// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_captured(client: *const outbox_client_t, json_out: *mut *mut c_char) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_captured(
+    client: *const outbox_client_t,
+    json_out: *mut *mut c_char,
+) -> outbox_status_t {
     guard(|| {
         unsafe { clear_out(json_out) };
         if json_out.is_null() {
             return Err(Failure::null("json_out"));
         }
         let c = unsafe { client_ref(client) }?;
-        let text = serde_json::to_string(&c.client.captured()).map_err(|e| Failure::from(outbox_core::Error::InvalidJson(e.to_string())))?;
+        let text = serde_json::to_string(&c.client.captured())
+            .map_err(|e| Failure::from(outbox_core::Error::InvalidJson(e.to_string())))?;
         unsafe { put_string(json_out, &text) };
         Ok(())
     })
@@ -579,7 +595,10 @@ pub unsafe extern "C" fn outbox_captured(client: *const outbox_client_t, json_ou
 /// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_spool_recovery(client: *const outbox_client_t, recovery_out: *mut outbox_spool_recovery_t) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_spool_recovery(
+    client: *const outbox_client_t,
+    recovery_out: *mut outbox_spool_recovery_t,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { client_ref(client) }?;
         let out = unsafe { recovery_out.as_mut() }.ok_or_else(|| Failure::null("recovery_out"))?;

@@ -89,7 +89,12 @@ pub(crate) fn retries(max_retries: u32) -> Value {
 
 /// `on_full` and, for `OUTBOX_ON_FULL_BLOCK`, `block_timeout` (where
 /// `OUTBOX_TIMEOUT_FOREVER` waits without limit).
-pub(crate) fn set_on_full<T>(table: &Table<T>, target: &mut T, policy: outbox_on_full_t, block_timeout_ms: u64) -> Result<(), Failure> {
+pub(crate) fn set_on_full<T>(
+    table: &Table<T>,
+    target: &mut T,
+    policy: outbox_on_full_t,
+    block_timeout_ms: u64,
+) -> Result<(), Failure> {
     let name = match policy {
         OUTBOX_ON_FULL_DROP_OLDEST => "drop_oldest",
         OUTBOX_ON_FULL_DROP_NEWEST => "drop_newest",
@@ -117,8 +122,8 @@ pub(crate) fn block_ms_value(ms: u64) -> Value {
 
 /// An option's value from JSON text, read as the option's kind wants it.
 pub(crate) fn value_from_json(kind: Kind, name: &str, json: &str) -> Result<Value, Failure> {
-    let parsed: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| Failure::option(format!("the value of {name} is not JSON ({e}): {json:?}")))?;
+    let parsed: serde_json::Value = serde_json::from_str(json)
+        .map_err(|e| Failure::option(format!("the value of {name} is not JSON ({e}): {json:?}")))?;
     let wrong = |wanted: &str| Failure::option(format!("{name} must be {wanted} (as JSON), not {json}"));
     let string = |v: &serde_json::Value| v.as_str().map(str::to_owned);
     Ok(match kind {
@@ -133,9 +138,13 @@ pub(crate) fn value_from_json(kind: Kind, name: &str, json: &str) -> Result<Valu
         Kind::Flag => Value::Flag(parsed.as_bool().ok_or_else(|| wrong("true or false"))?),
         Kind::Texts => match &parsed {
             serde_json::Value::String(s) => Value::Texts(vec![s.clone()]),
-            serde_json::Value::Array(items) => {
-                Value::Texts(items.iter().map(string).collect::<Option<_>>().ok_or_else(|| wrong("a string or an array of strings"))?)
-            }
+            serde_json::Value::Array(items) => Value::Texts(
+                items
+                    .iter()
+                    .map(string)
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| wrong("a string or an array of strings"))?,
+            ),
             _ => return Err(wrong("a string or an array of strings")),
         },
         Kind::Headers => match &parsed {
@@ -177,7 +186,11 @@ pub(crate) fn set_option_json<T>(table: &Table<T>, target: &mut T, name: &str, j
 /// `OUTBOX_ERR_INVALID_OPTION` (no such option, or an unusable value).
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_option(config: *mut outbox_config_t, name: *const c_char, value_json: *const c_char) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_option(
+    config: *mut outbox_config_t,
+    name: *const c_char,
+    value_json: *const c_char,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         let name = unsafe { arg_str(name, "name") }?;
@@ -221,7 +234,10 @@ pub unsafe extern "C" fn outbox_config_free(config: *mut outbox_config_t) {
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_UTF8`.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_endpoint(config: *mut outbox_config_t, endpoint: *const c_char) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_endpoint(
+    config: *mut outbox_config_t,
+    endpoint: *const c_char,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         c.options.endpoint = unsafe { arg_str(endpoint, "endpoint") }?.to_owned();
@@ -250,7 +266,10 @@ pub unsafe extern "C" fn outbox_config_set_path(config: *mut outbox_config_t, pa
 /// `OUTBOX_ERR_INVALID_OPTION` (empty, or has control characters).
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_api_key(config: *mut outbox_config_t, api_key: *const c_char) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_api_key(
+    config: *mut outbox_config_t,
+    api_key: *const c_char,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         match unsafe { arg_opt_str(api_key, "api_key") }? {
@@ -268,13 +287,20 @@ pub unsafe extern "C" fn outbox_config_set_api_key(config: *mut outbox_config_t,
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_auth_scheme(config: *mut outbox_config_t, scheme: outbox_auth_scheme_t) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_auth_scheme(
+    config: *mut outbox_config_t,
+    scheme: outbox_auth_scheme_t,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         let name = match scheme {
             OUTBOX_AUTH_BEARER => "bearer",
             OUTBOX_AUTH_BASIC => "basic",
-            other => return Err(Failure::option(format!("auth scheme must be OUTBOX_AUTH_BEARER or OUTBOX_AUTH_BASIC, not {other}"))),
+            other => {
+                return Err(Failure::option(format!(
+                    "auth scheme must be OUTBOX_AUTH_BEARER or OUTBOX_AUTH_BASIC, not {other}"
+                )))
+            }
         };
         set_client(c, "auth_scheme", Value::Text(name.into()))
     })
@@ -331,7 +357,10 @@ pub unsafe extern "C" fn outbox_config_set_signature_scheme(
 /// `OUTBOX_ERR_INVALID_OPTION`.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_signature_header(config: *mut outbox_config_t, header: *const c_char) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_signature_header(
+    config: *mut outbox_config_t,
+    header: *const c_char,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         set_client(c, "signature_header", Value::Text(unsafe { arg_str(header, "header") }?.to_owned()))
@@ -358,7 +387,10 @@ pub unsafe extern "C" fn outbox_config_set_flush_at(config: *mut outbox_config_t
 /// or over one day).
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_flush_interval_ms(config: *mut outbox_config_t, interval_ms: u64) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_flush_interval_ms(
+    config: *mut outbox_config_t,
+    interval_ms: u64,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         set_client(c, "flush_interval", ms_value(interval_ms))
@@ -370,7 +402,10 @@ pub unsafe extern "C" fn outbox_config_set_flush_interval_ms(config: *mut outbox
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION` (0).
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_max_batch_size(config: *mut outbox_config_t, max_batch_size: usize) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_max_batch_size(
+    config: *mut outbox_config_t,
+    max_batch_size: usize,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         set_client(c, "max_batch_size", count(max_batch_size))
@@ -384,7 +419,10 @@ pub unsafe extern "C" fn outbox_config_set_max_batch_size(config: *mut outbox_co
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION` (0).
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_max_batch_bytes(config: *mut outbox_config_t, max_batch_bytes: usize) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_max_batch_bytes(
+    config: *mut outbox_config_t,
+    max_batch_bytes: usize,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         set_client(c, "max_batch_bytes", count(max_batch_bytes))
@@ -397,7 +435,10 @@ pub unsafe extern "C" fn outbox_config_set_max_batch_bytes(config: *mut outbox_c
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION` (0).
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_max_event_bytes(config: *mut outbox_config_t, max_event_bytes: usize) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_max_event_bytes(
+    config: *mut outbox_config_t,
+    max_event_bytes: usize,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         set_client(c, "max_event_bytes", count(max_event_bytes))
@@ -410,7 +451,10 @@ pub unsafe extern "C" fn outbox_config_set_max_event_bytes(config: *mut outbox_c
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION` (0).
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_max_queue_size(config: *mut outbox_config_t, max_queue_size: usize) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_max_queue_size(
+    config: *mut outbox_config_t,
+    max_queue_size: usize,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         set_client(c, "max_queue_size", count(max_queue_size))
@@ -422,7 +466,10 @@ pub unsafe extern "C" fn outbox_config_set_max_queue_size(config: *mut outbox_co
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION` (0).
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_max_queue_bytes(config: *mut outbox_config_t, max_queue_bytes: usize) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_max_queue_bytes(
+    config: *mut outbox_config_t,
+    max_queue_bytes: usize,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         set_client(c, "max_queue_bytes", count(max_queue_bytes))
@@ -457,7 +504,10 @@ pub unsafe extern "C" fn outbox_config_set_on_full(
 /// or over one day).
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_request_timeout_ms(config: *mut outbox_config_t, timeout_ms: u64) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_request_timeout_ms(
+    config: *mut outbox_config_t,
+    timeout_ms: u64,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         set_client(c, "request_timeout", ms_value(timeout_ms))
@@ -471,7 +521,10 @@ pub unsafe extern "C" fn outbox_config_set_request_timeout_ms(config: *mut outbo
 /// or over one day).
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_connect_timeout_ms(config: *mut outbox_config_t, timeout_ms: u64) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_connect_timeout_ms(
+    config: *mut outbox_config_t,
+    timeout_ms: u64,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         set_client(c, "connect_timeout", ms_value(timeout_ms))
@@ -485,7 +538,10 @@ pub unsafe extern "C" fn outbox_config_set_connect_timeout_ms(config: *mut outbo
 /// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_max_retries(config: *mut outbox_config_t, max_retries: u32) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_max_retries(
+    config: *mut outbox_config_t,
+    max_retries: u32,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         set_client(c, "max_retries", retries(max_retries))
@@ -500,7 +556,11 @@ pub unsafe extern "C" fn outbox_config_set_max_retries(config: *mut outbox_confi
 /// (`initial_ms` is 0 or over `max_ms`, or `max_ms` is over one day).
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_retry_backoff_ms(config: *mut outbox_config_t, initial_ms: u64, max_ms: u64) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_retry_backoff_ms(
+    config: *mut outbox_config_t,
+    initial_ms: u64,
+    max_ms: u64,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         check_backoff(Duration::from_millis(initial_ms), Duration::from_millis(max_ms))
@@ -517,7 +577,10 @@ pub unsafe extern "C" fn outbox_config_set_retry_backoff_ms(config: *mut outbox_
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_block_timeout_ms(config: *mut outbox_config_t, timeout_ms: u64) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_block_timeout_ms(
+    config: *mut outbox_config_t,
+    timeout_ms: u64,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         set_client(c, "block_timeout", block_ms_value(timeout_ms))
@@ -530,7 +593,10 @@ pub unsafe extern "C" fn outbox_config_set_block_timeout_ms(config: *mut outbox_
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_retry_initial_backoff_ms(config: *mut outbox_config_t, backoff_ms: u64) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_retry_initial_backoff_ms(
+    config: *mut outbox_config_t,
+    backoff_ms: u64,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         set_client(c, "retry_initial_backoff", ms_value(backoff_ms))
@@ -543,7 +609,10 @@ pub unsafe extern "C" fn outbox_config_set_retry_initial_backoff_ms(config: *mut
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_retry_max_backoff_ms(config: *mut outbox_config_t, backoff_ms: u64) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_retry_max_backoff_ms(
+    config: *mut outbox_config_t,
+    backoff_ms: u64,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         set_client(c, "retry_max_backoff", ms_value(backoff_ms))
@@ -555,7 +624,10 @@ pub unsafe extern "C" fn outbox_config_set_retry_max_backoff_ms(config: *mut out
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION` (0).
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_max_concurrent_requests(config: *mut outbox_config_t, max_concurrent: usize) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_max_concurrent_requests(
+    config: *mut outbox_config_t,
+    max_concurrent: usize,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         set_client(c, "max_concurrent_requests", count(max_concurrent))
@@ -582,7 +654,11 @@ pub unsafe extern "C" fn outbox_config_set_gzip(config: *mut outbox_config_t, gz
 /// other control character in the value: what HTTP does not allow).
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_add_header(config: *mut outbox_config_t, name: *const c_char, value: *const c_char) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_add_header(
+    config: *mut outbox_config_t,
+    name: *const c_char,
+    value: *const c_char,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         let name = unsafe { arg_str(name, "name") }?;
@@ -613,7 +689,10 @@ pub unsafe extern "C" fn outbox_config_clear_headers(config: *mut outbox_config_
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` (config) or `OUTBOX_ERR_UTF8`.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_proxy(config: *mut outbox_config_t, proxy: *const c_char) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_proxy(
+    config: *mut outbox_config_t,
+    proxy: *const c_char,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         match unsafe { arg_opt_str(proxy, "proxy") }? {
@@ -680,7 +759,10 @@ pub unsafe extern "C" fn outbox_config_set_on_error(
 /// (over one day).
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_shutdown_timeout_ms(config: *mut outbox_config_t, timeout_ms: u64) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_shutdown_timeout_ms(
+    config: *mut outbox_config_t,
+    timeout_ms: u64,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         set_client(c, "shutdown_timeout", ms_value(timeout_ms))
@@ -713,7 +795,10 @@ pub unsafe extern "C" fn outbox_config_set_test_mode(config: *mut outbox_config_
 /// `OUTBOX_ERR_INVALID_OPTION` (empty).
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_spool_dir(config: *mut outbox_config_t, dir: *const c_char) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_spool_dir(
+    config: *mut outbox_config_t,
+    dir: *const c_char,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         match unsafe { arg_opt_str(dir, "dir") }? {
@@ -733,13 +818,20 @@ pub unsafe extern "C" fn outbox_config_set_spool_dir(config: *mut outbox_config_
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_spool_sync(config: *mut outbox_config_t, sync: outbox_spool_sync_t) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_spool_sync(
+    config: *mut outbox_config_t,
+    sync: outbox_spool_sync_t,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         let name = match sync {
             OUTBOX_SPOOL_SYNC_BATCH => "batch",
             OUTBOX_SPOOL_SYNC_EVENT => "event",
-            other => return Err(Failure::option(format!("spool sync must be OUTBOX_SPOOL_SYNC_BATCH or OUTBOX_SPOOL_SYNC_EVENT, not {other}"))),
+            other => {
+                return Err(Failure::option(format!(
+                    "spool sync must be OUTBOX_SPOOL_SYNC_BATCH or OUTBOX_SPOOL_SYNC_EVENT, not {other}"
+                )))
+            }
         };
         set_client(c, "spool_sync", Value::Text(name.into()))
     })
@@ -753,7 +845,11 @@ pub unsafe extern "C" fn outbox_config_set_spool_sync(config: *mut outbox_config
 /// `OUTBOX_ERR_INVALID_OPTION` (empty name).
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_config_set_library(config: *mut outbox_config_t, name: *const c_char, version: *const c_char) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_config_set_library(
+    config: *mut outbox_config_t,
+    name: *const c_char,
+    version: *const c_char,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { config_mut(config) }?;
         let name = unsafe { arg_str(name, "name") }?;

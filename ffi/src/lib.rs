@@ -18,14 +18,14 @@
 #![allow(clippy::missing_safety_doc)]
 
 // In the order the header presents them.
-mod status;
-mod strings;
-mod config;
 mod callback;
 mod client;
-mod webhook;
-mod sign;
+mod config;
 mod exit;
+mod sign;
+mod status;
+mod strings;
+mod webhook;
 // Not in the header.
 mod cstr;
 

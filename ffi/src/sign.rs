@@ -36,7 +36,11 @@ pub struct outbox_header_t {
     pub value: *const c_char,
 }
 
-pub(crate) fn scheme_from(scheme: outbox_scheme_t, hmac_header: Option<&str>, as_option: bool) -> Result<Scheme, Failure> {
+pub(crate) fn scheme_from(
+    scheme: outbox_scheme_t,
+    hmac_header: Option<&str>,
+    as_option: bool,
+) -> Result<Scheme, Failure> {
     let bad = |m: String| if as_option { Failure::option(m) } else { Failure::argument(m) };
     match (scheme, hmac_header) {
         (OUTBOX_SCHEME_STANDARD_WEBHOOKS, None) => Ok(Scheme::StandardWebhooks),
@@ -238,7 +242,11 @@ pub unsafe extern "C" fn outbox_verify(
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_UTF8`. Thread-safe.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_user_hash(secret: *const c_char, user_id: *const c_char, hash_out: *mut *mut c_char) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_user_hash(
+    secret: *const c_char,
+    user_id: *const c_char,
+    hash_out: *mut *mut c_char,
+) -> outbox_status_t {
     guard(|| {
         unsafe { clear_out(hash_out) };
         if hash_out.is_null() {
@@ -259,7 +267,11 @@ pub unsafe extern "C" fn outbox_user_hash(secret: *const c_char, user_id: *const
 /// `OUTBOX_ERR_UTF8`. Thread-safe.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_verify_user_hash(secret: *const c_char, user_id: *const c_char, hash: *const c_char) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_verify_user_hash(
+    secret: *const c_char,
+    user_id: *const c_char,
+    hash: *const c_char,
+) -> outbox_status_t {
     guard(|| {
         let secret = unsafe { arg_str(secret, "secret") }?;
         let user_id = unsafe { arg_str(user_id, "user_id") }?;

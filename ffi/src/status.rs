@@ -302,7 +302,11 @@ pub extern "C" fn outbox_last_error_code() -> *const c_char {
 /// NUL-terminated, when `buf_len` > 0). Never changes the last error.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_last_error_copy(buf: *mut c_char, buf_len: usize, needed_out: *mut usize) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_last_error_copy(
+    buf: *mut c_char,
+    buf_len: usize,
+    needed_out: *mut usize,
+) -> outbox_status_t {
     let copy = catch_unwind(AssertUnwindSafe(|| {
         let message = unsafe { std::ffi::CStr::from_ptr(outbox_last_error()) }.to_bytes_with_nul();
         let needed = message.len();
@@ -332,11 +336,7 @@ pub unsafe extern "C" fn outbox_last_error_copy(buf: *mut c_char, buf_len: usize
 /// last error.
 #[no_mangle]
 pub extern "C" fn outbox_status_name(status: c_int) -> *const c_char {
-    outbox_status_t::ALL
-        .iter()
-        .find(|s| **s as c_int == status)
-        .map_or(c"OUTBOX_UNKNOWN_STATUS", |s| s.name())
-        .as_ptr()
+    outbox_status_t::ALL.iter().find(|s| **s as c_int == status).map_or(c"OUTBOX_UNKNOWN_STATUS", |s| s.name()).as_ptr()
 }
 
 #[cfg(test)]

@@ -13,10 +13,7 @@ pub(crate) unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a s
     }
     let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
     std::str::from_utf8(bytes).map_err(|e| {
-        Failure::new(
-            OUTBOX_ERR_UTF8,
-            format!("{name} is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to()),
-        )
+        Failure::new(OUTBOX_ERR_UTF8, format!("{name} is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to()))
     })
 }
 
@@ -30,7 +27,11 @@ pub(crate) unsafe fn arg_opt_str<'a>(ptr: *const c_char, name: &str) -> Result<O
 }
 
 /// An array of `len` strings; `ptr` may be NULL only when `len` is 0.
-pub(crate) unsafe fn arg_str_array<'a>(ptr: *const *const c_char, len: usize, name: &str) -> Result<Vec<&'a str>, Failure> {
+pub(crate) unsafe fn arg_str_array<'a>(
+    ptr: *const *const c_char,
+    len: usize,
+    name: &str,
+) -> Result<Vec<&'a str>, Failure> {
     if len == 0 {
         return Ok(Vec::new());
     }
@@ -38,11 +39,7 @@ pub(crate) unsafe fn arg_str_array<'a>(ptr: *const *const c_char, len: usize, na
         return Err(Failure::null(&format!("{name} (with {name}_len {len})")));
     }
     let items = unsafe { std::slice::from_raw_parts(ptr, len) };
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, p)| unsafe { arg_str(*p, &format!("{name}[{i}]")) })
-        .collect()
+    items.iter().enumerate().map(|(i, p)| unsafe { arg_str(*p, &format!("{name}[{i}]")) }).collect()
 }
 
 /// A byte buffer; `ptr` may be NULL only when `len` is 0.

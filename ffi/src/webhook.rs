@@ -4,15 +4,17 @@ use std::ffi::{c_char, c_void};
 use std::sync::Arc;
 use std::time::Duration;
 
-use outbox_core::sign::Signer;
-use outbox_core::webhook::{Endpoint, WebhookOptions, WebhookSender};
 use outbox_core::options::check_backoff;
 use outbox_core::options::schema::{Naming, Value, ENDPOINT_OPTIONS, WEBHOOK_OPTIONS};
+use outbox_core::sign::Signer;
+use outbox_core::webhook::{Endpoint, WebhookOptions, WebhookSender};
 use outbox_core::Json;
 
 use crate::callback::{free_owner, outbox_on_error_fn, CCallback, Gate, Inside};
 use crate::client::{outbox_flush_result_t, outbox_stats_t};
-use crate::config::{block_ms_value, count, millis, ms_value, outbox_on_full_t, retries, set_on_full, set_option, set_option_json};
+use crate::config::{
+    block_ms_value, count, millis, ms_value, outbox_on_full_t, retries, set_on_full, set_option, set_option_json,
+};
 use crate::sign::{outbox_scheme_t, scheme_from};
 use crate::status::{guard, guard_void, outbox_status_t, Failure};
 use crate::strings::{arg_opt_str, arg_str, arg_str_array, check_len, clear_out, put_string};
@@ -190,7 +192,10 @@ pub unsafe extern "C" fn outbox_webhook_config_add_endpoint_header(
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION` (0).
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_webhook_config_set_max_message_bytes(config: *mut outbox_webhook_config_t, max_bytes: usize) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_webhook_config_set_max_message_bytes(
+    config: *mut outbox_webhook_config_t,
+    max_bytes: usize,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { wconfig_mut(config) }?;
         set_sender(c, "max_message_bytes", count(max_bytes))
@@ -202,7 +207,10 @@ pub unsafe extern "C" fn outbox_webhook_config_set_max_message_bytes(config: *mu
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION` (0).
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_webhook_config_set_max_queue_size(config: *mut outbox_webhook_config_t, max_queue_size: usize) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_webhook_config_set_max_queue_size(
+    config: *mut outbox_webhook_config_t,
+    max_queue_size: usize,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { wconfig_mut(config) }?;
         set_sender(c, "max_queue_size", count(max_queue_size))
@@ -214,7 +222,10 @@ pub unsafe extern "C" fn outbox_webhook_config_set_max_queue_size(config: *mut o
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION` (0).
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_webhook_config_set_max_queue_bytes(config: *mut outbox_webhook_config_t, max_queue_bytes: usize) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_webhook_config_set_max_queue_bytes(
+    config: *mut outbox_webhook_config_t,
+    max_queue_bytes: usize,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { wconfig_mut(config) }?;
         set_sender(c, "max_queue_bytes", count(max_queue_bytes))
@@ -238,7 +249,10 @@ pub unsafe extern "C" fn outbox_webhook_config_set_on_full(
 /// As `outbox_config_set_max_retries`. Default `OUTBOX_RETRY_FOREVER`.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_webhook_config_set_max_retries(config: *mut outbox_webhook_config_t, max_retries: u32) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_webhook_config_set_max_retries(
+    config: *mut outbox_webhook_config_t,
+    max_retries: u32,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { wconfig_mut(config) }?;
         set_sender(c, "max_retries", retries(max_retries))
@@ -265,7 +279,10 @@ pub unsafe extern "C" fn outbox_webhook_config_set_retry_backoff_ms(
 /// As `outbox_config_set_block_timeout_ms`, per endpoint.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_webhook_config_set_block_timeout_ms(config: *mut outbox_webhook_config_t, timeout_ms: u64) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_webhook_config_set_block_timeout_ms(
+    config: *mut outbox_webhook_config_t,
+    timeout_ms: u64,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { wconfig_mut(config) }?;
         set_sender(c, "block_timeout", block_ms_value(timeout_ms))
@@ -318,7 +335,10 @@ pub unsafe extern "C" fn outbox_webhook_config_set_max_concurrent_requests(
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION` (0).
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_webhook_config_set_connect_timeout_ms(config: *mut outbox_webhook_config_t, timeout_ms: u64) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_webhook_config_set_connect_timeout_ms(
+    config: *mut outbox_webhook_config_t,
+    timeout_ms: u64,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { wconfig_mut(config) }?;
         set_sender(c, "connect_timeout", ms_value(timeout_ms))
@@ -328,7 +348,10 @@ pub unsafe extern "C" fn outbox_webhook_config_set_connect_timeout_ms(config: *m
 /// As `outbox_config_set_proxy`.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_webhook_config_set_proxy(config: *mut outbox_webhook_config_t, proxy: *const c_char) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_webhook_config_set_proxy(
+    config: *mut outbox_webhook_config_t,
+    proxy: *const c_char,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { wconfig_mut(config) }?;
         match unsafe { arg_opt_str(proxy, "proxy") }? {
@@ -359,7 +382,10 @@ pub unsafe extern "C" fn outbox_webhook_config_set_on_error(
 /// As `outbox_config_set_shutdown_timeout_ms`. Default 5000.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_webhook_config_set_shutdown_timeout_ms(config: *mut outbox_webhook_config_t, timeout_ms: u64) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_webhook_config_set_shutdown_timeout_ms(
+    config: *mut outbox_webhook_config_t,
+    timeout_ms: u64,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { wconfig_mut(config) }?;
         set_sender(c, "shutdown_timeout", ms_value(timeout_ms))
@@ -369,7 +395,10 @@ pub unsafe extern "C" fn outbox_webhook_config_set_shutdown_timeout_ms(config: *
 /// As `outbox_config_set_debug`.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_webhook_config_set_debug(config: *mut outbox_webhook_config_t, debug: bool) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_webhook_config_set_debug(
+    config: *mut outbox_webhook_config_t,
+    debug: bool,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { wconfig_mut(config) }?;
         set_sender(c, "debug", Value::Flag(debug))
@@ -380,7 +409,10 @@ pub unsafe extern "C" fn outbox_webhook_config_set_debug(config: *mut outbox_web
 /// `outbox_webhook_captured` reads them back. Default false.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_webhook_config_set_test_mode(config: *mut outbox_webhook_config_t, test_mode: bool) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_webhook_config_set_test_mode(
+    config: *mut outbox_webhook_config_t,
+    test_mode: bool,
+) -> outbox_status_t {
     guard(|| {
         let c = unsafe { wconfig_mut(config) }?;
         set_sender(c, "test_mode", Value::Flag(test_mode))
@@ -515,7 +547,10 @@ pub unsafe extern "C" fn outbox_webhook_shutdown(
 /// endpoints counts three times).
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_webhook_stats(sender: *const outbox_webhook_sender_t, stats_out: *mut outbox_stats_t) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_webhook_stats(
+    sender: *const outbox_webhook_sender_t,
+    stats_out: *mut outbox_stats_t,
+) -> outbox_status_t {
     guard(|| {
         let s = unsafe { sender_ref(sender) }?;
         let out = unsafe { stats_out.as_mut() }.ok_or_else(|| Failure::null("stats_out"))?;
@@ -531,7 +566,10 @@ pub unsafe extern "C" fn outbox_webhook_stats(sender: *const outbox_webhook_send
 /// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_webhook_captured(sender: *const outbox_webhook_sender_t, json_out: *mut *mut c_char) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_webhook_captured(
+    sender: *const outbox_webhook_sender_t,
+    json_out: *mut *mut c_char,
+) -> outbox_status_t {
     guard(|| {
         unsafe { clear_out(json_out) };
         if json_out.is_null() {

@@ -14,11 +14,7 @@ use crate::state::{RecordedRequest, Shared};
 const WAIT_DEFAULT: Duration = Duration::from_secs(10);
 const WAIT_MAX: Duration = Duration::from_secs(600);
 
-pub(crate) async fn handle(
-    conn: &mut Conn,
-    head: &Head,
-    shared: &Shared,
-) -> Result<Next, HttpError> {
+pub(crate) async fn handle(conn: &mut Conn, head: &Head, shared: &Shared) -> Result<Next, HttpError> {
     if head.expects_continue() {
         conn.write_all(http::CONTINUE).await?;
     }
@@ -63,10 +59,7 @@ async fn route(head: &Head, body: &[u8], shared: &Shared) -> (u16, Value) {
             let ok = shared.wait_for_unique_async(unique, timeout).await;
             (200, json!({"ok": ok, "stats": shared.stats()}))
         }
-        _ => (
-            404,
-            json!({"error": format!("no control endpoint {} {}", head.method, head.path())}),
-        ),
+        _ => (404, json!({"error": format!("no control endpoint {} {}", head.method, head.path())})),
     }
 }
 
@@ -86,9 +79,7 @@ fn wait_params(query: &str) -> Result<(u64, Duration), String> {
     let mut timeout = WAIT_DEFAULT;
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let n: u64 = v
-            .parse()
-            .map_err(|_| format!("{k} must be a non-negative integer"))?;
+        let n: u64 = v.parse().map_err(|_| format!("{k} must be a non-negative integer"))?;
         match k {
             "unique" => unique = n,
             "timeout_ms" => timeout = Duration::from_millis(n).min(WAIT_MAX),
@@ -158,10 +149,7 @@ mod tests {
 
     #[test]
     fn wait_query() {
-        assert_eq!(
-            wait_params("unique=5&timeout_ms=100"),
-            Ok((5, Duration::from_millis(100)))
-        );
+        assert_eq!(wait_params("unique=5&timeout_ms=100"), Ok((5, Duration::from_millis(100))));
         assert_eq!(wait_params(""), Ok((0, WAIT_DEFAULT)));
         assert!(wait_params("unique=x").is_err());
         assert!(wait_params("bogus=1").is_err());

@@ -9,12 +9,7 @@ use serde_json::Value;
 pub enum FaultKind {
     /// Answer this status (plus `Retry-After` / `Location` when given) without
     /// storing the events.
-    Status {
-        status: u16,
-        retry_after: Option<String>,
-        body: Option<String>,
-        location: Option<String>,
-    },
+    Status { status: u16, retry_after: Option<String>, body: Option<String>, location: Option<String> },
     /// Wait, then behave normally (store + 200).
     Delay { ms: u64 },
     /// Read the whole request and never answer; the socket stays open until
@@ -64,21 +59,12 @@ pub struct Fault {
 impl Fault {
     /// Answer `status` once, on any path.
     pub fn status(status: u16) -> Fault {
-        Fault::kind(FaultKind::Status {
-            status,
-            retry_after: None,
-            body: None,
-            location: None,
-        })
+        Fault::kind(FaultKind::Status { status, retry_after: None, body: None, location: None })
     }
 
     /// Apply `kind` once, on any path.
     pub fn kind(kind: FaultKind) -> Fault {
-        Fault {
-            path: None,
-            kind,
-            times: Some(1),
-        }
+        Fault { path: None, kind, times: Some(1) }
     }
 
     pub fn times(mut self, n: u32) -> Fault {
@@ -125,15 +111,9 @@ impl Fault {
     /// `times` omitted means 1; `"times": null` or `"forever": true` means forever.
     pub(crate) fn from_json(v: &Value) -> Result<Fault, String> {
         let obj = v.as_object().ok_or("a fault rule must be a JSON object")?;
-        let kind_name = obj
-            .get("kind")
-            .and_then(Value::as_str)
-            .ok_or("a fault rule needs a string \"kind\"")?;
+        let kind_name = obj.get("kind").and_then(Value::as_str).ok_or("a fault rule needs a string \"kind\"")?;
         let status = || -> Option<u16> {
-            obj.get("status")
-                .and_then(Value::as_u64)
-                .filter(|s| (100..=999).contains(s))
-                .map(|s| s as u16)
+            obj.get("status").and_then(Value::as_u64).filter(|s| (100..=999).contains(s)).map(|s| s as u16)
         };
         let text = |key: &str| -> Result<Option<String>, String> {
             match obj.get(key) {
@@ -170,9 +150,9 @@ impl Fault {
             "endless_body" => FaultKind::EndlessBody {
                 ms: match obj.get("ms") {
                     None => 0,
-                    Some(v) => v
-                        .as_u64()
-                        .ok_or("\"ms\" of an \"endless_body\" fault must be a non-negative integer")?,
+                    Some(v) => {
+                        v.as_u64().ok_or("\"ms\" of an \"endless_body\" fault must be a non-negative integer")?
+                    }
                 },
             },
             other => return Err(format!("unknown fault kind {other:?}")),
@@ -214,10 +194,7 @@ impl FaultList {
 
     /// Takes the first rule matching `path`, using up one of its times.
     pub fn take(&mut self, path: &str) -> Option<FaultKind> {
-        let i = self
-            .rules
-            .iter()
-            .position(|f| f.path.as_deref().is_none_or(|p| p == path))?;
+        let i = self.rules.iter().position(|f| f.path.as_deref().is_none_or(|p| p == path))?;
         let kind = self.rules[i].kind.clone();
         if let Some(left) = &mut self.rules[i].times {
             *left -= 1;
@@ -260,23 +237,12 @@ mod tests {
 
     #[test]
     fn parses_control_json() {
-        let f = Fault::from_json(&json!({"kind": "status", "status": 429, "retry_after": 2}))
-            .expect("valid");
+        let f = Fault::from_json(&json!({"kind": "status", "status": 429, "retry_after": 2})).expect("valid");
         assert_eq!(f, Fault::status(429).retry_after("2"));
-        let f = Fault::from_json(&json!({"kind": "delay", "ms": 50, "path": "/p", "times": null}))
-            .expect("valid");
-        assert_eq!(
-            f,
-            Fault::kind(FaultKind::Delay { ms: 50 })
-                .on_path("/p")
-                .forever()
-        );
-        let f = Fault::from_json(&json!({"kind": "commit_then_fail", "forever": true, "times": 3}))
-            .expect("valid");
-        assert_eq!(
-            f,
-            Fault::kind(FaultKind::CommitThenFail { status: 500 }).forever()
-        );
+        let f = Fault::from_json(&json!({"kind": "delay", "ms": 50, "path": "/p", "times": null})).expect("valid");
+        assert_eq!(f, Fault::kind(FaultKind::Delay { ms: 50 }).on_path("/p").forever());
+        let f = Fault::from_json(&json!({"kind": "commit_then_fail", "forever": true, "times": 3})).expect("valid");
+        assert_eq!(f, Fault::kind(FaultKind::CommitThenFail { status: 500 }).forever());
         let f = Fault::from_json(&json!({"kind": "endless_body", "ms": 5})).expect("valid");
         assert_eq!(f, Fault::kind(FaultKind::EndlessBody { ms: 5 }));
         let f = Fault::from_json(&json!({"kind": "endless_body"})).expect("valid");

@@ -94,11 +94,7 @@ impl Head {
     /// Value of a header; `name` must be lowercase. The last one wins, as a
     /// map built from the header list would have it.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
     fn has_token(&self, name: &str, token: &str) -> bool {
@@ -119,8 +115,7 @@ impl Head {
     }
 
     pub fn expects_continue(&self) -> bool {
-        self.header("expect")
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"))
+        self.header("expect").is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"))
     }
 
     pub fn is_gzip(&self) -> bool {
@@ -138,10 +133,7 @@ impl Head {
         match self.header("content-length") {
             None => Ok(BodyKind::None),
             Some(v) => {
-                let n: usize = v
-                    .trim()
-                    .parse()
-                    .map_err(|_| HttpError::Malformed("invalid content-length"))?;
+                let n: usize = v.trim().parse().map_err(|_| HttpError::Malformed("invalid content-length"))?;
                 if n > MAX_BODY {
                     Err(HttpError::BodyTooLarge)
                 } else {
@@ -163,11 +155,7 @@ pub struct Conn {
 
 impl Conn {
     pub fn new(stream: TcpStream) -> Conn {
-        Conn {
-            stream,
-            buf: Vec::with_capacity(READ_CHUNK),
-            pos: 0,
-        }
+        Conn { stream, buf: Vec::with_capacity(READ_CHUNK), pos: 0 }
     }
 
     fn buffered(&self) -> &[u8] {
@@ -213,11 +201,7 @@ impl Conn {
             }
             scanned = avail.len().saturating_sub(3);
             if self.fill().await? == 0 {
-                return if self.buffered().iter().all(u8::is_ascii_whitespace) {
-                    Ok(None)
-                } else {
-                    Err(HttpError::Io)
-                };
+                return if self.buffered().iter().all(u8::is_ascii_whitespace) { Ok(None) } else { Err(HttpError::Io) };
             }
         }
     }
@@ -343,8 +327,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 fn parse_head(raw: &[u8]) -> Result<Head, HttpError> {
-    let text =
-        std::str::from_utf8(raw).map_err(|_| HttpError::Malformed("request head is not UTF-8"))?;
+    let text = std::str::from_utf8(raw).map_err(|_| HttpError::Malformed("request head is not UTF-8"))?;
     let mut lines = text.trim_start_matches(['\r', '\n']).split("\r\n");
     let request_line = lines.next().unwrap_or("");
     let mut parts = request_line.split_ascii_whitespace();
@@ -359,21 +342,14 @@ fn parse_head(raw: &[u8]) -> Result<Head, HttpError> {
     };
     let mut headers = Vec::new();
     for line in lines {
-        let (name, value) = line
-            .split_once(':')
-            .ok_or(HttpError::Malformed("invalid header line"))?;
+        let (name, value) = line.split_once(':').ok_or(HttpError::Malformed("invalid header line"))?;
         let name = name.trim();
         if name.is_empty() {
             return Err(HttpError::Malformed("empty header name"));
         }
         headers.push((name.to_ascii_lowercase(), value.trim().to_string()));
     }
-    Ok(Head {
-        method: method.to_string(),
-        target: target.to_string(),
-        http10,
-        headers,
-    })
+    Ok(Head { method: method.to_string(), target: target.to_string(), http10, headers })
 }
 
 pub fn reason(status: u16) -> &'static str {
@@ -445,8 +421,10 @@ mod tests {
 
     #[test]
     fn parses_request_head() {
-        let h = parse_head(b"POST /v1/batch?x=1 HTTP/1.1\r\nHost: a\r\nContent-Type:  application/json \r\nX-Two: 1\r\nx-two: 2")
-            .expect("valid head");
+        let h = parse_head(
+            b"POST /v1/batch?x=1 HTTP/1.1\r\nHost: a\r\nContent-Type:  application/json \r\nX-Two: 1\r\nx-two: 2",
+        )
+        .expect("valid head");
         assert_eq!(h.method, "POST");
         assert_eq!(h.path(), "/v1/batch");
         assert_eq!(h.query(), "x=1");

@@ -37,12 +37,7 @@ pub(crate) async fn handle(
     at_ms: u64,
 ) -> Result<Next, HttpError> {
     let fault = shared.take_fault(head.path());
-    let ctx = RequestCtx {
-        seq,
-        at_ms,
-        head,
-        fault: fault.as_ref().map(FaultKind::name),
-    };
+    let ctx = RequestCtx { seq, at_ms, head, fault: fault.as_ref().map(FaultKind::name) };
     let close = head.wants_close();
     // Without a matching rule, a non-2xx default answer (`Hooks::status`)
     // behaves as a `status` fault, though none is recorded.
@@ -66,11 +61,7 @@ pub(crate) async fn handle(
     }
     let raw = conn.read_body(head).await?;
     // Err keeps the raw bytes, so a broken gzip body can still be recorded.
-    let decoded: Result<Vec<u8>, Vec<u8>> = if head.is_gzip() {
-        gunzip(&raw).ok_or(raw)
-    } else {
-        Ok(raw)
-    };
+    let decoded: Result<Vec<u8>, Vec<u8>> = if head.is_gzip() { gunzip(&raw).ok_or(raw) } else { Ok(raw) };
     let body: &[u8] = match &decoded {
         Ok(b) | Err(b) => b,
     };
@@ -105,26 +96,14 @@ pub(crate) async fn handle(
             shared.finish(&ctx, not_stored(body, &ids, None));
             Ok(Next::Reset)
         }
-        Some(FaultKind::Status {
-            status,
-            retry_after,
-            body: answer_body,
-            location,
-        }) => {
+        Some(FaultKind::Status { status, retry_after, body: answer_body, location }) => {
             let ids = recorded_ids();
             shared.finish(&ctx, not_stored(body, &ids, Some(status)));
             let mut headers = Vec::new();
             let default_body = format!(r#"{{"error":"injected status {status}"}}"#);
             let answer_body = answer_body.unwrap_or(default_body);
             let looks_json = answer_body.trim_start().starts_with(['{', '[']);
-            headers.push((
-                "Content-Type",
-                if looks_json {
-                    "application/json"
-                } else {
-                    "text/plain; charset=utf-8"
-                },
-            ));
+            headers.push(("Content-Type", if looks_json { "application/json" } else { "text/plain; charset=utf-8" }));
             if let Some(v) = &retry_after {
                 headers.push(("Retry-After", v.as_str()));
             }
@@ -139,12 +118,10 @@ pub(crate) async fn handle(
             let answer = commit(&ctx, shared, &decoded, webhook_id, Some(status));
             respond(conn, answer, status, close).await
         }
-        Some(FaultKind::CommitThenReset) => {
-            match commit(&ctx, shared, &decoded, webhook_id, None) {
-                Ok(()) => Ok(Next::Reset),
-                Err(e) => respond(conn, Err(e), 0, close).await,
-            }
-        }
+        Some(FaultKind::CommitThenReset) => match commit(&ctx, shared, &decoded, webhook_id, None) {
+            Ok(()) => Ok(Next::Reset),
+            Err(e) => respond(conn, Err(e), 0, close).await,
+        },
         Some(FaultKind::EndlessBody { ms }) => match commit(&ctx, shared, &decoded, webhook_id, Some(200)) {
             Ok(()) => {
                 conn.write_all(http::ENDLESS_HEAD).await?;
@@ -173,13 +150,7 @@ pub(crate) async fn handle(
 }
 
 fn not_stored<'a>(body: &'a [u8], ids: &'a [Cow<'a, str>], status: Option<u16>) -> Outcome<'a> {
-    Outcome {
-        body,
-        ids,
-        status,
-        store: false,
-        bad: false,
-    }
+    Outcome { body, ids, status, store: false, bad: false }
 }
 
 fn after_response(close: bool) -> Next {
@@ -225,29 +196,11 @@ fn commit(
     };
     match ids {
         Ok(ids) => {
-            shared.finish(
-                ctx,
-                Outcome {
-                    body,
-                    ids: &ids,
-                    status,
-                    store: true,
-                    bad: false,
-                },
-            );
+            shared.finish(ctx, Outcome { body, ids: &ids, status, store: true, bad: false });
             Ok(())
         }
         Err(msg) => {
-            shared.finish(
-                ctx,
-                Outcome {
-                    body,
-                    ids: &[],
-                    status: Some(400),
-                    store: false,
-                    bad: true,
-                },
-            );
+            shared.finish(ctx, Outcome { body, ids: &[], status: Some(400), store: false, bad: true });
             Err(msg)
         }
     }
@@ -257,10 +210,7 @@ fn commit(
 /// gzip or inflates past the body limit.
 fn gunzip(raw: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(raw.len().saturating_mul(4).min(MAX_BODY));
-    MultiGzDecoder::new(raw)
-        .take(MAX_BODY as u64 + 1)
-        .read_to_end(&mut out)
-        .ok()?;
+    MultiGzDecoder::new(raw).take(MAX_BODY as u64 + 1).read_to_end(&mut out).ok()?;
     (out.len() <= MAX_BODY).then_some(out)
 }
 
@@ -298,10 +248,7 @@ struct Item<S> {
 ///
 /// A body whose `batch` or `messageId` has an unexpected type (say, a numeric
 /// id) is still JSON and falls into the last case.
-pub(crate) fn extract_ids<'a>(
-    body: &'a [u8],
-    webhook_id: Option<&'a str>,
-) -> Option<Vec<Cow<'a, str>>> {
+pub(crate) fn extract_ids<'a>(body: &'a [u8], webhook_id: Option<&'a str>) -> Option<Vec<Cow<'a, str>>> {
     let single = || vec![Cow::Borrowed(webhook_id.unwrap_or(""))];
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     match first {
@@ -309,11 +256,7 @@ pub(crate) fn extract_ids<'a>(
         // Only objects can be envelopes; serde would also accept an array
         // as a struct, which we do not want.
         Some(b'{') => {}
-        Some(_) => {
-            return serde_json::from_slice::<IgnoredAny>(body)
-                .ok()
-                .map(|_| single())
-        }
+        Some(_) => return serde_json::from_slice::<IgnoredAny>(body).ok().map(|_| single()),
     }
     if let Ok(env) = serde_json::from_slice::<Envelope<&str>>(body) {
         return Some(ids_of(env, single, Cow::Borrowed));
@@ -321,9 +264,7 @@ pub(crate) fn extract_ids<'a>(
     if let Ok(env) = serde_json::from_slice::<Envelope<String>>(body) {
         return Some(ids_of(env, single, Cow::Owned));
     }
-    serde_json::from_slice::<IgnoredAny>(body)
-        .ok()
-        .map(|_| single())
+    serde_json::from_slice::<IgnoredAny>(body).ok().map(|_| single())
 }
 
 fn ids_of<'a, S>(
@@ -332,21 +273,10 @@ fn ids_of<'a, S>(
     to_cow: impl Fn(S) -> Cow<'a, str>,
 ) -> Vec<Cow<'a, str>> {
     match env {
-        Envelope {
-            batch: Some(items), ..
-        } => items
-            .into_iter()
-            .map(|i| i.message_id.or(i.uuid).map_or(Cow::Borrowed(""), &to_cow))
-            .collect(),
-        Envelope {
-            message_id: Some(id),
-            ..
+        Envelope { batch: Some(items), .. } => {
+            items.into_iter().map(|i| i.message_id.or(i.uuid).map_or(Cow::Borrowed(""), &to_cow)).collect()
         }
-        | Envelope {
-            message_id: None,
-            uuid: Some(id),
-            ..
-        } => vec![to_cow(id)],
+        Envelope { message_id: Some(id), .. } | Envelope { message_id: None, uuid: Some(id), .. } => vec![to_cow(id)],
         _ => single(),
     }
 }
@@ -362,10 +292,7 @@ mod tests {
     #[test]
     fn batch_ids() {
         let body = r#"{"batch":[{"type":"track","messageId":"a","properties":{"messageId":"nested"}},{"messageId":"b"},{"event":"x"}],"sentAt":"now"}"#;
-        assert_eq!(
-            ids(body, Some("w")),
-            Some(vec!["a".into(), "b".into(), "".into()])
-        );
+        assert_eq!(ids(body, Some("w")), Some(vec!["a".into(), "b".into(), "".into()]));
     }
 
     #[test]
@@ -376,14 +303,8 @@ mod tests {
 
     #[test]
     fn single_and_fallbacks() {
-        assert_eq!(
-            ids(r#"{"messageId":"m1","type":"track"}"#, Some("w")),
-            Some(vec!["m1".into()])
-        );
-        assert_eq!(
-            ids(r#"{"hello":1}"#, Some("wh_1")),
-            Some(vec!["wh_1".into()])
-        );
+        assert_eq!(ids(r#"{"messageId":"m1","type":"track"}"#, Some("w")), Some(vec!["m1".into()]));
+        assert_eq!(ids(r#"{"hello":1}"#, Some("wh_1")), Some(vec!["wh_1".into()]));
         assert_eq!(ids(r#"{"hello":1}"#, None), Some(vec!["".into()]));
         assert_eq!(ids(r#"[{"messageId":"x"}]"#, None), Some(vec!["".into()]));
         assert_eq!(ids(r#"{"messageId":5}"#, None), Some(vec!["".into()]));
@@ -395,18 +316,9 @@ mod tests {
     fn posthog_uuid_when_no_message_id() {
         // PostHog's /batch/ body: `api_key`, events with `uuid`, `sent_at`.
         let body = r#"{"api_key":"k","batch":[{"event":"e","uuid":"u1","properties":{"uuid":"nested"}},{"uuid":"u2","messageId":"m2"},{"event":"x"}],"sent_at":"now"}"#;
-        assert_eq!(
-            ids(body, Some("w")),
-            Some(vec!["u1".into(), "m2".into(), "".into()])
-        );
-        assert_eq!(
-            ids(r#"{"uuid":"u\u0031","event":"e"}"#, None),
-            Some(vec!["u1".into()])
-        );
-        assert_eq!(
-            ids(r#"{"uuid":"u1","messageId":"m1"}"#, None),
-            Some(vec!["m1".into()])
-        );
+        assert_eq!(ids(body, Some("w")), Some(vec!["u1".into(), "m2".into(), "".into()]));
+        assert_eq!(ids(r#"{"uuid":"u\u0031","event":"e"}"#, None), Some(vec!["u1".into()]));
+        assert_eq!(ids(r#"{"uuid":"u1","messageId":"m1"}"#, None), Some(vec!["m1".into()]));
         assert_eq!(ids(r#"{"uuid":7}"#, Some("w")), Some(vec!["w".into()]));
     }
 

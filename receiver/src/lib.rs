@@ -78,10 +78,7 @@ pub struct ReceiverOptions {
 
 impl Default for ReceiverOptions {
     fn default() -> Self {
-        ReceiverOptions {
-            record_bodies: true,
-            port: 0,
-        }
+        ReceiverOptions { record_bodies: true, port: 0 }
     }
 }
 
@@ -124,8 +121,7 @@ impl Receiver {
         }
         // Bind here, not on the server thread, so errors reach the caller and
         // the port is accepting before `start` returns.
-        let std_listener =
-            std::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, opts.port)))?;
+        let std_listener = std::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, opts.port)))?;
         std_listener.set_nonblocking(true)?;
         let port = std_listener.local_addr()?.port();
 
@@ -147,21 +143,14 @@ impl Receiver {
         let shared = Arc::new(Shared::with_hooks(opts.record_bodies, hooks));
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
         let server_shared = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name("outbox-test-receiver".into())
-            .spawn(move || {
-                runtime.block_on(server::serve(listener, server_shared, shutdown_rx));
-                // Do not wait for hung or slow connections; dropping their
-                // tasks closes their sockets.
-                runtime.shutdown_timeout(Duration::from_millis(500));
-            })?;
+        let thread = std::thread::Builder::new().name("outbox-test-receiver".into()).spawn(move || {
+            runtime.block_on(server::serve(listener, server_shared, shutdown_rx));
+            // Do not wait for hung or slow connections; dropping their
+            // tasks closes their sockets.
+            runtime.shutdown_timeout(Duration::from_millis(500));
+        })?;
 
-        Ok(Receiver {
-            shared,
-            port,
-            shutdown: Some(shutdown_tx),
-            thread: Some(thread),
-        })
+        Ok(Receiver { shared, port, shutdown: Some(shutdown_tx), thread: Some(thread) })
     }
 
     /// `http://127.0.0.1:PORT`, without a trailing slash.
@@ -229,8 +218,6 @@ impl Drop for Receiver {
 
 impl std::fmt::Debug for Receiver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Receiver")
-            .field("url", &self.url())
-            .finish()
+        f.debug_struct("Receiver").field("url", &self.url()).finish()
     }
 }

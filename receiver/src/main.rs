@@ -62,10 +62,7 @@ fn main() -> ExitCode {
     };
 
     let mut out = io::stdout().lock();
-    if writeln!(out, "LISTENING {}", receiver.url())
-        .and_then(|_| out.flush())
-        .is_err()
-    {
+    if writeln!(out, "LISTENING {}", receiver.url()).and_then(|_| out.flush()).is_err() {
         return ExitCode::FAILURE;
     }
     drop(out);

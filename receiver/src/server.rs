@@ -15,11 +15,7 @@ use crate::state::Shared;
 const HANG_MAX: Duration = Duration::from_secs(120);
 
 /// Serves until `shutdown` fires (or its sender is dropped).
-pub(crate) async fn serve(
-    listener: TcpListener,
-    shared: Arc<Shared>,
-    mut shutdown: oneshot::Receiver<()>,
-) {
+pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: oneshot::Receiver<()>) {
     loop {
         tokio::select! {
             _ = &mut shutdown => return,
@@ -69,8 +65,6 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>) {
 async fn fail(mut conn: Conn, e: http::HttpError) {
     if let Some(status) = e.status() {
         let body = format!(r#"{{"error":"{}"}}"#, e.message());
-        let _ = conn
-            .write_all(&http::json(status, body.as_bytes(), true))
-            .await;
+        let _ = conn.write_all(&http::json(status, body.as_bytes(), true)).await;
     }
 }

@@ -62,11 +62,7 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     /// Header value by case-insensitive name (the last one when repeated).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .rev()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().rev().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -278,11 +274,7 @@ impl Shared {
             if now >= deadline {
                 return false;
             }
-            inner = self
-                .stored_cond
-                .wait_timeout(inner, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            inner = self.stored_cond.wait_timeout(inner, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
         }
     }
 

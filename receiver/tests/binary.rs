@@ -31,13 +31,8 @@ fn spawn(args: &[&str]) -> Proc {
         .expect("spawn receiver");
     let stdout = child.stdout.take().expect("stdout");
     let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("read LISTENING line");
-    let url = line
-        .trim_end()
-        .strip_prefix("LISTENING ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+    BufReader::new(stdout).read_line(&mut line).expect("read LISTENING line");
+    let url = line.trim_end().strip_prefix("LISTENING ").unwrap_or_else(|| panic!("unexpected first line {line:?}"));
     let port = url
         .strip_prefix("http://127.0.0.1:")
         .and_then(|p| p.parse().ok())
@@ -92,11 +87,7 @@ fn control_api_end_to_end() {
     assert_eq!(reqs[2]["body"], batch(&["a", "b"]));
     assert!(reqs[2]["at_ms"].is_u64());
 
-    assert_eq!(
-        ctl.request("POST", "/_control/clear_faults", &[], b"")
-            .status,
-        200
-    );
+    assert_eq!(ctl.request("POST", "/_control/clear_faults", &[], b"").status, 200);
     assert_eq!(c.post_json("/other", &batch(&["o"])).status, 200);
 
     assert_eq!(ctl.request("POST", "/_control/reset", &[], b"").status, 200);
@@ -109,12 +100,7 @@ fn control_requests_body_base64_and_gzip() {
     let p = spawn(&[]);
     let mut c = Client::connect(p.port);
     let body = "{\"messageId\":\"\u{e9}t\u{e9}\"}";
-    let r = c.request(
-        "POST",
-        "/v1/track",
-        &[("Content-Encoding", "gzip")],
-        &gzip(body.as_bytes()),
-    );
+    let r = c.request("POST", "/v1/track", &[("Content-Encoding", "gzip")], &gzip(body.as_bytes()));
     assert_eq!(r.status, 200);
     let reqs = c.get("/_control/requests").json();
     assert_eq!(reqs[0]["gzip"], true);
@@ -136,9 +122,7 @@ fn control_wait() {
 
     let sender = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(100));
-        Client::connect(port)
-            .post_json("/v1/batch", &batch(&["w1", "w2", "w3"]))
-            .status
+        Client::connect(port).post_json("/v1/batch", &batch(&["w1", "w2", "w3"])).status
     });
     let r = ctl.get("/_control/wait?unique=3&timeout_ms=5000").json();
     assert_eq!(r["ok"], true);
@@ -151,18 +135,11 @@ fn control_errors_and_uncounted() {
     let p = spawn(&[]);
     let mut ctl = Client::connect(p.port);
     assert_eq!(ctl.get("/_control/nope").status, 404);
-    assert_eq!(
-        ctl.post_json("/_control/faults", "[{\"kind\":\"explode\"}]")
-            .status,
-        400
-    );
+    assert_eq!(ctl.post_json("/_control/faults", "[{\"kind\":\"explode\"}]").status, 400);
     assert_eq!(ctl.post_json("/_control/faults", "not json").status, 400);
     assert_eq!(ctl.get("/_control/wait?unique=x").status, 400);
     // A rule list with one bad rule adds nothing.
-    let r = ctl.post_json(
-        "/_control/faults",
-        &json!([{"kind": "hang"}, {"kind": "status"}]).to_string(),
-    );
+    let r = ctl.post_json("/_control/faults", &json!([{"kind": "hang"}, {"kind": "status"}]).to_string());
     assert_eq!(r.status, 400);
     // Other kinds, a forever rule and a single-object post.
     let r = ctl.post_json(
@@ -194,12 +171,7 @@ fn no_record_flag() {
 #[test]
 fn exits_on_stdin_eof() {
     let mut p = spawn(&["--exit-on-stdin-eof"]);
-    assert_eq!(
-        Client::connect(p.port)
-            .post_json("/v1/batch", &batch(&["s"]))
-            .status,
-        200
-    );
+    assert_eq!(Client::connect(p.port).post_json("/v1/batch", &batch(&["s"])).status, 200);
     drop(p.child.stdin.take()); // EOF
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -207,10 +179,7 @@ fn exits_on_stdin_eof() {
             assert!(status.success(), "{status:?}");
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "receiver did not exit on stdin EOF"
-        );
+        assert!(Instant::now() < deadline, "receiver did not exit on stdin EOF");
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -220,20 +189,13 @@ fn fixed_port_and_bad_arguments() {
     let bin = env!("CARGO_BIN_EXE_outbox-test-receiver");
     let out = Command::new(bin).arg("--bogus").output().expect("run");
     assert_eq!(out.status.code(), Some(2));
-    let out = Command::new(bin)
-        .args(["--port", "x"])
-        .output()
-        .expect("run");
+    let out = Command::new(bin).args(["--port", "x"]).output().expect("run");
     assert_eq!(out.status.code(), Some(2));
 
     // A port that is already taken is an error, not a hang.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = taken.local_addr().expect("addr").port();
-    let out = Command::new(bin)
-        .args(["--port", &port.to_string()])
-        .stdin(Stdio::null())
-        .output()
-        .expect("run");
+    let out = Command::new(bin).args(["--port", &port.to_string()]).stdin(Stdio::null()).output().expect("run");
     assert_eq!(out.status.code(), Some(1));
     drop(taken);
 

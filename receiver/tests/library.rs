@@ -20,15 +20,9 @@ fn counts_batches_and_duplicates() {
     assert_eq!(r.status, 200);
 
     let s = rx.stats();
-    assert_eq!(
-        (s.requests, s.events, s.unique_events, s.duplicate_events),
-        (2, 5, 4, 1)
-    );
+    assert_eq!((s.requests, s.events, s.unique_events, s.duplicate_events), (2, 5, 4, 1));
     assert_eq!(s.bad_requests, 0);
-    assert_eq!(
-        s.bytes as usize,
-        batch(&["a", "b", "c"]).len() + batch(&["c", "d"]).len()
-    );
+    assert_eq!(s.bytes as usize, batch(&["a", "b", "c"]).len() + batch(&["c", "d"]).len());
     assert_eq!(rx.message_ids(), ["a", "b", "c", "c", "d"]);
 
     let reqs = rx.requests();
@@ -41,10 +35,7 @@ fn counts_batches_and_duplicates() {
     assert!(!reqs[0].gzip);
     assert_eq!(reqs[0].body, batch(&["a", "b", "c"]).as_bytes());
     // Names are stored lowercase; lookup is case-insensitive.
-    assert!(reqs[0]
-        .headers
-        .iter()
-        .any(|(n, v)| n == "content-type" && v == "application/json"));
+    assert!(reqs[0].headers.iter().any(|(n, v)| n == "content-type" && v == "application/json"));
     assert_eq!(reqs[0].header("Content-Type"), Some("application/json"));
     assert!(reqs[0].at_ms <= reqs[1].at_ms);
 }
@@ -53,23 +44,10 @@ fn counts_batches_and_duplicates() {
 fn single_event_and_webhook_ids() {
     let rx = Receiver::start();
     let mut c = Client::connect(rx.port());
-    assert_eq!(
-        c.post_json("/v1/track", r#"{"type":"track","messageId":"m1"}"#)
-            .status,
-        200
-    );
-    let r = c.request(
-        "POST",
-        "/hooks",
-        &[("webhook-id", "msg_1")],
-        br#"{"type":"user.created"}"#,
-    );
+    assert_eq!(c.post_json("/v1/track", r#"{"type":"track","messageId":"m1"}"#).status, 200);
+    let r = c.request("POST", "/hooks", &[("webhook-id", "msg_1")], br#"{"type":"user.created"}"#);
     assert_eq!(r.status, 200);
-    assert_eq!(
-        c.request("POST", "/hooks", &[("Webhook-Id", "msg_1")], b"{}")
-            .status,
-        200
-    );
+    assert_eq!(c.request("POST", "/hooks", &[("Webhook-Id", "msg_1")], b"{}").status, 200);
     assert_eq!(c.request("POST", "/other", &[], br#"{"x":1}"#).status, 200);
     assert_eq!(rx.message_ids(), ["m1", "msg_1", "msg_1", ""]);
     let s = rx.stats();
@@ -80,37 +58,21 @@ fn single_event_and_webhook_ids() {
 fn posthog_batches_are_counted_by_uuid() {
     // PostHog's SDKs POST `{"api_key", "batch": [...], "sent_at"}` to /batch/
     // and identify each event by `uuid` (no `messageId`).
-    let rx = Receiver::start_with(ReceiverOptions {
-        record_bodies: false,
-        port: 0,
-    })
-    .expect("start");
+    let rx = Receiver::start_with(ReceiverOptions { record_bodies: false, port: 0 }).expect("start");
     let mut c = Client::connect(rx.port());
     let body = |ids: &[&str]| {
         let events: Vec<String> = ids
             .iter()
-            .map(|id| {
-                format!(r#"{{"event":"e","distinct_id":"u","uuid":"{id}","properties":{{}}}}"#)
-            })
+            .map(|id| format!(r#"{{"event":"e","distinct_id":"u","uuid":"{id}","properties":{{}}}}"#))
             .collect();
-        format!(
-            r#"{{"api_key":"k","batch":[{}],"sent_at":"now"}}"#,
-            events.join(",")
-        )
+        format!(r#"{{"api_key":"k","batch":[{}],"sent_at":"now"}}"#, events.join(","))
     };
     assert_eq!(c.post_json("/batch/", &body(&["p1", "p2"])).status, 200);
     assert_eq!(c.post_json("/batch/", &body(&["p2", "p3"])).status, 200);
     // A `messageId` still wins over a `uuid`.
-    assert_eq!(
-        c.post_json("/v1/batch", r#"{"batch":[{"messageId":"m1","uuid":"p9"}]}"#)
-            .status,
-        200
-    );
+    assert_eq!(c.post_json("/v1/batch", r#"{"batch":[{"messageId":"m1","uuid":"p9"}]}"#).status, 200);
     let s = rx.stats();
-    assert_eq!(
-        (s.requests, s.events, s.unique_events, s.duplicate_events),
-        (3, 5, 4, 1)
-    );
+    assert_eq!((s.requests, s.events, s.unique_events, s.duplicate_events), (3, 5, 4, 1));
     assert_eq!(rx.message_ids(), ["p1", "p2", "p2", "p3", "m1"]);
 }
 
@@ -135,10 +97,7 @@ fn gzip_bodies_are_decoded() {
     let r = c.request(
         "POST",
         "/v1/batch",
-        &[
-            ("Content-Type", "application/json"),
-            ("Content-Encoding", "gzip"),
-        ],
+        &[("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
         &gzip(plain.as_bytes()),
     );
     assert_eq!(r.status, 200);
@@ -148,12 +107,7 @@ fn gzip_bodies_are_decoded() {
     assert_eq!(req.body, plain.as_bytes());
     assert_eq!(rx.stats().bytes as usize, plain.len());
 
-    let r = c.request(
-        "POST",
-        "/v1/batch",
-        &[("Content-Encoding", "gzip")],
-        b"not gzip at all",
-    );
+    let r = c.request("POST", "/v1/batch", &[("Content-Encoding", "gzip")], b"not gzip at all");
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["error"], "invalid gzip");
     assert_eq!(rx.stats().bad_requests, 1);
@@ -185,23 +139,13 @@ fn keep_alive_pipelining_and_connection_close() {
     let mut c = Client::connect(rx.port());
     // Two requests written back to back on one connection.
     let mut both = common::request("POST", "/v1/batch", &[], batch(&["k1"]).as_bytes());
-    both.extend(common::request(
-        "POST",
-        "/v1/batch",
-        &[],
-        batch(&["k2"]).as_bytes(),
-    ));
+    both.extend(common::request("POST", "/v1/batch", &[], batch(&["k2"]).as_bytes()));
     c.write_raw(&both).expect("write");
     assert_eq!(c.read_response().expect("first").status, 200);
     assert_eq!(c.read_response().expect("second").status, 200);
     // A third, then one that asks to close.
     assert_eq!(c.post_json("/v1/batch", &batch(&["k3"])).status, 200);
-    let r = c.request(
-        "POST",
-        "/v1/batch",
-        &[("Connection", "close")],
-        batch(&["k4"]).as_bytes(),
-    );
+    let r = c.request("POST", "/v1/batch", &[("Connection", "close")], batch(&["k4"]).as_bytes());
     assert_eq!(r.status, 200);
     assert_eq!(r.header("connection"), Some("close"));
     assert!(c.is_closed());
@@ -213,10 +157,8 @@ fn expect_100_continue() {
     let rx = Receiver::start();
     let mut c = Client::connect(rx.port());
     let body = batch(&["e1"]);
-    let head = format!(
-        "POST /v1/batch HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
+    let head =
+        format!("POST /v1/batch HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: {}\r\n\r\n", body.len());
     c.write_raw(head.as_bytes()).expect("write head");
     assert_eq!(c.read_one().expect("interim").status, 100);
     c.write_raw(body.as_bytes()).expect("write body");
@@ -241,11 +183,7 @@ fn status_fault_with_retry_after_stores_nothing() {
     let reqs = rx.requests();
     assert_eq!(reqs[0].fault.as_deref(), Some("status"));
     assert_eq!(reqs[0].status, Some(429));
-    assert_eq!(
-        reqs[0].ids,
-        ["s1"],
-        "ids of unstored requests are still recorded"
-    );
+    assert_eq!(reqs[0].ids, ["s1"], "ids of unstored requests are still recorded");
     assert_eq!(reqs[1].fault, None);
     assert_eq!(rx.stats().requests, 2);
 }
@@ -253,11 +191,7 @@ fn status_fault_with_retry_after_stores_nothing() {
 #[test]
 fn status_fault_with_body_and_location() {
     let rx = Receiver::start();
-    rx.push_fault(
-        Fault::status(307)
-            .location("http://127.0.0.1:1/elsewhere")
-            .body("moved"),
-    );
+    rx.push_fault(Fault::status(307).location("http://127.0.0.1:1/elsewhere").body("moved"));
     let mut c = Client::connect(rx.port());
     let r = c.post_json("/v1/batch", &batch(&["l1"]));
     assert_eq!(r.status, 307);
@@ -267,11 +201,7 @@ fn status_fault_with_body_and_location() {
 
 fn assert_reset(c: &mut Client) {
     match c.read_response() {
-        Err(e) => assert_eq!(
-            e.kind(),
-            ErrorKind::ConnectionReset,
-            "expected RST, got {e:?}"
-        ),
+        Err(e) => assert_eq!(e.kind(), ErrorKind::ConnectionReset, "expected RST, got {e:?}"),
         Ok(r) => panic!("expected a reset, got status {}", r.status),
     }
 }
@@ -282,8 +212,7 @@ fn reset_before_body() {
     rx.push_fault(Fault::kind(FaultKind::ResetBeforeBody));
     let mut c = Client::connect(rx.port());
     // Head only: the receiver must reset without waiting for the body.
-    c.write_raw(b"POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
-        .expect("write");
+    c.write_raw(b"POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n").expect("write");
     assert_reset(&mut c);
     assert_eq!(rx.stats().events, 0);
     let req = &rx.requests()[0];
@@ -291,12 +220,7 @@ fn reset_before_body() {
     assert_eq!(req.status, None);
     assert!(req.body.is_empty());
     // The server itself is fine.
-    assert_eq!(
-        Client::connect(rx.port())
-            .post_json("/v1/batch", &batch(&["r"]))
-            .status,
-        200
-    );
+    assert_eq!(Client::connect(rx.port()).post_json("/v1/batch", &batch(&["r"])).status, 200);
 }
 
 #[test]
@@ -304,8 +228,7 @@ fn reset_after_body_stores_nothing() {
     let rx = Receiver::start();
     rx.push_fault(Fault::kind(FaultKind::ResetAfterBody));
     let mut c = Client::connect(rx.port());
-    c.send("POST", "/v1/batch", &[], batch(&["ra"]).as_bytes())
-        .expect("send");
+    c.send("POST", "/v1/batch", &[], batch(&["ra"]).as_bytes()).expect("send");
     assert_reset(&mut c);
     assert_eq!(rx.stats().events, 0);
     let req = &rx.requests()[0];
@@ -320,23 +243,14 @@ fn hang_is_a_read_timeout() {
     rx.push_fault(Fault::kind(FaultKind::Hang));
     let mut c = Client::connect(rx.port());
     c.set_read_timeout(Duration::from_millis(300));
-    c.send("POST", "/v1/batch", &[], batch(&["h1"]).as_bytes())
-        .expect("send");
+    c.send("POST", "/v1/batch", &[], batch(&["h1"]).as_bytes()).expect("send");
     let err = c.read_response().err().expect("no answer while hanging");
-    assert!(
-        matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
-        "expected a timeout, got {err:?}"
-    );
+    assert!(matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut), "expected a timeout, got {err:?}");
     assert_eq!(rx.stats().events, 0);
     assert_eq!(rx.requests()[0].fault.as_deref(), Some("hang"));
     assert_eq!(rx.requests()[0].status, None);
     // Other connections are served meanwhile.
-    assert_eq!(
-        Client::connect(rx.port())
-            .post_json("/v1/batch", &batch(&["h1"]))
-            .status,
-        200
-    );
+    assert_eq!(Client::connect(rx.port()).post_json("/v1/batch", &batch(&["h1"])).status, 200);
 }
 
 #[test]
@@ -372,8 +286,7 @@ fn commit_then_reset_stores_ids() {
     let rx = Receiver::start();
     rx.push_fault(Fault::kind(FaultKind::CommitThenReset));
     let mut c = Client::connect(rx.port());
-    c.send("POST", "/v1/batch", &[], batch(&["y1"]).as_bytes())
-        .expect("send");
+    c.send("POST", "/v1/batch", &[], batch(&["y1"]).as_bytes()).expect("send");
     assert_reset(&mut c);
     assert_eq!(rx.message_ids(), ["y1"]);
     assert_eq!(rx.requests()[0].status, None);
@@ -399,10 +312,7 @@ fn path_scoped_counted_and_forever_rules() {
     // The query string does not take part in path matching.
     rx.push_fault(Fault::status(418).on_path("/q"));
     assert_eq!(post("/q?x=1"), 418);
-    assert_eq!(
-        rx.requests().last().map(|r| r.path.clone()).as_deref(),
-        Some("/q?x=1")
-    );
+    assert_eq!(rx.requests().last().map(|r| r.path.clone()).as_deref(), Some("/q?x=1"));
 }
 
 #[test]
@@ -422,9 +332,7 @@ fn wait_for_unique_wakes_up_and_times_out() {
     let port = rx.port();
     let sender = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(100));
-        Client::connect(port)
-            .post_json("/v1/batch", &batch(&["w1", "w2"]))
-            .status
+        Client::connect(port).post_json("/v1/batch", &batch(&["w1", "w2"])).status
     });
     assert!(rx.wait_for_unique(2, Duration::from_secs(5)));
     assert_eq!(sender.join().expect("sender"), 200);
@@ -449,11 +357,7 @@ fn reset_forgets_everything() {
 
 #[test]
 fn no_record_mode_keeps_counters_and_ids_only() {
-    let rx = Receiver::start_with(ReceiverOptions {
-        record_bodies: false,
-        port: 0,
-    })
-    .expect("start");
+    let rx = Receiver::start_with(ReceiverOptions { record_bodies: false, port: 0 }).expect("start");
     let mut c = Client::connect(rx.port());
     c.post_json("/v1/batch", &batch(&["n1", "n2"]));
     c.post_json("/v1/batch", &batch(&["n2"]));
@@ -473,8 +377,7 @@ fn malformed_requests_end_only_their_connection() {
 
     // A client that vanishes mid-body.
     let mut gone = Client::connect(rx.port());
-    gone.write_raw(b"POST /v1/batch HTTP/1.1\r\nContent-Length: 1000\r\n\r\n{\"batch\":")
-        .expect("write");
+    gone.write_raw(b"POST /v1/batch HTTP/1.1\r\nContent-Length: 1000\r\n\r\n{\"batch\":").expect("write");
     drop(gone);
 
     let mut c = Client::connect(rx.port());
@@ -502,10 +405,7 @@ fn concurrent_keep_alive_connections() {
         t.join().expect("client thread");
     }
     let s = rx.stats();
-    assert_eq!(
-        (s.requests, s.events, s.unique_events),
-        (80, 20_000, 20_000)
-    );
+    assert_eq!((s.requests, s.events, s.unique_events), (80, 20_000, 20_000));
 }
 
 #[test]
@@ -525,19 +425,13 @@ fn drop_stops_the_server() {
 
 #[test]
 fn works_inside_another_tokio_runtime() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
     rt.block_on(async {
         let rx = Receiver::start();
         let port = rx.port();
-        let status = std::thread::spawn(move || {
-            Client::connect(port)
-                .post_json("/v1/batch", &batch(&["rt"]))
-                .status
-        })
-        .join()
-        .expect("client");
+        let status = std::thread::spawn(move || Client::connect(port).post_json("/v1/batch", &batch(&["rt"])).status)
+            .join()
+            .expect("client");
         assert_eq!(status, 200);
         drop(rx); // must not panic inside an async context
     });

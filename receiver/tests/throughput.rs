@@ -14,11 +14,7 @@ fn throughput() {
     const CONNS: usize = 2;
     const BATCHES: usize = 250;
     const PER_BATCH: usize = 1000;
-    let rx = Receiver::start_with(ReceiverOptions {
-        record_bodies: false,
-        port: 0,
-    })
-    .expect("start");
+    let rx = Receiver::start_with(ReceiverOptions { record_bodies: false, port: 0 }).expect("start");
     let port = rx.port();
     let start = std::sync::Arc::new(std::sync::Barrier::new(CONNS + 1));
     let threads: Vec<_> = (0..CONNS)
@@ -88,14 +84,8 @@ fn receiver_cpu_secs() -> f64 {
             continue;
         }
         let fields: Vec<&str> = rest.split_whitespace().collect();
-        ticks += fields
-            .get(11)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0);
-        ticks += fields
-            .get(12)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0);
+        ticks += fields.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        ticks += fields.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
     }
     ticks as f64 / 100.0
 }

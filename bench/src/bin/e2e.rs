@@ -38,7 +38,8 @@ fn main() {
     };
     let receiver_bin = arg(
         "--receiver",
-        &std::env::var("OUTBOX_RECEIVER_BIN").unwrap_or_else(|_| "target/x86_64-unknown-linux-gnu/release/outbox-test-receiver".into()),
+        &std::env::var("OUTBOX_RECEIVER_BIN")
+            .unwrap_or_else(|_| "target/x86_64-unknown-linux-gnu/release/outbox-test-receiver".into()),
     );
 
     let mut results = Vec::new();
@@ -70,12 +71,29 @@ fn main() {
     );
 }
 
-fn one_run(url: &str, events: u64, gzip: bool, spool: Option<outbox_core::options::SpoolSync>, receiver_pid: u32) -> Run {
+fn one_run(
+    url: &str,
+    events: u64,
+    gzip: bool,
+    spool: Option<outbox_core::options::SpoolSync>,
+    receiver_pid: u32,
+) -> Run {
     let spool_dir = std::env::temp_dir().join(format!("outbox-bench-spool-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&spool_dir);
-    let client = Client::new(Options { gzip, spool_dir: spool.map(|_| spool_dir.clone()), spool_sync: spool.unwrap_or_default(), delivery: outbox_core::DeliveryOptions { max_queue_size: events as usize, max_queue_bytes: 1 << 30, ..outbox_core::DeliveryOptions::for_client() }, ..Options::new(url) })
+    let client = Client::new(Options {
+        gzip,
+        spool_dir: spool.map(|_| spool_dir.clone()),
+        spool_sync: spool.unwrap_or_default(),
+        delivery: outbox_core::DeliveryOptions {
+            max_queue_size: events as usize,
+            max_queue_bytes: 1 << 30,
+            ..outbox_core::DeliveryOptions::for_client()
+        },
+        ..Options::new(url)
+    })
     .unwrap();
-    let props = json!({"plan": "pro", "seats": 12, "amount": 129.99, "currency": "EUR", "source": "checkout", "items": 3});
+    let props =
+        json!({"plan": "pro", "seats": 12, "amount": 129.99, "currency": "EUR", "source": "checkout", "items": 3});
     let props = Json::from(props);
     let cpu_before = cpu_seconds();
     let receiver_before = process_cpu_seconds(receiver_pid);
@@ -107,11 +125,9 @@ fn one_run(url: &str, events: u64, gzip: bool, spool: Option<outbox_core::option
 }
 
 fn start_receiver(bin: &str) -> (Child, String) {
-    let mut child = Command::new(bin)
-        .arg("--no-record")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start the receiver {bin}: {e} (build it: cargo build --release -p outbox-test-receiver)"));
+    let mut child = Command::new(bin).arg("--no-record").stdout(Stdio::piped()).spawn().unwrap_or_else(|e| {
+        panic!("cannot start the receiver {bin}: {e} (build it: cargo build --release -p outbox-test-receiver)")
+    });
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let url = line.trim().strip_prefix("LISTENING ").expect("receiver banner").to_owned();

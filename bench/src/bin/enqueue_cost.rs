@@ -9,8 +9,19 @@ use serde_json::json;
 
 fn main() {
     let n: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(200_000);
-    let client = Client::new(Options { delivery: outbox_core::DeliveryOptions { test_mode: true, max_queue_size: n as usize, max_queue_bytes: 1 << 30, ..outbox_core::DeliveryOptions::for_client() }, ..Options::default() }).unwrap();
-    let props = Json::from(json!({"plan": "pro", "seats": 12, "amount": 129.99, "currency": "EUR", "source": "checkout", "items": 3}));
+    let client = Client::new(Options {
+        delivery: outbox_core::DeliveryOptions {
+            test_mode: true,
+            max_queue_size: n as usize,
+            max_queue_bytes: 1 << 30,
+            ..outbox_core::DeliveryOptions::for_client()
+        },
+        ..Options::default()
+    })
+    .unwrap();
+    let props = Json::from(
+        json!({"plan": "pro", "seats": 12, "amount": 129.99, "currency": "EUR", "source": "checkout", "items": 3}),
+    );
     let started = Instant::now();
     for _ in 0..n {
         let mut e = Event::track("user-1234567", "Order Completed");

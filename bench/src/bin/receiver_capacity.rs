@@ -31,8 +31,7 @@ fn main() {
     assert!(!addr.is_empty() && pid > 0, "usage: receiver_capacity --url URL --pid PID [--events N] [--gzip on|off]");
 
     let batches = events / PER_BATCH / CONNS;
-    let bodies: Vec<Vec<Vec<u8>>> =
-        (0..CONNS).map(|c| (0..batches).map(|b| body(c, b, gzip)).collect()).collect();
+    let bodies: Vec<Vec<Vec<u8>>> = (0..CONNS).map(|c| (0..batches).map(|b| body(c, b, gzip)).collect()).collect();
     let bytes_per_event = body(0, 0, false).len() / PER_BATCH;
     post(&addr, "/_control/reset", b"");
 
@@ -119,7 +118,12 @@ fn read_response(r: &mut BufReader<TcpStream>) -> u16 {
 
 fn request(addr: &str, method: &str, path: &str, body: &[u8]) -> Vec<u8> {
     let mut s = TcpStream::connect(addr).expect("connect");
-    write!(s, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n", body.len()).expect("write");
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .expect("write");
     s.write_all(body).expect("write");
     let mut out = Vec::new();
     s.read_to_end(&mut out).ok();

@@ -3,8 +3,8 @@
 
 use std::ffi::c_void;
 use std::mem::ManuallyDrop;
-use std::ptr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -249,8 +249,13 @@ impl NativeClient {
         let shutdown_timeout = opts.delivery.shutdown_timeout;
         let limit = Limit { bytes: opts.max_event_bytes, option: "maxEventBytes" };
         let client = Client::new(opts).map_err(|e| js.throw(core_error(&e)))?;
-        let shared =
-            Arc::new(Shared { client: ManuallyDrop::new(client), key: crate::report::next_key(), route, shutdown_timeout, limit });
+        let shared = Arc::new(Shared {
+            client: ManuallyDrop::new(client),
+            key: crate::report::next_key(),
+            route,
+            shutdown_timeout,
+            limit,
+        });
         let weak: std::sync::Weak<dyn Closeable> = Arc::downgrade(&(shared.clone() as Arc<dyn Closeable>));
         register(weak);
         Ok(NativeClient { shared })
@@ -284,13 +289,16 @@ impl NativeClient {
         let js = Js::new(raw_env);
         let data = Arc::into_raw(self.shared.clone()) as *mut c_void;
         let mut f = ptr::null_mut();
-        let status = unsafe { sys::napi_create_function(raw_env, c"capture".as_ptr(), 7, Some(capture_callback), data, &mut f) };
+        let status =
+            unsafe { sys::napi_create_function(raw_env, c"capture".as_ptr(), 7, Some(capture_callback), data, &mut f) };
         if let Err(fail) = js.check_named(status, "napi_create_function") {
             // SAFETY: the function was not created; the Arc is still ours.
             drop(unsafe { Arc::from_raw(data as *const Shared) });
             return Err(js.throw(fail));
         }
-        let status = unsafe { sys::napi_add_finalizer(raw_env, f, data, Some(release_shared), ptr::null_mut(), ptr::null_mut()) };
+        let status = unsafe {
+            sys::napi_add_finalizer(raw_env, f, data, Some(release_shared), ptr::null_mut(), ptr::null_mut())
+        };
         // On failure the Arc leaks (the function may still use it): safe, and
         // only possible while the environment is being torn down.
         js.check_named(status, "napi_add_finalizer").map_err(|fail| js.throw(fail))?;
@@ -308,21 +316,27 @@ impl NativeClient {
     #[napi]
     pub fn flush(&self, env: Env, timeout_ms: Unknown<'_>) -> napi::Result<AsyncTask<FlushTask>> {
         let js = Js::new(env.raw());
-        let timeout = timeout_arg(js, timeout_ms.raw(), Duration::from_secs(30), "flush(timeoutMs)").map_err(|f| js.throw(f))?;
+        let timeout =
+            timeout_arg(js, timeout_ms.raw(), Duration::from_secs(30), "flush(timeoutMs)").map_err(|f| js.throw(f))?;
         Ok(AsyncTask::new(FlushTask { target: self.shared.clone(), op: Op::Flush, timeout }))
     }
 
     #[napi]
     pub fn shutdown(&self, env: Env, timeout_ms: Unknown<'_>) -> napi::Result<AsyncTask<FlushTask>> {
         let js = Js::new(env.raw());
-        let timeout = timeout_arg(js, timeout_ms.raw(), self.shared.shutdown_timeout, "shutdown(timeoutMs)").map_err(|f| js.throw(f))?;
+        let timeout = timeout_arg(js, timeout_ms.raw(), self.shared.shutdown_timeout, "shutdown(timeoutMs)")
+            .map_err(|f| js.throw(f))?;
         Ok(AsyncTask::new(FlushTask { target: self.shared.clone(), op: Op::Shutdown, timeout }))
     }
 
     /// Shuts down on this thread (exit hooks: at most `timeoutMs`).
     #[napi]
     pub fn shutdown_sync(&self, timeout_ms: f64) -> FlushOutput {
-        run_flush(self.shared.as_ref(), Op::Shutdown, Duration::try_from_secs_f64(timeout_ms.max(0.0) / 1000.0).unwrap_or(Duration::ZERO))
+        run_flush(
+            self.shared.as_ref(),
+            Op::Shutdown,
+            Duration::try_from_secs_f64(timeout_ms.max(0.0) / 1000.0).unwrap_or(Duration::ZERO),
+        )
     }
 
     #[napi]
@@ -337,10 +351,16 @@ impl NativeClient {
     }
 
     #[napi]
-    pub fn deliver(&self, env: Env, events: Unknown<'_>, timeout_ms: Unknown<'_>) -> napi::Result<AsyncTask<DeliverTask>> {
+    pub fn deliver(
+        &self,
+        env: Env,
+        events: Unknown<'_>,
+        timeout_ms: Unknown<'_>,
+    ) -> napi::Result<AsyncTask<DeliverTask>> {
         let js = Js::new(env.raw());
         let list = read_events(js, events.raw(), true, self.shared.limit).map_err(|f| js.throw(f))?;
-        let timeout = timeout_arg(js, timeout_ms.raw(), Duration::from_secs(10), "deliver(events, timeoutMs)").map_err(|f| js.throw(f))?;
+        let timeout = timeout_arg(js, timeout_ms.raw(), Duration::from_secs(10), "deliver(events, timeoutMs)")
+            .map_err(|f| js.throw(f))?;
         Ok(AsyncTask::new(DeliverTask { shared: self.shared.clone(), events: list, timeout }))
     }
 
@@ -411,7 +431,10 @@ pub fn timeout_arg(js: Js, v: Raw, default: Duration, call: &str) -> R<Duration>
         return Ok(default);
     }
     millis_value(js, v, true)?.ok_or_else(|| {
-        Fail::Type(format!("{call}: timeoutMs must be a number of milliseconds (0 or more, or Infinity), not {}", js.describe(v)))
+        Fail::Type(format!(
+            "{call}: timeoutMs must be a number of milliseconds (0 or more, or Infinity), not {}",
+            js.describe(v)
+        ))
     })
 }
 
@@ -526,12 +549,18 @@ fn read_event(js: Js, v: Raw, what: &str, limit: Limit) -> R<Event> {
         return Err(invalid_event(format!("{what} must be an event object, not {}", js.describe(v))));
     };
     let kind = match r.get("type")? {
-        Some(t) if js.type_of(t)? == ty::napi_string => Kind::parse(&js.string(t)?).map_err(|e| match core_error(&e) {
-            Fail::Outbox(code, m) => Fail::Outbox(code, format!("{what}: {m}")),
-            other => other,
-        })?,
+        Some(t) if js.type_of(t)? == ty::napi_string => {
+            Kind::parse(&js.string(t)?).map_err(|e| match core_error(&e) {
+                Fail::Outbox(code, m) => Fail::Outbox(code, format!("{what}: {m}")),
+                other => other,
+            })?
+        }
         Some(t) => return Err(r.bad("type", "a string (track, identify, group, alias, page or screen)", t)),
-        None => return Err(invalid_event(format!("{what} needs a \"type\" (track, identify, group, alias, page or screen)"))),
+        None => {
+            return Err(invalid_event(format!(
+                "{what} needs a \"type\" (track, identify, group, alias, page or screen)"
+            )))
+        }
     };
     let mut e = Event::new(kind);
     let field = |name: &str| format!("{what}.{name}");

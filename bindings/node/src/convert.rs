@@ -538,7 +538,9 @@ impl Serialize for Node<'_, '_> {
                     let val = tri!(c, js.named(*v, key));
                     if js.type_of(val).is_ok_and(|t| t == ty::napi_string) {
                         c.spend(name.len() + 4)?;
-                        c.with_seg(Seg::Text(name.into()), || map.serialize_entry(name, &Node { c, v: Val::Str(val) }))?;
+                        c.with_seg(Seg::Text(name.into()), || {
+                            map.serialize_entry(name, &Node { c, v: Val::Str(val) })
+                        })?;
                     }
                 }
                 serialize_own(c, *v, &mut map, &["name", "message"])?;

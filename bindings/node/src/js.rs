@@ -287,9 +287,13 @@ impl Js {
         let mut offset = 0usize;
         call!(self, napi_get_typedarray_info(v, &mut kind, &mut len, &mut data, &mut buffer, &mut offset))?;
         let width = match kind {
-            sys::TypedarrayType::int8_array | sys::TypedarrayType::uint8_array | sys::TypedarrayType::uint8_clamped_array => 1,
+            sys::TypedarrayType::int8_array
+            | sys::TypedarrayType::uint8_array
+            | sys::TypedarrayType::uint8_clamped_array => 1,
             sys::TypedarrayType::int16_array | sys::TypedarrayType::uint16_array => 2,
-            sys::TypedarrayType::int32_array | sys::TypedarrayType::uint32_array | sys::TypedarrayType::float32_array => 4,
+            sys::TypedarrayType::int32_array
+            | sys::TypedarrayType::uint32_array
+            | sys::TypedarrayType::float32_array => 4,
             _ => 8,
         };
         Ok((kind, len, bytes(data, len * width)))
@@ -421,7 +425,11 @@ pub fn format_number(n: f64) -> String {
     if n.is_nan() {
         "NaN".into()
     } else if n.is_infinite() {
-        if n > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+        if n > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        }
     } else if n.fract() == 0.0 && n.abs() < 1e21 {
         format!("{}", n as i128)
     } else {

@@ -6,7 +6,9 @@
 
 use std::time::Duration;
 
-use outbox_core::options::schema::{self, Kind, Naming, OptionSpec, Source, Table, Value, CLIENT_OPTIONS, ENDPOINT_OPTIONS, WEBHOOK_OPTIONS};
+use outbox_core::options::schema::{
+    self, Kind, Naming, OptionSpec, Source, Table, Value, CLIENT_OPTIONS, ENDPOINT_OPTIONS, WEBHOOK_OPTIONS,
+};
 use outbox_core::{Endpoint, Options, WebhookOptions};
 
 use crate::js::{invalid_option, ty, Fail, Js, Raw, R};
@@ -201,7 +203,9 @@ impl<T> Source<T> for Reader<'_> {
                 }
             }
             Kind::Duration { .. } => Value::Seconds(self.number(name, v, "a number of milliseconds")? / 1000.0),
-            Kind::DurationOrForever => Value::Seconds(self.number(name, v, "a number of milliseconds, or Infinity")? / 1000.0),
+            Kind::DurationOrForever => {
+                Value::Seconds(self.number(name, v, "a number of milliseconds, or Infinity")? / 1000.0)
+            }
             Kind::Flag => Value::Flag(self.bool(name)?.unwrap_or_default()),
             Kind::Texts => Value::Texts(self.strings(name)?.unwrap_or_default()),
             Kind::Headers => Value::Headers(self.headers(name)?.unwrap_or_default()),
@@ -261,7 +265,9 @@ pub fn millis_value(js: Js, v: Raw, infinite_ok: bool) -> R<Option<Duration>> {
 /// Reads `new Client(options)`. `on_error` and `library` are set by the caller.
 pub fn client_options(js: Js, obj: Raw) -> R<Options> {
     let Some(mut reader) = Reader::options(js, obj, "options", &CLIENT_OPTIONS)? else {
-        return Err(Fail::Type("new Client(options) needs an options object, e.g. { endpoint: \"https://collector.example.com\" }".into()));
+        return Err(Fail::Type(
+            "new Client(options) needs an options object, e.g. { endpoint: \"https://collector.example.com\" }".into(),
+        ));
     };
     let mut options = Options::default();
     CLIENT_OPTIONS.apply(&mut options, Naming::Camel, "options.", &mut reader)?;
@@ -271,10 +277,14 @@ pub fn client_options(js: Js, obj: Raw) -> R<Options> {
 /// Reads `new WebhookSender(options)`. `on_error` is set by the caller.
 pub fn webhook_options(js: Js, obj: Raw) -> R<WebhookOptions> {
     let Some(mut reader) = Reader::options(js, obj, "options", &WEBHOOK_OPTIONS)? else {
-        return Err(Fail::Type("new WebhookSender(options) needs an options object, e.g. { endpoints: [{ url, secrets }] }".into()));
+        return Err(Fail::Type(
+            "new WebhookSender(options) needs an options object, e.g. { endpoints: [{ url, secrets }] }".into(),
+        ));
     };
     if reader.get("endpoints")?.is_none() {
-        return Err(invalid_option("options.endpoints is required: [{ url: \"https://...\", secrets: \"whsec_...\" }]"));
+        return Err(invalid_option(
+            "options.endpoints is required: [{ url: \"https://...\", secrets: \"whsec_...\" }]",
+        ));
     }
     let mut options = WebhookOptions::default();
     WEBHOOK_OPTIONS.apply(&mut options, Naming::Camel, "options.", &mut reader)?;

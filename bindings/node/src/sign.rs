@@ -50,7 +50,8 @@ pub fn sign_raw(
     let run = || -> R<Vec<Vec<String>>> {
         let scheme = scheme_of(&scheme, header)?;
         let body = body_bytes(js, body.raw())?;
-        let headers = sign::sign(&scheme, &secrets, &id, timestamp, &body).map_err(|e| Fail::Outbox(e.code(), e.to_string()))?;
+        let headers =
+            sign::sign(&scheme, &secrets, &id, timestamp, &body).map_err(|e| Fail::Outbox(e.code(), e.to_string()))?;
         Ok(headers.into_iter().map(|(k, v)| vec![k, v]).collect())
     };
     run().map_err(|f| js.throw(f))
@@ -95,7 +96,10 @@ pub fn verify_raw(
         let mut opts = VerifyOptions::default();
         if let Some(t) = tolerance_secs {
             if !(t.is_finite() && t >= 0.0) {
-                return Err(Fail::Outbox("invalid_option", format!("toleranceSec must be a number of seconds (0 or more), not {t}")));
+                return Err(Fail::Outbox(
+                    "invalid_option",
+                    format!("toleranceSec must be a number of seconds (0 or more), not {t}"),
+                ));
             }
             opts.tolerance_secs = t as u64;
         }

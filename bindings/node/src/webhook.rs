@@ -10,7 +10,7 @@ use napi_derive::napi;
 
 use outbox_core::{FlushResult, WebhookSender};
 
-use crate::client::{off_thread_drop, route_for, timeout_arg, FlushOutput, FlushTask, Op, OnErrorFn, StatsOutput};
+use crate::client::{off_thread_drop, route_for, timeout_arg, FlushOutput, FlushTask, OnErrorFn, Op, StatsOutput};
 use crate::convert::{value_to_json, Limit};
 use crate::js::{core_error, Fail, Js, R};
 use crate::options::webhook_options;
@@ -113,14 +113,16 @@ impl NativeWebhookSender {
     #[napi]
     pub fn flush(&self, env: Env, timeout_ms: Unknown<'_>) -> napi::Result<AsyncTask<FlushTask>> {
         let js = Js::new(env.raw());
-        let timeout = timeout_arg(js, timeout_ms.raw(), Duration::from_secs(30), "flush(timeoutMs)").map_err(|f| js.throw(f))?;
+        let timeout =
+            timeout_arg(js, timeout_ms.raw(), Duration::from_secs(30), "flush(timeoutMs)").map_err(|f| js.throw(f))?;
         Ok(AsyncTask::new(FlushTask { target: self.shared.clone(), op: Op::Flush, timeout }))
     }
 
     #[napi]
     pub fn shutdown(&self, env: Env, timeout_ms: Unknown<'_>) -> napi::Result<AsyncTask<FlushTask>> {
         let js = Js::new(env.raw());
-        let timeout = timeout_arg(js, timeout_ms.raw(), self.shared.shutdown_timeout, "shutdown(timeoutMs)").map_err(|f| js.throw(f))?;
+        let timeout = timeout_arg(js, timeout_ms.raw(), self.shared.shutdown_timeout, "shutdown(timeoutMs)")
+            .map_err(|f| js.throw(f))?;
         Ok(AsyncTask::new(FlushTask { target: self.shared.clone(), op: Op::Shutdown, timeout }))
     }
 

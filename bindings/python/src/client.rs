@@ -4,8 +4,8 @@ use std::mem::ManuallyDrop;
 use std::sync::Arc;
 use std::time::Duration;
 
-use outbox_core::options::SpoolSync;
 use outbox_core::options::schema::CLIENT_OPTIONS;
+use outbox_core::options::SpoolSync;
 use outbox_core::{Client as CoreClient, Event, Kind, Library, OnFull, Options};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -66,8 +66,8 @@ impl Drop for Client {
 /// whether capture calls may wait (`on_full="block"`, or `spool_sync="event"`
 /// waiting for the disk), so they release the GIL.
 fn build_options(kw: Kwargs<'_>) -> PyResult<(Options, bool)> {
-    let mut o = Options::default();
-    o.library = Library { name: "outbox-python".into(), version: env!("CARGO_PKG_VERSION").into() };
+    let library = Library { name: "outbox-python".into(), version: env!("CARGO_PKG_VERSION").into() };
+    let mut o = Options { library, ..Options::default() };
     kw.apply(&CLIENT_OPTIONS, &mut o)?;
     let may_wait = matches!(o.delivery.on_full, OnFull::Block(_)) || o.spool_sync == SpoolSync::Event;
     Ok((o, may_wait))
@@ -313,7 +313,12 @@ impl Client {
     /// (delivered, HTTP status, attempts). For serverless handlers and
     /// events whose sender must know. Releases the GIL while it waits.
     #[pyo3(signature = (events, timeout=None))]
-    fn deliver(&self, py: Python<'_>, events: &Bound<'_, PyAny>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<DeliverOutcome> {
+    fn deliver(
+        &self,
+        py: Python<'_>,
+        events: &Bound<'_, PyAny>,
+        timeout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<DeliverOutcome> {
         let events = event::one_or_many(py, events)?;
         let timeout = timeout_arg(py, timeout, DELIVER_TIMEOUT)?;
         let inner = self.engine();
@@ -324,7 +329,11 @@ impl Client {
 
     /// ``await client.adeliver(events, timeout)``: ``deliver`` without blocking the event loop.
     #[pyo3(signature = (events, timeout=None))]
-    fn adeliver<'py>(slf: &Bound<'py, Self>, events: Bound<'py, PyAny>, timeout: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn adeliver<'py>(
+        slf: &Bound<'py, Self>,
+        events: Bound<'py, PyAny>,
+        timeout: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         let functools = py.import("functools")?;
         let call = functools.call_method1("partial", (slf.getattr("deliver")?, events, timeout))?;

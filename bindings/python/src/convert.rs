@@ -17,7 +17,9 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyFrozenSet, PySet, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString, PyTuple, PyType,
+};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -324,7 +326,9 @@ impl<'py> Val<'_, 'py> {
         if obj.is_instance(types.datetime.bind(py)).map_err(py_err)? {
             return s.serialize_str(&datetime_text(py, obj, types).map_err(py_err)?);
         }
-        if obj.is_instance(types.date.bind(py)).map_err(py_err)? || obj.is_instance(types.time.bind(py)).map_err(py_err)? {
+        if obj.is_instance(types.date.bind(py)).map_err(py_err)?
+            || obj.is_instance(types.time.bind(py)).map_err(py_err)?
+        {
             let text = obj.call_method0("isoformat").map_err(py_err)?;
             let text = text.cast::<PyString>().map_err(|e| py_err(e.into()))?;
             return s.serialize_str(str_value(conv, text)?);
@@ -350,11 +354,7 @@ impl<'py> Val<'_, 'py> {
             let bytes = obj.call_method0("tobytes").map_err(py_err)?;
             return self.child(&bytes).serialize(s);
         }
-        let type_name = obj
-            .get_type()
-            .fully_qualified_name()
-            .map(|n| n.to_string())
-            .unwrap_or_else(|_| "?".into());
+        let type_name = obj.get_type().fully_qualified_name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
         Err(conv.fail(Failure::Type(format!(
             "a {type_name:?} object cannot be converted to JSON (supported: dict, list, tuple, set, str, int, \
              float, bool, None, datetime, date, time, Decimal, UUID, Enum, dataclasses, bytes); \
@@ -450,9 +450,7 @@ fn float_value<S: Serializer>(conv: &Conv<'_>, f: f64, s: S) -> Result<S::Ok, S:
     } else {
         "-Infinity"
     };
-    Err(conv.fail(Failure::Value(format!(
-        "float {name} is not valid JSON; send None or a string instead"
-    ))))
+    Err(conv.fail(Failure::Value(format!("float {name} is not valid JSON; send None or a string instead"))))
 }
 
 fn decimal_value<S: Serializer>(conv: &Conv<'_>, obj: &Bound<'_, PyAny>, s: S) -> Result<S::Ok, S::Error> {
@@ -461,9 +459,9 @@ fn decimal_value<S: Serializer>(conv: &Conv<'_>, obj: &Bound<'_, PyAny>, s: S) -
     if !finite {
         let nan: bool = obj.call_method0("is_nan").and_then(|b| b.extract()).map_err(py_err)?;
         let name = if nan { "NaN" } else { "Infinity" };
-        return Err(conv.fail(Failure::Value(format!(
-            "Decimal {name} is not valid JSON; send None or a string instead"
-        ))));
+        return Err(
+            conv.fail(Failure::Value(format!("Decimal {name} is not valid JSON; send None or a string instead")))
+        );
     }
     let text = obj.str().map_err(py_err)?;
     let text = str_value(conv, &text)?;
@@ -487,7 +485,8 @@ fn key_text<'a, E: serde::ser::Error>(conv: &Conv<'_>, key: &'a Bound<'_, PyAny>
         return Ok(Cow::Borrowed(if key.is_truthy().map_err(py_err)? { "true" } else { "false" }));
     }
     if key.is_instance_of::<PyInt>() {
-        let exact = unsafe { Bound::from_owned_ptr_or_err(conv.py, ffi::PyNumber_Long(key.as_ptr())) }.map_err(py_err)?;
+        let exact =
+            unsafe { Bound::from_owned_ptr_or_err(conv.py, ffi::PyNumber_Long(key.as_ptr())) }.map_err(py_err)?;
         return Ok(Cow::Owned(exact.str().map_err(py_err)?.to_string()));
     }
     if key.is_instance_of::<PyFloat>() {
@@ -496,7 +495,8 @@ fn key_text<'a, E: serde::ser::Error>(conv: &Conv<'_>, key: &'a Bound<'_, PyAny>
             return Err(conv.fail(Failure::Value(format!("the dict key {f} is not valid JSON"))));
         }
         // float.__repr__, as json.dumps writes float keys.
-        let text = unsafe { Bound::from_owned_ptr_or_err(conv.py, ffi::PyObject_Repr(key.as_ptr())) }.map_err(py_err)?;
+        let text =
+            unsafe { Bound::from_owned_ptr_or_err(conv.py, ffi::PyObject_Repr(key.as_ptr())) }.map_err(py_err)?;
         return Ok(Cow::Owned(text.to_string()));
     }
     let types = Types::get(conv.py).map_err(py_err)?;
@@ -505,9 +505,7 @@ fn key_text<'a, E: serde::ser::Error>(conv: &Conv<'_>, key: &'a Bound<'_, PyAny>
         return key_text(conv, &value).map(|c| Cow::Owned(c.into_owned()));
     }
     let type_name = key.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
-    Err(conv.fail(Failure::Type(format!(
-        "dict keys must be str, int, float, bool or None, not {type_name}"
-    ))))
+    Err(conv.fail(Failure::Type(format!("dict keys must be str, int, float, bool or None, not {type_name}"))))
 }
 
 fn is_dataclass_instance(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
@@ -536,7 +534,8 @@ static TYPES: PyOnceLock<Types> = PyOnceLock::new();
 impl Types {
     pub fn get(py: Python<'_>) -> PyResult<&Types> {
         TYPES.get_or_try_init(py, || {
-            let attr = |module: &str, name: &str| -> PyResult<Py<PyAny>> { Ok(py.import(module)?.getattr(name)?.unbind()) };
+            let attr =
+                |module: &str, name: &str| -> PyResult<Py<PyAny>> { Ok(py.import(module)?.getattr(name)?.unbind()) };
             Ok(Types {
                 datetime: attr("datetime", "datetime")?,
                 date: attr("datetime", "date")?,

@@ -95,7 +95,12 @@ pub fn from_dict(py: Python<'_>, index: usize, item: &Bound<'_, PyAny>) -> PyRes
             Ok(s) => Kind::parse(&text_of(s, "type")?).map_err(|e| errors::invalid_event(py, at(e.to_string())))?,
             Err(_) => return Err(errors::invalid_event(py, at("\"type\" must be a str".into()))),
         },
-        None => return Err(errors::invalid_event(py, at("missing \"type\" (track, identify, group, alias, page or screen)".into()))),
+        None => {
+            return Err(errors::invalid_event(
+                py,
+                at("missing \"type\" (track, identify, group, alias, page or screen)".into()),
+            ))
+        }
     };
     let mut e = Event::new(kind);
     let with_at = |r: PyResult<Option<String>>| r.map_err(|err| prefix(py, index, err));

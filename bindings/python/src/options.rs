@@ -105,7 +105,11 @@ impl<'py> Kwargs<'py> {
 
     /// A filesystem path: str or any `os.PathLike`.
     fn path(&self, name: &str, v: &Bound<'py, PyAny>) -> PyResult<std::path::PathBuf> {
-        let fspath = self.py.import("os")?.call_method1("fspath", (v,)).map_err(|_| self.type_error(name, "a str or os.PathLike", v))?;
+        let fspath = self
+            .py
+            .import("os")?
+            .call_method1("fspath", (v,))
+            .map_err(|_| self.type_error(name, "a str or os.PathLike", v))?;
         match fspath.cast::<PyString>() {
             Ok(s) => Ok(s.to_str_lossless(self, name)?.into()),
             Err(_) => Err(self.type_error(name, "a str path (bytes paths are not supported)", &fspath)),
@@ -159,9 +163,14 @@ impl<T> Source<T> for Kwargs<'_> {
             }
             Kind::Flag => Value::Flag(self.boolean(name, &v)?),
             Kind::Texts => Value::Texts(strings(&v).map_err(|_| self.type_error(name, "a str or a list of str", &v))?),
-            Kind::Headers => Value::Headers(pairs(&v).map_err(|_| self.type_error(name, "a dict of str to str (or a list of (str, str) pairs)", &v))?),
+            Kind::Headers => Value::Headers(
+                pairs(&v)
+                    .map_err(|_| self.type_error(name, "a dict of str to str (or a list of (str, str) pairs)", &v))?,
+            ),
             Kind::Callback if v.is_callable() => Value::Callback(on_error_callback(v.unbind())),
-            Kind::Callback => return Err(self.type_error(name, "a callable taking one outbox.DeliveryError", &v).into()),
+            Kind::Callback => {
+                return Err(self.type_error(name, "a callable taking one outbox.DeliveryError", &v).into())
+            }
             Kind::Endpoints => Value::Endpoints(crate::webhook::endpoints_from(self.py, &v)?),
         };
         Ok(Some(value))
@@ -202,7 +211,14 @@ fn number_of_seconds(v: &Bound<'_, PyAny>) -> Result<f64, &'static str> {
 }
 
 /// `seconds`, refusing more than `max` (described as `most`).
-fn seconds_at_most(py: Python<'_>, v: &Bound<'_, PyAny>, name: &str, allow_forever: bool, max: f64, most: &str) -> PyResult<Duration> {
+fn seconds_at_most(
+    py: Python<'_>,
+    v: &Bound<'_, PyAny>,
+    name: &str,
+    allow_forever: bool,
+    max: f64,
+    most: &str,
+) -> PyResult<Duration> {
     let secs = number_of_seconds(v).map_err(|wanted| {
         let got = v.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
         PyTypeError::new_err(format!("{name} must be {wanted}, not {got}"))
@@ -283,14 +299,11 @@ pub fn on_error_callback(callback: Py<PyAny>) -> OnError {
 }
 
 fn log_callback_error(py: Python<'_>, err: PyErr) {
-    let logged = py
-        .import("logging")
-        .and_then(|l| l.call_method1("getLogger", ("outbox",)))
-        .and_then(|logger| {
-            let kwargs = PyDict::new(py);
-            kwargs.set_item("exc_info", err.value(py))?;
-            logger.call_method("error", ("the on_error callback raised an exception; delivery continues",), Some(&kwargs))
-        });
+    let logged = py.import("logging").and_then(|l| l.call_method1("getLogger", ("outbox",))).and_then(|logger| {
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("exc_info", err.value(py))?;
+        logger.call_method("error", ("the on_error callback raised an exception; delivery continues",), Some(&kwargs))
+    });
     if logged.is_err() {
         err.print(py);
     }

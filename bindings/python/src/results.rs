@@ -1,6 +1,9 @@
 //! Small result objects: `FlushResult`, `Stats`, `DeliveryError`, `DeliverOutcome`.
 
-use outbox_core::{DeliverOutcome as CoreOutcome, DeliveryError as CoreDeliveryError, DropReason, FlushResult as CoreFlush, Stats as CoreStats};
+use outbox_core::{
+    DeliverOutcome as CoreOutcome, DeliveryError as CoreDeliveryError, DropReason, FlushResult as CoreFlush,
+    Stats as CoreStats,
+};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 

@@ -35,7 +35,9 @@ pub fn raw_body<'a>(v: &'a Bound<'_, PyAny>, what: &str) -> PyResult<Cow<'a, [u8
         return Ok(Cow::Borrowed(b.as_bytes()));
     }
     if let Ok(s) = v.cast::<PyString>() {
-        let text = convert::utf8(s).map_err(|_| PyValueError::new_err(format!("{what}: the body str has a lone surrogate; pass the raw bytes")))?;
+        let text = convert::utf8(s).map_err(|_| {
+            PyValueError::new_err(format!("{what}: the body str has a lone surrogate; pass the raw bytes"))
+        })?;
         return Ok(Cow::Borrowed(text.as_bytes()));
     }
     if let Ok(b) = v.cast::<PyByteArray>() {
@@ -111,7 +113,8 @@ pub fn sign<'py>(
     header: Option<String>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let body = raw_body(body, "sign()")?;
-    let secrets = options::strings(secret).map_err(|_| PyTypeError::new_err("secret must be a str or a list of str"))?;
+    let secrets =
+        options::strings(secret).map_err(|_| PyTypeError::new_err("secret must be a str or a list of str"))?;
     let scheme = self::scheme(py, scheme, header)?;
     let id = msg_id.unwrap_or_else(|| format!("msg_{}", outbox_core::bindings::new_message_id().replace('-', "")));
     let ts = unix_seconds(py, timestamp, "timestamp")?.unwrap_or_else(outbox_core::bindings::unix_now);
@@ -150,15 +153,15 @@ pub fn verify(
     let pairs = options::pairs(headers).map_err(|_| {
         PyTypeError::new_err("headers must be a mapping of header names to values (or a list of (name, value) pairs)")
     })?;
-    let secrets = options::strings(secret).map_err(|_| PyTypeError::new_err("secret must be a str or a list of str"))?;
+    let secrets =
+        options::strings(secret).map_err(|_| PyTypeError::new_err("secret must be a str or a list of str"))?;
     let scheme = self::scheme(py, scheme, header)?;
     let tolerance = match tolerance.filter(|t| !t.is_none()) {
         Some(t) => options::seconds(py, t, "tolerance", false)?.as_secs(),
         None => core_sign::DEFAULT_TOLERANCE_SECS,
     };
     let opts = VerifyOptions { tolerance_secs: tolerance, now: unix_seconds(py, now, "now")? };
-    core_sign::verify(&scheme, &body, &pairs, &secrets, &opts)
-        .map_err(|e| errors::from_verify(py, e))
+    core_sign::verify(&scheme, &body, &pairs, &secrets, &opts).map_err(|e| errors::from_verify(py, e))
 }
 
 fn user_id_text(v: &Bound<'_, PyAny>) -> PyResult<String> {

@@ -47,7 +47,11 @@ where
 
 /// `loop.run_in_executor(None, fn, *args)` on the running event loop: the
 /// blocking call runs on asyncio's default thread pool, never on the loop.
-pub fn in_executor<'py>(py: Python<'py>, func: Bound<'py, PyAny>, arg: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+pub fn in_executor<'py>(
+    py: Python<'py>,
+    func: Bound<'py, PyAny>,
+    arg: Option<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
     let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
     match arg {
         Some(arg) => event_loop.call_method1("run_in_executor", (py.None(), func, arg)),

@@ -102,7 +102,9 @@ fn endpoint_from(py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<CoreEndpoint>
         return Ok(e.cast::<Endpoint>()?.get().inner.clone());
     }
     let got = v.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
-    Err(PyTypeError::new_err(format!("endpoints must be outbox.Endpoint, a URL str or a dict of Endpoint arguments, not {got}")))
+    Err(PyTypeError::new_err(format!(
+        "endpoints must be outbox.Endpoint, a URL str or a dict of Endpoint arguments, not {got}"
+    )))
 }
 
 /// Sends signed webhooks (Standard Webhooks by default) to one or more
@@ -140,7 +142,11 @@ impl Drop for WebhookSender {
 impl WebhookSender {
     #[new]
     #[pyo3(signature = (endpoints, **options))]
-    fn new(py: Python<'_>, endpoints: &Bound<'_, PyAny>, options: Option<&Bound<'_, PyDict>>) -> PyResult<WebhookSender> {
+    fn new(
+        py: Python<'_>,
+        endpoints: &Bound<'_, PyAny>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<WebhookSender> {
         let kw = Kwargs::new(py, "WebhookSender()", options)?;
         kw.put("endpoints", Some(endpoints))?;
         let mut o = WebhookOptions::default();
@@ -160,14 +166,16 @@ impl WebhookSender {
     /// properties.
     fn send(&self, py: Python<'_>, r#type: &str, data: &Bound<'_, PyAny>) -> PyResult<String> {
         let data = to_json(py, data, "data")?;
-        let result = if self.block { py.detach(|| self.inner.send(r#type, data)) } else { self.inner.send(r#type, data) };
+        let result =
+            if self.block { py.detach(|| self.inner.send(r#type, data)) } else { self.inner.send(r#type, data) };
         result.map_err(|e| errors::from_core(py, e))
     }
 
     /// Queues a body you built yourself (JSON text as str or bytes), as is.
     fn send_raw(&self, py: Python<'_>, body: &Bound<'_, PyAny>) -> PyResult<String> {
         let raw = signing::raw_body(body, "send_raw()")?;
-        let text = std::str::from_utf8(&raw).map_err(|_| errors::invalid_event(py, "send_raw(): the body is not UTF-8 text".into()))?;
+        let text = std::str::from_utf8(&raw)
+            .map_err(|_| errors::invalid_event(py, "send_raw(): the body is not UTF-8 text".into()))?;
         let json = Json::parse(text).map_err(|e| errors::from_core(py, e))?;
         let result = if self.block { py.detach(|| self.inner.send_raw(&json)) } else { self.inner.send_raw(&json) };
         result.map_err(|e| errors::from_core(py, e))

@@ -42,10 +42,7 @@ pub fn outbox() -> Command {
 /// Runs `outbox ARGS` with `stdin` as its input and waits for it.
 pub fn run_with(args: &[&str], envs: &[(&str, &str)], stdin: &[u8]) -> Output {
     let mut cmd = outbox();
-    cmd.args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     for (k, v) in envs {
         cmd.env(k, v);
     }
@@ -76,13 +73,7 @@ pub fn stderr(o: &Output) -> String {
 /// Asserts the exit status, showing the output when it differs.
 #[track_caller]
 pub fn assert_exit(o: &Output, code: i32) {
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "exit status\n--- stdout\n{}\n--- stderr\n{}",
-        stdout(o),
-        stderr(o)
-    );
+    assert_eq!(o.status.code(), Some(code), "exit status\n--- stdout\n{}\n--- stderr\n{}", stdout(o), stderr(o));
 }
 
 /// A running `outbox listen`; its stdout lines are collected as they come.
@@ -98,9 +89,7 @@ impl Listen {
     pub fn start(args: &[&str]) -> Listen {
         let mut cmd = outbox();
         cmd.arg("listen").arg("--port").arg("0").args(args);
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn outbox listen");
         let stdout: ChildStdout = child.stdout.take().expect("stdout");
         let mut reader = BufReader::new(stdout);
@@ -132,12 +121,7 @@ impl Listen {
                 }
             }
         });
-        Listen {
-            child,
-            url,
-            lines,
-            reader: Some(reader),
-        }
+        Listen { child, url, lines, reader: Some(reader) }
     }
 
     pub fn lines(&self) -> Vec<String> {
@@ -153,10 +137,7 @@ impl Listen {
                 return l;
             }
             if Instant::now() > deadline {
-                panic!(
-                    "outbox listen never printed {what}; it printed:\n{}",
-                    self.lines().join("\n")
-                );
+                panic!("outbox listen never printed {what}; it printed:\n{}", self.lines().join("\n"));
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -171,10 +152,7 @@ impl Listen {
             }
             if Instant::now() > deadline {
                 let _ = self.child.kill();
-                panic!(
-                    "outbox listen did not exit; it printed:\n{}",
-                    self.lines().join("\n")
-                );
+                panic!("outbox listen did not exit; it printed:\n{}", self.lines().join("\n"));
             }
             std::thread::sleep(Duration::from_millis(20));
         };
@@ -202,12 +180,9 @@ pub fn post(url: &str, headers: &[(String, String)], body: &[u8]) -> u16 {
         None => (rest, "/"),
     };
     let mut s = std::net::TcpStream::connect(host).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    let mut req = format!(
-        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
+    s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    let mut req =
+        format!("POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
     for (n, v) in headers {
         req.push_str(&format!("{n}: {v}\r\n"));
     }
@@ -216,16 +191,10 @@ pub fn post(url: &str, headers: &[(String, String)], body: &[u8]) -> u16 {
     s.write_all(body).expect("write body");
     let mut resp = String::new();
     let _ = s.read_to_string(&mut resp);
-    resp.split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0)
+    resp.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
 }
 
 /// Parses `name: value` lines, as `outbox sign` prints them.
 pub fn header_lines(text: &str) -> Vec<(String, String)> {
-    text.lines()
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
-        .collect()
+    text.lines().filter_map(|l| l.split_once(':')).map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned())).collect()
 }

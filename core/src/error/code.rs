@@ -159,4 +159,3 @@ impl fmt::Display for ErrorCode {
         f.write_str(self.as_str())
     }
 }
-

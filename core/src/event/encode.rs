@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 
 use super::{Event, Json, Kind, Library};
 use crate::error::Error;
-use crate::names::field;
 use crate::ids;
+use crate::names::field;
 use crate::time::is_rfc3339;
 
 /// An event ready for the queue.
@@ -67,7 +67,10 @@ impl Encoder {
         // JSON string escaper. This runs on the caller's thread per event.
         let raw = |j: &Option<Json>| j.as_ref().map_or(0, |j| j.as_str().len());
         let mut json = Vec::with_capacity(
-            160 + raw(&event.properties) + raw(&event.traits) + raw(&event.integrations) + context.get().len()
+            160 + raw(&event.properties)
+                + raw(&event.traits)
+                + raw(&event.integrations)
+                + context.get().len()
                 + [&event.user_id, &event.anonymous_id, &event.event, &event.name, &event.group_id, &event.previous_id]
                     .iter()
                     .map(|s| s.as_ref().map_or(0, |s| s.len() + 16))
@@ -92,7 +95,9 @@ impl Encoder {
                 push_str(&mut json, v, false);
             }
         }
-        for (key, value) in [("properties", &event.properties), ("traits", &event.traits), ("integrations", &event.integrations)] {
+        for (key, value) in
+            [("properties", &event.properties), ("traits", &event.traits), ("integrations", &event.integrations)]
+        {
             if let Some(v) = value {
                 push_key(&mut json, key);
                 json.extend_from_slice(v.as_str().as_bytes());
@@ -197,7 +202,11 @@ fn validate(event: &Event) -> Result<(), Error> {
             return Err(Error::invalid_event(format!("group needs a non-empty {}", field("group_id"))))
         }
         Kind::Alias if !present(&event.previous_id) || !present(&event.user_id) => {
-            return Err(Error::invalid_event(format!("alias needs a non-empty {} and {}", field("previous_id"), field("user_id"))))
+            return Err(Error::invalid_event(format!(
+                "alias needs a non-empty {} and {}",
+                field("previous_id"),
+                field("user_id")
+            )))
         }
         _ => {}
     }
@@ -215,9 +224,7 @@ fn validate(event: &Event) -> Result<(), Error> {
                 )));
             }
             if nests_deeper_than(v.as_str().as_bytes(), MAX_DEPTH) {
-                return Err(Error::invalid_event(format!(
-                    "{field} is nested more than {MAX_DEPTH} levels deep"
-                )));
+                return Err(Error::invalid_event(format!("{field} is nested more than {MAX_DEPTH} levels deep")));
             }
         }
     }

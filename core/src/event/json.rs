@@ -24,16 +24,12 @@ impl Json {
     /// unpaired surrogate escape (`"\udc80"`).
     pub fn parse(text: &str) -> Result<Json, Error> {
         serde_json::from_str::<Strict>(text).map_err(|e| Error::InvalidJson(e.to_string()))?;
-        RawValue::from_string(text.to_owned())
-            .map(|raw| Json(trim(raw)))
-            .map_err(|e| Error::InvalidJson(e.to_string()))
+        RawValue::from_string(text.to_owned()).map(|raw| Json(trim(raw))).map_err(|e| Error::InvalidJson(e.to_string()))
     }
 
     /// Serializes any `Serialize` value (a binding's native object, a struct, ...).
     pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Json, Error> {
-        serde_json::value::to_raw_value(value)
-            .map(Json)
-            .map_err(|e| Error::InvalidJson(e.to_string()))
+        serde_json::value::to_raw_value(value).map(Json).map_err(|e| Error::InvalidJson(e.to_string()))
     }
 
     /// The JSON text, trimmed of surrounding whitespace.
@@ -119,9 +115,9 @@ fn trim(raw: Box<RawValue>) -> Box<RawValue> {
 impl From<Value> for Json {
     fn from(value: Value) -> Json {
         // A `Value` always serializes (its map keys are strings, its numbers finite).
-        Json(serde_json::value::to_raw_value(&value).unwrap_or_else(|_| {
-            RawValue::from_string("null".to_owned()).expect("null is JSON")
-        }))
+        Json(
+            serde_json::value::to_raw_value(&value)
+                .unwrap_or_else(|_| RawValue::from_string("null".to_owned()).expect("null is JSON")),
+        )
     }
 }
-

@@ -13,9 +13,7 @@ impl Event {
     /// Reads one event in Segment's JSON shape (`{"type": "track", "userId": ...}`),
     /// as `batch` calls from C, Python and Node hand them over.
     pub fn from_json(value: &Value) -> Result<Event, Error> {
-        let obj = value
-            .as_object()
-            .ok_or_else(|| Error::InvalidEvent("each event must be a JSON object".into()))?;
+        let obj = value.as_object().ok_or_else(|| Error::InvalidEvent("each event must be a JSON object".into()))?;
         let kind = match obj.get("type") {
             Some(Value::String(t)) => Kind::parse(t)?,
             Some(_) => return Err(Error::InvalidEvent("\"type\" must be a string".into())),
@@ -38,10 +36,7 @@ impl Event {
                 "context" => event.context = json_field(val),
                 "integrations" => event.integrations = json_field(val),
                 other => {
-                    return Err(Error::invalid_event(format!(
-                        "unknown field {other:?} in a {} event",
-                        kind.as_str()
-                    )))
+                    return Err(Error::invalid_event(format!("unknown field {other:?} in a {} event", kind.as_str())))
                 }
             }
         }
@@ -61,7 +56,8 @@ impl Event {
         }
         let fields: HashMap<String, Box<RawValue>> =
             serde_json::from_str(text).map_err(|e| Error::InvalidJson(e.to_string()))?;
-        let small = |raw: &RawValue| serde_json::from_str::<Value>(raw.get()).map_err(|e| Error::InvalidJson(e.to_string()));
+        let small =
+            |raw: &RawValue| serde_json::from_str::<Value>(raw.get()).map_err(|e| Error::InvalidJson(e.to_string()));
         let kind = match fields.get("type").map(|raw| small(raw)).transpose()? {
             Some(Value::String(t)) => Kind::parse(&t)?,
             Some(_) => return Err(Error::InvalidEvent("\"type\" must be a string".into())),
@@ -69,7 +65,8 @@ impl Event {
         };
         let mut event = Event::new(kind);
         for (key, raw) in &fields {
-            let nested = || -> Result<Option<Json>, Error> { (raw.get() != "null").then(|| Json::parse(raw.get())).transpose() };
+            let nested =
+                || -> Result<Option<Json>, Error> { (raw.get() != "null").then(|| Json::parse(raw.get())).transpose() };
             match key.as_str() {
                 "type" => {}
                 "userId" => event.user_id = raw_id_field(key, raw)?,
@@ -142,4 +139,3 @@ fn id_field(key: &str, val: &Value) -> Result<Option<String>, Error> {
 fn json_field(val: &Value) -> Option<Json> {
     (!val.is_null()).then(|| Json::from(val.clone()))
 }
-

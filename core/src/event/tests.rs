@@ -37,17 +37,15 @@ fn nesting_is_limited_in_every_object_field() {
 fn very_deep_json_is_refused_at_the_call_site() {
     // What a C caller can pass: refused by the parser or by the limit.
     let text = nested(10_000);
-    let refused = Json::parse(&text).map_err(|e| e.to_string()).and_then(|j| {
-        enc().encode(&Event::track("u1", "Deep").properties(j)).map_err(|e| e.to_string())
-    });
+    let refused = Json::parse(&text)
+        .map_err(|e| e.to_string())
+        .and_then(|j| enc().encode(&Event::track("u1", "Deep").properties(j)).map_err(|e| e.to_string()));
     assert!(refused.is_err());
 }
 
 #[test]
 fn track_has_segment_fields() {
-    let e = enc()
-        .encode(&Event::track("u1", "Signed Up").properties(json!({"plan": "pro"})))
-        .unwrap();
+    let e = enc().encode(&Event::track("u1", "Signed Up").properties(json!({"plan": "pro"}))).unwrap();
     let v = decode(&e);
     assert_eq!(v["type"], "track");
     assert_eq!(v["userId"], "u1");
@@ -75,9 +73,7 @@ fn caller_strings_are_escaped() {
 
 #[test]
 fn caller_context_keeps_its_fields_and_gains_library() {
-    let e = enc()
-        .encode(&Event::identify("u1").context(json!({"ip": "1.2.3.4"})))
-        .unwrap();
+    let e = enc().encode(&Event::identify("u1").context(json!({"ip": "1.2.3.4"}))).unwrap();
     let v = decode(&e);
     assert_eq!(v["context"]["ip"], "1.2.3.4");
     assert_eq!(v["context"]["library"]["name"], "outbox-test");
@@ -172,8 +168,7 @@ fn from_json_reads_segment_shape_and_rejects_typos() {
     assert_eq!(v["userId"], "42");
     assert_eq!(v["groupId"], "g");
     assert_eq!(v["traits"], json!({"n": 1}));
-    let err = Event::from_json(&json!({"type": "track", "userId": "u", "event": "e", "propertis": {}}))
-        .unwrap_err();
+    let err = Event::from_json(&json!({"type": "track", "userId": "u", "event": "e", "propertis": {}})).unwrap_err();
     assert!(err.to_string().contains("propertis"));
     assert!(Event::from_json(&json!({"type": "bogus"})).is_err());
     assert!(Event::from_json(&json!([])).is_err());
@@ -187,7 +182,10 @@ fn events_read_from_text_keep_what_the_caller_wrote() {
         "properties":{"zeta":1,"alpha":{"y":1,"x":2},"n":123456789012345678901234567890}}"#;
     let ev = Event::from_json_text(text).unwrap();
     assert_eq!(ev.user_id.as_deref(), Some("123456789012345678901234567890"));
-    assert_eq!(ev.properties.unwrap().as_str(), r#"{"zeta":1,"alpha":{"y":1,"x":2},"n":123456789012345678901234567890}"#);
+    assert_eq!(
+        ev.properties.unwrap().as_str(),
+        r#"{"zeta":1,"alpha":{"y":1,"x":2},"n":123456789012345678901234567890}"#
+    );
     let many = Event::many_from_json_text(r#"[{"type":"identify","userId":"u"}, 5]"#).unwrap_err();
     assert_eq!(many.to_string(), "invalid event: event 1: each event must be a JSON object");
     let strict = Event::from_json_text(r#"{"type":"track","userId":"u","event":"e","properties":{"x":1e400}}"#);

@@ -39,7 +39,8 @@ fn proxy(proxy: String) -> Result<Option<String>, String> {
 }
 
 fn on_full(name: &str) -> Result<OnFull, String> {
-    OnFull::parse(name, DEFAULT_BLOCK_TIMEOUT).map_err(|_| format!("must be \"drop_oldest\", \"drop_newest\" or \"block\", not {name:?}"))
+    OnFull::parse(name, DEFAULT_BLOCK_TIMEOUT)
+        .map_err(|_| format!("must be \"drop_oldest\", \"drop_newest\" or \"block\", not {name:?}"))
 }
 
 /// `block_timeout` refines `on_full = block` (declared after it).
@@ -71,7 +72,9 @@ fn scheme_header(current: &mut Scheme, header: String, scheme_option: &str) -> R
             *current = Scheme::hmac_sha256_with_header(header);
             Ok(())
         }
-        Scheme::StandardWebhooks => Err(format!("only applies with {} \"hmac-sha256\"", crate::names::option(scheme_option))),
+        Scheme::StandardWebhooks => {
+            Err(format!("only applies with {} \"hmac-sha256\"", crate::names::option(scheme_option)))
+        }
     }
 }
 
@@ -218,25 +221,50 @@ pub(super) static CLIENT_OWN: [OptionSpec<Options>; 18] = [
         name: "endpoint",
         doc: "base URL of the collector",
         unset: Some("required (unless {test_mode} or {disabled})"),
-        access: Access::Text(|o, v| { o.endpoint = v; Ok(()) }, |_| None),
+        access: Access::Text(
+            |o, v| {
+                o.endpoint = v;
+                Ok(())
+            },
+            |_| None,
+        ),
     },
     OptionSpec {
         name: "path",
         doc: "path of the batch API under the endpoint (Segment's)",
         unset: None,
-        access: Access::Text(|o, v| { o.path = path(v)?; Ok(()) }, |o| Some(o.path.clone())),
+        access: Access::Text(
+            |o, v| {
+                o.path = path(v)?;
+                Ok(())
+            },
+            |o| Some(o.path.clone()),
+        ),
     },
     OptionSpec {
         name: "api_key",
         doc: "sent with every request, as {auth_scheme} says",
         unset: Some("none"),
-        access: Access::Text(|o, v| { o.api_key = api_key(v)?; Ok(()) }, |o| o.api_key.clone()),
+        access: Access::Text(
+            |o, v| {
+                o.api_key = api_key(v)?;
+                Ok(())
+            },
+            |o| o.api_key.clone(),
+        ),
     },
     OptionSpec {
         name: "auth_scheme",
         doc: "`Authorization: Bearer <key>`, or `\"basic\"`: `Basic base64(key:)`, as Segment expects write keys",
         unset: None,
-        access: Access::Choice(&["bearer", "basic"], |o, v| { o.auth_scheme = AuthScheme::parse(v)?; Ok(()) }, |o| Some(o.auth_scheme.name().into())),
+        access: Access::Choice(
+            &["bearer", "basic"],
+            |o, v| {
+                o.auth_scheme = AuthScheme::parse(v)?;
+                Ok(())
+            },
+            |o| Some(o.auth_scheme.name().into()),
+        ),
     },
     OptionSpec {
         name: "signing_secrets",
@@ -248,13 +276,23 @@ pub(super) static CLIENT_OWN: [OptionSpec<Options>; 18] = [
         name: "signature_scheme",
         doc: "how requests are signed: Standard Webhooks, or `\"hmac-sha256\"` (`X-Hub-Signature-256: sha256=...`)",
         unset: None,
-        access: Access::Choice(SCHEMES, |o, v| { o.signature_scheme = scheme(v)?; Ok(()) }, |o| Some(o.signature_scheme.name().into())),
+        access: Access::Choice(
+            SCHEMES,
+            |o, v| {
+                o.signature_scheme = scheme(v)?;
+                Ok(())
+            },
+            |o| Some(o.signature_scheme.name().into()),
+        ),
     },
     OptionSpec {
         name: "signature_header",
         doc: "header of the `\"hmac-sha256\"` scheme",
         unset: None,
-        access: Access::Text(|o, v| scheme_header(&mut o.signature_scheme, v, "signature_scheme"), |o| scheme_header_of(&o.signature_scheme)),
+        access: Access::Text(
+            |o, v| scheme_header(&mut o.signature_scheme, v, "signature_scheme"),
+            |o| scheme_header_of(&o.signature_scheme),
+        ),
     },
     OptionSpec {
         name: "flush_at",
@@ -302,7 +340,10 @@ pub(super) static CLIENT_OWN: [OptionSpec<Options>; 18] = [
         name: "headers",
         doc: "extra headers on every request",
         unset: Some("none"),
-        access: Access::Headers(|o, v| { o.headers = headers(v)?; Ok(()) }),
+        access: Access::Headers(|o, v| {
+            o.headers = headers(v)?;
+            Ok(())
+        }),
     },
     OptionSpec {
         name: "disabled",
@@ -320,7 +361,14 @@ pub(super) static CLIENT_OWN: [OptionSpec<Options>; 18] = [
         name: "spool_sync",
         doc: "when the spool syncs: `\"batch\"` (every 100 ms) or `\"event\"` (each call waits for the disk)",
         unset: None,
-        access: Access::Choice(&["batch", "event"], |o, v| { o.spool_sync = spool_sync(v)?; Ok(()) }, |o| Some(spool_sync_name(o.spool_sync))),
+        access: Access::Choice(
+            &["batch", "event"],
+            |o, v| {
+                o.spool_sync = spool_sync(v)?;
+                Ok(())
+            },
+            |o| Some(spool_sync_name(o.spool_sync)),
+        ),
     },
 ];
 
@@ -329,7 +377,10 @@ pub(super) static WEBHOOK_OWN: [OptionSpec<WebhookOptions>; 2] = [
         name: "endpoints",
         doc: "where every message goes: one or more endpoints",
         unset: Some("required"),
-        access: Access::Endpoints(|o, v| { o.endpoints = v; Ok(()) }),
+        access: Access::Endpoints(|o, v| {
+            o.endpoints = v;
+            Ok(())
+        }),
     },
     OptionSpec {
         name: "max_message_bytes",
@@ -344,7 +395,13 @@ pub(super) static ENDPOINT_OWN: [OptionSpec<Endpoint>; 6] = [
         name: "url",
         doc: "the http:// or https:// URL messages are posted to",
         unset: Some("required"),
-        access: Access::Text(|e, v| { e.url = v; Ok(()) }, |_| None),
+        access: Access::Text(
+            |e, v| {
+                e.url = v;
+                Ok(())
+            },
+            |_| None,
+        ),
     },
     OptionSpec {
         name: "secrets",
@@ -356,7 +413,14 @@ pub(super) static ENDPOINT_OWN: [OptionSpec<Endpoint>; 6] = [
         name: "scheme",
         doc: "how messages are signed: Standard Webhooks, or `\"hmac-sha256\"`",
         unset: None,
-        access: Access::Choice(SCHEMES, |e, v| { e.scheme = scheme(v)?; Ok(()) }, |e| Some(e.scheme.name().into())),
+        access: Access::Choice(
+            SCHEMES,
+            |e, v| {
+                e.scheme = scheme(v)?;
+                Ok(())
+            },
+            |e| Some(e.scheme.name().into()),
+        ),
     },
     OptionSpec {
         name: "header",
@@ -374,7 +438,9 @@ pub(super) static ENDPOINT_OWN: [OptionSpec<Endpoint>; 6] = [
         name: "headers",
         doc: "extra headers on every request to this endpoint",
         unset: Some("none"),
-        access: Access::Headers(|e, v| { e.headers = headers(v)?; Ok(()) }),
+        access: Access::Headers(|e, v| {
+            e.headers = headers(v)?;
+            Ok(())
+        }),
     },
 ];
-

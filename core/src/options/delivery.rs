@@ -84,7 +84,11 @@ impl DeliveryOptions {
 
     /// Checks the shared options; messages mark the options they name (see `names`).
     pub(crate) fn check(&self) -> Result<(), String> {
-        for (name, value) in [("max_queue_size", self.max_queue_size), ("max_queue_bytes", self.max_queue_bytes), ("max_concurrent_requests", self.max_concurrent_requests)] {
+        for (name, value) in [
+            ("max_queue_size", self.max_queue_size),
+            ("max_queue_bytes", self.max_queue_bytes),
+            ("max_concurrent_requests", self.max_concurrent_requests),
+        ] {
             if value == 0 {
                 return Err(format!("{} must be at least 1", opt(name)));
             }
@@ -100,10 +104,7 @@ impl DeliveryOptions {
         }
         Ok(())
     }
-
 }
-
 
 /// The longest a server's `Retry-After` may park a queue: five minutes.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
-

@@ -12,8 +12,8 @@
 use std::time::Duration;
 
 use super::schema::{Default, Kind, Naming, OptionSpec, Table, CLIENT_OPTIONS, ENDPOINT_OPTIONS, WEBHOOK_OPTIONS};
-use super::Options;
 use super::webhook::{Endpoint, WebhookOptions};
+use super::Options;
 
 const OPEN: &str = "generated:";
 const CLOSE: &str = "/generated";
@@ -86,7 +86,16 @@ struct Row {
 }
 
 fn rows_of<T>(table: &Table<T>, defaults: &T) -> Vec<Row> {
-    table.iter().map(|spec: &OptionSpec<T>| Row { name: spec.name, kind: spec.kind(), default: spec.default_of(defaults), unset: spec.unset, doc: spec.doc }).collect()
+    table
+        .iter()
+        .map(|spec: &OptionSpec<T>| Row {
+            name: spec.name,
+            kind: spec.kind(),
+            default: spec.default_of(defaults),
+            unset: spec.unset,
+            doc: spec.doc,
+        })
+        .collect()
 }
 
 fn rows(object: Object) -> Vec<Row> {
@@ -206,7 +215,9 @@ fn markdown_rows(rows: &[Row], object: Object, face: Face) -> String {
 fn python_type(row: &Row) -> String {
     match row.kind {
         Kind::Text => "Optional[str]".into(),
-        Kind::Choice(names) => format!("Literal[{}]", names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")),
+        Kind::Choice(names) => {
+            format!("Literal[{}]", names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", "))
+        }
         Kind::Count => "int".into(),
         Kind::Retries => "Optional[int]".into(),
         Kind::Duration { .. } | Kind::DurationOrForever => "_Seconds".into(),
@@ -293,7 +304,12 @@ fn dts_rows(rows: &[Row]) -> String {
         let unit = if row.kind.is_duration() { " In milliseconds." } else { "" };
         let forever = if row.kind == Kind::DurationOrForever { " `Infinity`: no limit." } else { "" };
         out.push_str(&format!("  /** {}.{unit}{forever} {default} */\n", capitalised(&doc)));
-        out.push_str(&format!("  {}{}: {};\n", name_in(Face::Node, row), if required { "" } else { "?" }, ts_type(row)));
+        out.push_str(&format!(
+            "  {}{}: {};\n",
+            name_in(Face::Node, row),
+            if required { "" } else { "?" },
+            ts_type(row)
+        ));
     }
     out
 }
@@ -349,7 +365,13 @@ fn capitalised(s: &str) -> String {
 
 /// Error codes as a TypeScript union's members, one per line.
 fn dts_codes(verification: bool) -> String {
-    let wanted = |c: &crate::ErrorCode| if verification { c.is_verification() } else { !c.is_verification() || c.as_str().ends_with("secret") };
+    let wanted = |c: &crate::ErrorCode| {
+        if verification {
+            c.is_verification()
+        } else {
+            !c.is_verification() || c.as_str().ends_with("secret")
+        }
+    };
     crate::ErrorCode::ALL.iter().filter(|c| wanted(c)).map(|c| format!("  | '{c}'\n")).collect()
 }
 
@@ -371,11 +393,14 @@ pub fn generated(marker: &str) -> Option<String> {
     let (object, face) = marker.split_once(':')?;
     let object = Object::parse(object)?;
     Some(match face {
-        "pyi" => pyi_keywords(object, match object {
-            Object::Client => &["endpoint", "api_key"],
-            Object::Webhook => &["endpoints"],
-            Object::Endpoint => &["url"],
-        }),
+        "pyi" => pyi_keywords(
+            object,
+            match object {
+                Object::Client => &["endpoint", "api_key"],
+                Object::Webhook => &["endpoints"],
+                Object::Endpoint => &["url"],
+            },
+        ),
         "dts" => dts_fields(object),
         "rust" => markdown_table(object, Face::Rust),
         "python" => markdown_table(object, Face::Python),
@@ -395,7 +420,10 @@ pub fn fill_markers(text: &str) -> Result<String, String> {
     while let Some(line) = lines.next() {
         out.push_str(line);
         let Some(at) = line.find(OPEN) else { continue };
-        let marker: String = line[at + OPEN.len()..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == ':' || *c == '_').collect();
+        let marker: String = line[at + OPEN.len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == ':' || *c == '_')
+            .collect();
         if !marker.contains(':') {
             continue; // prose that happens to say "generated:"
         }

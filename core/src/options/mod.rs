@@ -10,20 +10,18 @@ pub mod docs;
 pub mod schema;
 pub mod webhook;
 
-pub use delivery::{DeliveryOptions, MAX_RETRY_AFTER};
 pub use crate::spool::SpoolSync;
+pub use delivery::{DeliveryOptions, MAX_RETRY_AFTER};
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-
 use crate::error::{DeliveryError, Error};
 use crate::event::Library;
-use crate::sign::Scheme;
 use crate::http_values::{redact_url, HeaderNames};
 use crate::names::{duration as dur, option as opt};
-
+use crate::sign::Scheme;
 
 /// Called with every group of events that will never be delivered. Runs on
 /// an Outbox background thread (or on the thread calling `shutdown` for
@@ -222,7 +220,11 @@ impl Options {
                 return Err(format!("{} is required (e.g. \"https://collector.example.com\")", opt("endpoint")));
             }
             if !(e.starts_with("http://") || e.starts_with("https://")) {
-                return Err(format!("{} must start with http:// or https://, got {:?}", opt("endpoint"), redact_url(e)));
+                return Err(format!(
+                    "{} must start with http:// or https://, got {:?}",
+                    opt("endpoint"),
+                    redact_url(e)
+                ));
             }
             parse_http_url(e).map_err(|m| format!("{}: {m}", opt("endpoint")))?;
             parse_http_url(&self.batch_url()).map_err(|m| format!("{} and {}: {m}", opt("endpoint"), opt("path")))?;
@@ -261,11 +263,11 @@ impl Options {
             }
         }
         if !self.signing_secrets.is_empty() {
-            crate::sign::Signer::new(self.signature_scheme.clone(), &self.signing_secrets).map_err(|e| format!("{}: {e}", opt("signing_secrets")))?;
+            crate::sign::Signer::new(self.signature_scheme.clone(), &self.signing_secrets)
+                .map_err(|e| format!("{}: {e}", opt("signing_secrets")))?;
         }
         Ok(())
     }
-
 }
 
 /// Checks a duration option: at most `MAX_DURATION`, and above zero
@@ -292,9 +294,11 @@ pub fn check_backoff(initial: Duration, max: Duration) -> Result<(), String> {
 /// `Duration::MAX` for no limit.
 pub(crate) fn check_on_full(on_full: OnFull) -> Result<(), String> {
     match on_full {
-        OnFull::Block(limit) if limit > MAX_DURATION && limit != Duration::MAX => {
-            Err(format!("{} (of {} \"block\") must be at most one day (86400 s), or unlimited, got {limit:?}", dur("block_timeout"), opt("on_full")))
-        }
+        OnFull::Block(limit) if limit > MAX_DURATION && limit != Duration::MAX => Err(format!(
+            "{} (of {} \"block\") must be at most one day (86400 s), or unlimited, got {limit:?}",
+            dur("block_timeout"),
+            opt("on_full")
+        )),
         _ => Ok(()),
     }
 }
@@ -327,13 +331,31 @@ mod tests {
             (Options::new(""), "endpoint is required"),
             (Options::new("ftp://x"), "http://"),
             (Options { flush_at: 0, ..Options::new("http://x") }, "flush_at"),
-            (Options { delivery: DeliveryOptions { max_queue_size: 0, ..DeliveryOptions::for_client() }, ..Options::new("http://x") }, "max_queue_size"),
+            (
+                Options {
+                    delivery: DeliveryOptions { max_queue_size: 0, ..DeliveryOptions::for_client() },
+                    ..Options::new("http://x")
+                },
+                "max_queue_size",
+            ),
             (Options { max_batch_bytes: 100, ..Options::new("http://x") }, "max_batch_bytes"),
             (Options { headers: vec![("a b".into(), "v".into())], ..Options::new("http://x") }, "header name"),
-            (Options { headers: vec![("x".into(), "v\r\nInjected: 1".into())], ..Options::new("http://x") }, "line break"),
+            (
+                Options { headers: vec![("x".into(), "v\r\nInjected: 1".into())], ..Options::new("http://x") },
+                "line break",
+            ),
             (Options { path: "v1".into(), ..Options::new("http://x") }, "path"),
-            (Options { flush_interval: Duration::ZERO, ..Options::new("http://x") }, "flush_interval must be greater than zero"),
-            (Options { delivery: DeliveryOptions { connect_timeout: Duration::ZERO, ..DeliveryOptions::for_client() }, ..Options::new("http://x") }, "connect_timeout must be greater than zero"),
+            (
+                Options { flush_interval: Duration::ZERO, ..Options::new("http://x") },
+                "flush_interval must be greater than zero",
+            ),
+            (
+                Options {
+                    delivery: DeliveryOptions { connect_timeout: Duration::ZERO, ..DeliveryOptions::for_client() },
+                    ..Options::new("http://x")
+                },
+                "connect_timeout must be greater than zero",
+            ),
         ];
         for (opts, needle) in cases {
             let err = opts.validate().unwrap_err().to_string();
@@ -345,7 +367,10 @@ mod tests {
     /// naming the option (H1): it could never be sent.
     #[test]
     fn headers_and_urls_the_http_client_refuses_are_refused() {
-        let header = |name: &str, value: &str| Options { headers: vec![(name.into(), value.into())], ..Options::new("http://x") };
+        let header = |name: &str, value: &str| Options {
+            headers: vec![(name.into(), value.into())],
+            ..Options::new("http://x")
+        };
         let cases: Vec<(Options, &str)> = vec![
             (header("X-Trace(id)", "1"), "header name \"X-Trace(id)\""),
             (header("X-A/B", "1"), "header name"),
@@ -357,9 +382,33 @@ mod tests {
             (Options::new("http://exa mple.com"), "endpoint: http://exa mple.com is not a valid URL"),
             (Options::new("https://h:99999"), "endpoint: https://h:99999 is not a valid URL: invalid port number"),
             (Options::new("http://"), "endpoint: http:// is not a valid URL: empty host"),
-            (Options { delivery: DeliveryOptions { proxy: Some("socks5://proxy:1080".into()), ..DeliveryOptions::for_client() }, ..Options::new("http://x") }, "proxy socks5://proxy:1080 must be an http:// or https:// URL"),
-            (Options { delivery: DeliveryOptions { proxy: Some("ftp://proxy".into()), ..DeliveryOptions::for_client() }, ..Options::new("http://x") }, "proxy ftp://proxy/ must be an http://"),
-            (Options { delivery: DeliveryOptions { proxy: Some("http://pro xy:1".into()), ..DeliveryOptions::for_client() }, ..Options::new("http://x") }, "proxy http://pro xy:1 is not a proxy URL"),
+            (
+                Options {
+                    delivery: DeliveryOptions {
+                        proxy: Some("socks5://proxy:1080".into()),
+                        ..DeliveryOptions::for_client()
+                    },
+                    ..Options::new("http://x")
+                },
+                "proxy socks5://proxy:1080 must be an http:// or https:// URL",
+            ),
+            (
+                Options {
+                    delivery: DeliveryOptions { proxy: Some("ftp://proxy".into()), ..DeliveryOptions::for_client() },
+                    ..Options::new("http://x")
+                },
+                "proxy ftp://proxy/ must be an http://",
+            ),
+            (
+                Options {
+                    delivery: DeliveryOptions {
+                        proxy: Some("http://pro xy:1".into()),
+                        ..DeliveryOptions::for_client()
+                    },
+                    ..Options::new("http://x")
+                },
+                "proxy http://pro xy:1 is not a proxy URL",
+            ),
         ];
         for (opts, needle) in cases {
             let err = opts.validate().expect_err(needle).to_string();
@@ -369,8 +418,20 @@ mod tests {
         for ok in [
             header("X-Custom_Sig.v2", "tab\tand UTF-8: é"),
             header("x-lower", ""),
-            Options { delivery: DeliveryOptions { proxy: Some("proxy.internal:3128".into()), ..DeliveryOptions::for_client() }, ..Options::new("http://x") },
-            Options { delivery: DeliveryOptions { proxy: Some("https://user:pw@proxy:3128".into()), ..DeliveryOptions::for_client() }, ..Options::new("http://x") },
+            Options {
+                delivery: DeliveryOptions {
+                    proxy: Some("proxy.internal:3128".into()),
+                    ..DeliveryOptions::for_client()
+                },
+                ..Options::new("http://x")
+            },
+            Options {
+                delivery: DeliveryOptions {
+                    proxy: Some("https://user:pw@proxy:3128".into()),
+                    ..DeliveryOptions::for_client()
+                },
+                ..Options::new("http://x")
+            },
             Options::new("http://[::1]:8080"),
             Options { path: "/v1/my batch".into(), ..Options::new("http://x") },
         ] {
@@ -384,8 +445,20 @@ mod tests {
         let cases = [
             Options::new("http://user:pass@exa mple.com/?token=abc"),
             Options::new("ftp://user:pass@example.com/?token=abc"),
-            Options { delivery: DeliveryOptions { proxy: Some("http://user:pass@pro xy:1/?token=abc".into()), ..DeliveryOptions::for_client() }, ..Options::new("http://x") },
-            Options { delivery: DeliveryOptions { proxy: Some("socks5://user:pass@proxy:1/?token=abc".into()), ..DeliveryOptions::for_client() }, ..Options::new("http://x") },
+            Options {
+                delivery: DeliveryOptions {
+                    proxy: Some("http://user:pass@pro xy:1/?token=abc".into()),
+                    ..DeliveryOptions::for_client()
+                },
+                ..Options::new("http://x")
+            },
+            Options {
+                delivery: DeliveryOptions {
+                    proxy: Some("socks5://user:pass@proxy:1/?token=abc".into()),
+                    ..DeliveryOptions::for_client()
+                },
+                ..Options::new("http://x")
+            },
         ];
         for opts in cases {
             let err = opts.validate().unwrap_err().to_string();
@@ -419,7 +492,10 @@ mod tests {
             set(&mut o, MAX_DURATION);
             o.validate().unwrap();
         }
-        let block = |d| Options { delivery: DeliveryOptions { on_full: OnFull::Block(d), ..DeliveryOptions::for_client() }, ..Options::new("http://x") };
+        let block = |d| Options {
+            delivery: DeliveryOptions { on_full: OnFull::Block(d), ..DeliveryOptions::for_client() },
+            ..Options::new("http://x")
+        };
         block(MAX_DURATION).validate().unwrap();
         block(Duration::MAX).validate().unwrap(); // documented: no limit
         let err = block(over).validate().unwrap_err().to_string();
@@ -428,7 +504,16 @@ mod tests {
 
     #[test]
     fn debug_prints_no_secret() {
-        let o = Options { api_key: Some("key-SECRET1".into()), signing_secrets: vec!["whsec_U0VDUkVUMg==".into()], headers: vec![("Authorization".into(), "Bearer SECRET3".into()), ("X-Api-Key".into(), "SECRET4".into())], delivery: DeliveryOptions { proxy: Some("http://user:SECRET5@proxy:3128".into()), ..DeliveryOptions::for_client() }, ..Options::new("https://user:SECRET6@collector.example.com/?token=SECRET7") };
+        let o = Options {
+            api_key: Some("key-SECRET1".into()),
+            signing_secrets: vec!["whsec_U0VDUkVUMg==".into()],
+            headers: vec![("Authorization".into(), "Bearer SECRET3".into()), ("X-Api-Key".into(), "SECRET4".into())],
+            delivery: DeliveryOptions {
+                proxy: Some("http://user:SECRET5@proxy:3128".into()),
+                ..DeliveryOptions::for_client()
+            },
+            ..Options::new("https://user:SECRET6@collector.example.com/?token=SECRET7")
+        };
         let text = format!("{o:?} {o:#?}");
         assert!(!text.contains("SECRET") && !text.contains("U0VDUkVUMg"), "{text}");
         assert!(text.contains("collector.example.com") && text.contains("X-Api-Key"), "{text}");
@@ -436,7 +521,12 @@ mod tests {
 
     #[test]
     fn test_mode_needs_no_endpoint() {
-        Options { delivery: DeliveryOptions { test_mode: true, ..DeliveryOptions::for_client() }, ..Options::default() }.validate().unwrap();
+        Options {
+            delivery: DeliveryOptions { test_mode: true, ..DeliveryOptions::for_client() },
+            ..Options::default()
+        }
+        .validate()
+        .unwrap();
     }
 
     #[test]

@@ -20,9 +20,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::declared;
+use super::webhook::{Endpoint, WebhookOptions};
 use super::{OnError, Options, MAX_DURATION};
 use crate::error::Error;
-use super::webhook::{Endpoint, WebhookOptions};
 
 /// `block_timeout` when `on_full` is `block` and no timeout is given.
 pub const DEFAULT_BLOCK_TIMEOUT: Duration = Duration::from_secs(1);
@@ -347,7 +347,13 @@ impl<T> Table<T> {
     }
 
     /// Reads every option from `source` into `target` (see [`apply`]).
-    pub fn apply<S: Source<T>>(&self, target: &mut T, naming: Naming, what: &str, source: &mut S) -> Result<(), S::Error> {
+    pub fn apply<S: Source<T>>(
+        &self,
+        target: &mut T,
+        naming: Naming,
+        what: &str,
+        source: &mut S,
+    ) -> Result<(), S::Error> {
         for spec in self.iter() {
             let name = spec.name_in(naming);
             if let Some(value) = source.read(spec, &name)? {
@@ -370,7 +376,8 @@ impl<T> Table<T> {
 /// Every option of a client (`Options`).
 pub static CLIENT_OPTIONS: Table<Options> = Table { parts: &[&declared::CLIENT_OWN, &declared::CLIENT_DELIVERY] };
 /// Every option of a webhook sender (`WebhookOptions`).
-pub static WEBHOOK_OPTIONS: Table<WebhookOptions> = Table { parts: &[&declared::WEBHOOK_OWN, &declared::WEBHOOK_DELIVERY] };
+pub static WEBHOOK_OPTIONS: Table<WebhookOptions> =
+    Table { parts: &[&declared::WEBHOOK_OWN, &declared::WEBHOOK_DELIVERY] };
 /// Every option of one webhook endpoint (`Endpoint`).
 pub static ENDPOINT_OPTIONS: Table<Endpoint> = Table { parts: &[&declared::ENDPOINT_OWN] };
 

@@ -56,7 +56,17 @@ fn names_are_unique_in_every_face() {
 
 #[test]
 fn client_and_webhook_share_the_delivery_options() {
-    for name in ["max_queue_size", "on_full", "block_timeout", "max_retries", "retry_max_backoff", "proxy", "on_error", "shutdown_timeout", "test_mode"] {
+    for name in [
+        "max_queue_size",
+        "on_full",
+        "block_timeout",
+        "max_retries",
+        "retry_max_backoff",
+        "proxy",
+        "on_error",
+        "shutdown_timeout",
+        "test_mode",
+    ] {
         assert!(CLIENT_OPTIONS.get(name).is_some() && WEBHOOK_OPTIONS.get(name).is_some(), "{name}");
     }
     // Same declaration, different defaults: read off each type's own.
@@ -93,19 +103,74 @@ fn values_are_applied_in_schema_order_and_checked() {
 #[test]
 fn messages_name_the_option_as_the_face_does() {
     let cases: Vec<(Naming, &str, (&str, Value), &str)> = vec![
-        (Naming::Camel, "options.", ("flushAt", Value::Count(0)), "invalid option: options.flushAt must be at least 1, got 0"),
-        (Naming::Snake, "Client(): ", ("flush_at", Value::Count(-3)), "invalid option: Client(): flush_at must be at least 1, got -3"),
-        (Naming::Camel, "options.", ("flushIntervalMs", Value::Seconds(0.0)), "options.flushIntervalMs must be greater than zero"),
+        (
+            Naming::Camel,
+            "options.",
+            ("flushAt", Value::Count(0)),
+            "invalid option: options.flushAt must be at least 1, got 0",
+        ),
+        (
+            Naming::Snake,
+            "Client(): ",
+            ("flush_at", Value::Count(-3)),
+            "invalid option: Client(): flush_at must be at least 1, got -3",
+        ),
+        (
+            Naming::Camel,
+            "options.",
+            ("flushIntervalMs", Value::Seconds(0.0)),
+            "options.flushIntervalMs must be greater than zero",
+        ),
         (Naming::Camel, "options.", ("requestTimeoutMs", Value::Seconds(86_400.001)), "must be at most one day"),
-        (Naming::Camel, "options.", ("shutdownTimeoutMs", Value::Seconds(f64::INFINITY)), "shutdownTimeoutMs must be at most one day"),
+        (
+            Naming::Camel,
+            "options.",
+            ("shutdownTimeoutMs", Value::Seconds(f64::INFINITY)),
+            "shutdownTimeoutMs must be at most one day",
+        ),
         (Naming::Camel, "options.", ("maxRetries", Value::Retries(Some(-1))), "maxRetries must be 0 or more"),
-        (Naming::Camel, "options.", ("blockTimeoutMs", Value::Seconds(1.0)), "options.blockTimeoutMs only applies with onFull \"block\""),
-        (Naming::Snake, "", ("block_timeout", Value::Seconds(1.0)), "block_timeout only applies with on_full \"block\""),
-        (Naming::Camel, "options.", ("signatureHeader", Value::Text("X-Sig".into())), "signatureHeader only applies with signatureScheme \"hmac-sha256\""),
-        (Naming::Camel, "options.", ("onFull", Value::Text("explode".into())), "options.onFull must be \"drop_oldest\", \"drop_newest\" or \"block\", not \"explode\""),
-        (Naming::Camel, "options.", ("spoolSync", Value::Text("often".into())), "options.spoolSync must be \"batch\" or \"event\""),
-        (Naming::Camel, "options.", ("headers", Value::Headers(vec![("a b".into(), "v".into())])), "options.headers header name \"a b\""),
-        (Naming::Camel, "options.", ("apiKey", Value::Text(String::new())), "options.apiKey must be non-empty printable text"),
+        (
+            Naming::Camel,
+            "options.",
+            ("blockTimeoutMs", Value::Seconds(1.0)),
+            "options.blockTimeoutMs only applies with onFull \"block\"",
+        ),
+        (
+            Naming::Snake,
+            "",
+            ("block_timeout", Value::Seconds(1.0)),
+            "block_timeout only applies with on_full \"block\"",
+        ),
+        (
+            Naming::Camel,
+            "options.",
+            ("signatureHeader", Value::Text("X-Sig".into())),
+            "signatureHeader only applies with signatureScheme \"hmac-sha256\"",
+        ),
+        (
+            Naming::Camel,
+            "options.",
+            ("onFull", Value::Text("explode".into())),
+            "options.onFull must be \"drop_oldest\", \"drop_newest\" or \"block\", not \"explode\"",
+        ),
+        (
+            Naming::Camel,
+            "options.",
+            ("spoolSync", Value::Text("often".into())),
+            "options.spoolSync must be \"batch\" or \"event\"",
+        ),
+        (
+            Naming::Camel,
+            "options.",
+            ("headers", Value::Headers(vec![("a b".into(), "v".into())])),
+            "options.headers header name \"a b\"",
+        ),
+        (
+            Naming::Camel,
+            "options.",
+            ("apiKey", Value::Text(String::new())),
+            "options.apiKey must be non-empty printable text",
+        ),
     ];
     for (naming, what, pair, needle) in cases {
         let err = apply_client(naming, what, &[pair]).map(|_| ()).unwrap_err();
@@ -117,8 +182,14 @@ fn messages_name_the_option_as_the_face_does() {
 fn validation_messages_follow_the_face() {
     let o = Options { max_event_bytes: 100, max_batch_bytes: 50, ..Options::new("http://x") };
     let err = o.validate().unwrap_err();
-    assert!(err.to_string().contains("max_batch_bytes (50) must leave room for one event of max_event_bytes (100)"), "{err}");
-    assert!(err.message(Naming::Camel).contains("maxBatchBytes (50) must leave room for one event of maxEventBytes (100)"), "{err}");
+    assert!(
+        err.to_string().contains("max_batch_bytes (50) must leave room for one event of max_event_bytes (100)"),
+        "{err}"
+    );
+    assert!(
+        err.message(Naming::Camel).contains("maxBatchBytes (50) must leave room for one event of maxEventBytes (100)"),
+        "{err}"
+    );
     let too_large = Error::EventTooLarge { size: 10, limit: 5 };
     assert!(too_large.message(Naming::Camel).ends_with("(maxEventBytes)"));
 }
@@ -176,9 +247,14 @@ fn a_new_option_reaches_every_face_and_the_docs() {
         let md = docs::markdown_table_of(&table, &defaults, Object::Client, face);
         assert!(md.contains("a throwaway option of this test"), "{face:?}: {md}");
     }
-    assert!(docs::markdown_table_of(&table, &defaults, Object::Client, Face::Node).contains("| `probeWindowMs` | 500 |"));
-    assert!(docs::markdown_table_of(&table, &defaults, Object::Client, Face::Python).contains("| `probe_window` | 0.5 s |"));
-    assert!(docs::markdown_table_of(&table, &defaults, Object::Client, Face::C).contains("`outbox_config_set_probe_window_ms`"));
+    assert!(
+        docs::markdown_table_of(&table, &defaults, Object::Client, Face::Node).contains("| `probeWindowMs` | 500 |")
+    );
+    assert!(
+        docs::markdown_table_of(&table, &defaults, Object::Client, Face::Python).contains("| `probe_window` | 0.5 s |")
+    );
+    assert!(docs::markdown_table_of(&table, &defaults, Object::Client, Face::C)
+        .contains("`outbox_config_set_probe_window_ms`"));
     assert!(docs::pyi_keywords_of(&table, &defaults, &[]).contains("        probe_window: _Seconds = 0.5,\n"));
     assert!(docs::dts_fields_of(&table, &defaults).contains("  probeWindowMs?: number;\n"));
 }

@@ -67,7 +67,11 @@ impl Endpoint {
     pub(crate) fn check(&self) -> Result<(), String> {
         let url = self.url.trim();
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(format!("{} must start with http:// or https://, got {:?}", crate::names::option("url"), redact_url(url)));
+            return Err(format!(
+                "{} must start with http:// or https://, got {:?}",
+                crate::names::option("url"),
+                redact_url(url)
+            ));
         }
         parse_http_url(url)?;
         check_duration("timeout", self.timeout, false)?;
@@ -124,14 +128,21 @@ impl WebhookOptions {
 
     fn check(&self) -> Result<(), String> {
         if self.endpoints.is_empty() {
-            return Err(format!("a webhook sender needs at least one endpoint ({})", crate::names::option("endpoints")));
+            return Err(format!(
+                "a webhook sender needs at least one endpoint ({})",
+                crate::names::option("endpoints")
+            ));
         }
         if self.max_message_bytes == 0 {
             return Err(format!("{} must be at least 1", crate::names::option("max_message_bytes")));
         }
         self.delivery.check()?;
         if self.max_message_bytes > self.delivery.max_queue_bytes {
-            return Err(format!("{} must not exceed {}", crate::names::option("max_message_bytes"), crate::names::option("max_queue_bytes")));
+            return Err(format!(
+                "{} must not exceed {}",
+                crate::names::option("max_message_bytes"),
+                crate::names::option("max_queue_bytes")
+            ));
         }
         for (i, endpoint) in self.endpoints.iter().enumerate() {
             endpoint.check().map_err(|e| format!("endpoint {i} ({}): {e}", redact_url(&endpoint.url)))?;
@@ -139,4 +150,3 @@ impl WebhookOptions {
         Ok(())
     }
 }
-

@@ -20,11 +20,7 @@ pub(super) struct Attempt {
 
 /// Classifies a transport result. `gone_disables`: 410 disables the
 /// endpoint (webhooks); `now` reads a `Retry-After` given as a date.
-pub(super) fn classify(
-    result: &Result<HttpResponse, TransportError>,
-    gone_disables: bool,
-    now: SystemTime,
-) -> Attempt {
+pub(super) fn classify(result: &Result<HttpResponse, TransportError>, gone_disables: bool, now: SystemTime) -> Attempt {
     match result {
         Ok(r) => Attempt {
             outcome: retry::classify(r.status, gone_disables),
@@ -79,7 +75,12 @@ mod tests {
         let a = classify(&Err(TransportError::Timeout), false, now);
         assert_eq!(
             a,
-            Attempt { outcome: Outcome::Transient, status: None, retry_after: None, detail: "request timed out".into() }
+            Attempt {
+                outcome: Outcome::Transient,
+                status: None,
+                retry_after: None,
+                detail: "request timed out".into()
+            }
         );
         let a = classify(&Err(TransportError::Invalid("bad header".into())), false, now);
         assert_eq!((a.outcome, a.detail.as_str()), (Outcome::Rejected, "invalid request: bad header"));

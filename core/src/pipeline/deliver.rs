@@ -36,7 +36,12 @@ impl Pipeline {
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
-                return DeliverOutcome { delivered: false, status: last_status, attempts, error: Some("timed out before delivery".into()) };
+                return DeliverOutcome {
+                    delivered: false,
+                    status: last_status,
+                    attempts,
+                    error: Some("timed out before delivery".into()),
+                };
             }
             let mut request = build_request(&self.spec.target, &items);
             request.timeout = request.timeout.min(remaining);
@@ -48,13 +53,20 @@ impl Pipeline {
                 last_status = status;
             }
             match outcome {
-                Outcome::Delivered => return DeliverOutcome { delivered: true, status: last_status, attempts, error: None },
+                Outcome::Delivered => {
+                    return DeliverOutcome { delivered: true, status: last_status, attempts, error: None }
+                }
                 Outcome::Transient if policy.max_retries.is_none_or(|m| attempts <= m) => {
                     let b = &policy.backoff;
                     let jittered = retry::backoff(attempts, b.initial, b.max, ids::random_unit());
                     let delay = retry::next_delay(jittered, retry_after, b.max_retry_after);
                     if time::later(Instant::now(), delay) >= deadline {
-                        return DeliverOutcome { delivered: false, status: last_status, attempts, error: Some(format!("{detail}; no time left to retry")) };
+                        return DeliverOutcome {
+                            delivered: false,
+                            status: last_status,
+                            attempts,
+                            error: Some(format!("{detail}; no time left to retry")),
+                        };
                     }
                     tokio::time::sleep(delay).await;
                 }

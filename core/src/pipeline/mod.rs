@@ -390,7 +390,8 @@ impl Pipeline {
             return done;
         }
         st.stopped = true;
-        let given_up = st.queue.drop_all(DropReason::Shutdown, None, "still pending when shutdown reached its deadline");
+        let given_up =
+            st.queue.drop_all(DropReason::Shutdown, None, "still pending when shutdown reached its deadline");
         result.pending = given_up;
         for (_, request) in st.requests.drain(..) {
             request.abort();

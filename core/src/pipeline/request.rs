@@ -40,7 +40,10 @@ pub(super) fn build_request(target: &Target, items: &[Item]) -> HttpRequest {
             body::envelope(items, &time::rfc3339_millis(SystemTime::now())),
             ids::idempotency_key(items.iter().map(|i| &*i.id)),
         ),
-        BodyShape::Single => (items.first().map(|i| i.json.to_vec()).unwrap_or_default(), items.first().map(|i| i.id.to_string()).unwrap_or_default()),
+        BodyShape::Single => (
+            items.first().map(|i| i.json.to_vec()).unwrap_or_default(),
+            items.first().map(|i| i.id.to_string()).unwrap_or_default(),
+        ),
     };
     let mut headers = target.headers.clone();
     headers.push(("Idempotency-Key".into(), id.clone()));

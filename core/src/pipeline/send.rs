@@ -175,7 +175,8 @@ impl Pipeline {
                     let mut unsent: Vec<Item> = parts.drain(..).flat_map(|(rest, _)| rest).collect();
                     unsent.sort_by_key(|i| i.seq);
                     let policy = &self.spec.policy;
-                    let delay = st.backoff.failed(round, Instant::now(), retry_after, &policy.backoff, ids::random_unit());
+                    let delay =
+                        st.backoff.failed(round, Instant::now(), retry_after, &policy.backoff, ids::random_unit());
                     let message = format!("{detail}; retries exhausted");
                     st.queue.retry_later(batch_id, items, unsent, policy.max_retries, status, &message);
                     if self.spec.debug {

@@ -22,18 +22,12 @@ const SECRET_BASE64: GeneralPurpose = GeneralPurpose::new(
 /// The HMAC key of secret number `index` under `scheme`: Standard Webhooks
 /// secrets are base64 after an optional `whsec_` prefix; sha256 secrets are
 /// their UTF-8 bytes. Errors say which secret and why, never quoting it.
-pub(super) fn decode_secret(
-    scheme: &Scheme,
-    index: usize,
-    secret: &str,
-) -> Result<Vec<u8>, SignError> {
+pub(super) fn decode_secret(scheme: &Scheme, index: usize, secret: &str) -> Result<Vec<u8>, SignError> {
     match scheme {
         Scheme::StandardWebhooks => {
             let encoded = secret.strip_prefix(SECRET_PREFIX).unwrap_or(secret);
             if encoded.is_empty() {
-                return Err(SignError::InvalidSecret(format!(
-                    "the secret at index {index} is empty"
-                )));
+                return Err(SignError::InvalidSecret(format!("the secret at index {index} is empty")));
             }
             if encoded.chars().any(char::is_whitespace) {
                 return Err(SignError::InvalidSecret(format!(
@@ -51,9 +45,7 @@ pub(super) fn decode_secret(
         }
         Scheme::HmacSha256 { .. } => {
             if secret.is_empty() {
-                Err(SignError::InvalidSecret(format!(
-                    "the secret at index {index} is empty"
-                )))
+                Err(SignError::InvalidSecret(format!("the secret at index {index} is empty")))
             } else {
                 Ok(secret.as_bytes().to_vec())
             }
@@ -63,10 +55,7 @@ pub(super) fn decode_secret(
 
 /// RFC 9110 token: one or more letters, digits or ``!#$%&'*+-.^_`|~``.
 pub(super) fn is_http_token(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// Appends `bytes` to `out` as lowercase hex.
@@ -92,20 +81,13 @@ pub(super) fn decode_hex(hex: &str, len: usize) -> Option<Vec<u8>> {
             _ => None,
         }
     }
-    digits
-        .chunks_exact(2)
-        .map(|pair| Some((nibble(pair[0])? << 4) | nibble(pair[1])?))
-        .collect()
+    digits.chunks_exact(2).map(|pair| Some((nibble(pair[0])? << 4) | nibble(pair[1])?)).collect()
 }
 
 /// Untrusted text quoted back in an error: at most [`EXCERPT_CHARS`]
 /// characters, control characters replaced.
 pub(super) fn excerpt(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .take(EXCERPT_CHARS)
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-        .collect();
+    let mut out: String = s.chars().take(EXCERPT_CHARS).map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect();
     if s.chars().nth(EXCERPT_CHARS).is_some() {
         out.push('…');
     }

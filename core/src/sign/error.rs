@@ -133,23 +133,21 @@ impl fmt::Display for VerifyError {
             VerifyError::EmptyHeader(name) => write!(f, "the {name} header is empty"),
             VerifyError::MalformedSignature(why) => write!(f, "the signature is malformed: {why}"),
             VerifyError::InvalidBase64 => f.write_str("the v1 signature is not valid standard base64"),
-            VerifyError::UnknownVersion(v) => write!(
-                f,
-                "the signature header has no v1 signature, only unsupported versions ({v})"
-            ),
-            VerifyError::InvalidTimestamp(raw) => write!(
-                f,
-                "the webhook-timestamp header \"{raw}\" is not a whole number of unix seconds"
-            ),
-            VerifyError::TimestampTooOld { age_secs } => write!(
-                f,
-                "the message timestamp is {age_secs} seconds old, beyond the allowed tolerance"
-            ),
-            VerifyError::TimestampTooNew { ahead_secs } => write!(
-                f,
-                "the message timestamp is {ahead_secs} seconds in the future, beyond the allowed tolerance"
-            ),
-            VerifyError::BodyNotUtf8 => f.write_str("the body is not valid UTF-8, so it cannot carry a Standard Webhooks signature"),
+            VerifyError::UnknownVersion(v) => {
+                write!(f, "the signature header has no v1 signature, only unsupported versions ({v})")
+            }
+            VerifyError::InvalidTimestamp(raw) => {
+                write!(f, "the webhook-timestamp header \"{raw}\" is not a whole number of unix seconds")
+            }
+            VerifyError::TimestampTooOld { age_secs } => {
+                write!(f, "the message timestamp is {age_secs} seconds old, beyond the allowed tolerance")
+            }
+            VerifyError::TimestampTooNew { ahead_secs } => {
+                write!(f, "the message timestamp is {ahead_secs} seconds in the future, beyond the allowed tolerance")
+            }
+            VerifyError::BodyNotUtf8 => {
+                f.write_str("the body is not valid UTF-8, so it cannot carry a Standard Webhooks signature")
+            }
             VerifyError::NoMatchingSignature => f.write_str("no signature matched any of the secrets"),
             VerifyError::NoSecret => f.write_str("no secret was given to verify with; at least one is required"),
             VerifyError::InvalidSecret(why) => write!(f, "invalid signing secret: {why}"),

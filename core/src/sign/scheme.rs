@@ -25,17 +25,13 @@ pub enum Scheme {
 impl Scheme {
     /// The sha256 scheme with the default header, [`DEFAULT_HMAC_HEADER`].
     pub fn hmac_sha256() -> Scheme {
-        Scheme::HmacSha256 {
-            header: DEFAULT_HMAC_HEADER.to_string(),
-        }
+        Scheme::HmacSha256 { header: DEFAULT_HMAC_HEADER.to_string() }
     }
 
     /// The sha256 scheme with a custom header name (checked by
     /// [`Signer::new`](super::Signer::new), not here).
     pub fn hmac_sha256_with_header(header: impl Into<String>) -> Scheme {
-        Scheme::HmacSha256 {
-            header: header.into(),
-        }
+        Scheme::HmacSha256 { header: header.into() }
     }
 
     /// Parses a scheme name, ignoring ASCII case and surrounding whitespace:

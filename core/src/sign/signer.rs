@@ -62,9 +62,7 @@ impl Signer {
         for (index, secret) in secrets.iter().enumerate() {
             let key = decode_secret(&scheme, index, secret.as_ref())?;
             let mac = HmacSha256::new_from_slice(&key).map_err(|_| {
-                SignError::InvalidSecret(format!(
-                    "the secret at index {index} cannot be used as an HMAC key"
-                ))
+                SignError::InvalidSecret(format!("the secret at index {index} cannot be used as an HMAC key"))
             })?;
             macs.push(mac);
         }

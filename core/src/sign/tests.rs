@@ -25,13 +25,7 @@ fn sw_headers(sig: &str) -> Vec<(String, String)> {
 }
 
 fn verify_sw(sig: &str) -> Result<(), VerifyError> {
-    verify(
-        &Scheme::StandardWebhooks,
-        BODY,
-        &sw_headers(sig),
-        &[SECRET1],
-        &at(TS),
-    )
+    verify(&Scheme::StandardWebhooks, BODY, &sw_headers(sig), &[SECRET1], &at(TS))
 }
 
 #[test]
@@ -59,14 +53,7 @@ fn a_header_repeated_on_several_lines_and_joined_with_commas_verifies() {
 
 #[test]
 fn sha256_official_vector() {
-    let h = sign(
-        &Scheme::hmac_sha256(),
-        &["It's a Secret to Everybody"],
-        "",
-        0,
-        b"Hello, World!",
-    )
-    .unwrap();
+    let h = sign(&Scheme::hmac_sha256(), &["It's a Secret to Everybody"], "", 0, b"Hello, World!").unwrap();
     assert_eq!(
         h,
         vec![(
@@ -93,14 +80,7 @@ fn signer_reuse_matches_sign() {
         let id = format!("msg_{i}");
         assert_eq!(
             signer.headers(&id, TS + i, BODY),
-            sign(
-                &Scheme::StandardWebhooks,
-                &[SECRET1, SECRET2],
-                &id,
-                TS + i,
-                BODY
-            )
-            .unwrap()
+            sign(&Scheme::StandardWebhooks, &[SECRET1, SECRET2], &id, TS + i, BODY).unwrap()
         );
     }
     let h = signer.headers(ID, TS, BODY);
@@ -109,10 +89,7 @@ fn signer_reuse_matches_sign() {
     assert_eq!(sig.split(' ').count(), 2);
     assert_eq!(signer.verify(BODY, &h, &at(TS)), Ok(()));
     for s in [SECRET1, SECRET2] {
-        assert_eq!(
-            verify(&Scheme::StandardWebhooks, BODY, &h, &[s], &at(TS)),
-            Ok(())
-        );
+        assert_eq!(verify(&Scheme::StandardWebhooks, BODY, &h, &[s], &at(TS)), Ok(()));
     }
 }
 
@@ -139,39 +116,18 @@ fn errors_do_not_leak_secrets() {
 #[test]
 fn generic_argument_shapes() {
     let secrets_vec: Vec<String> = vec![SECRET1.to_string()];
-    let headers_ref: Vec<(&str, &str)> = vec![
-        ("webhook-id", ID),
-        ("webhook-timestamp", "1614265330"),
-        ("webhook-signature", SIG1),
-    ];
-    assert_eq!(
-        verify(
-            &Scheme::StandardWebhooks,
-            BODY,
-            &headers_ref,
-            &secrets_vec,
-            &at(TS)
-        ),
-        Ok(())
-    );
+    let headers_ref: Vec<(&str, &str)> =
+        vec![("webhook-id", ID), ("webhook-timestamp", "1614265330"), ("webhook-signature", SIG1)];
+    assert_eq!(verify(&Scheme::StandardWebhooks, BODY, &headers_ref, &secrets_vec, &at(TS)), Ok(()));
     let arr = [
         ("Webhook-Id", ID.to_string()),
         ("WEBHOOK-TIMESTAMP", TS.to_string()),
         ("webhook-SIGNATURE", SIG1.to_string()),
     ];
-    assert_eq!(
-        verify(&Scheme::StandardWebhooks, BODY, &arr, &[SECRET1], &at(TS)),
-        Ok(())
-    );
+    assert_eq!(verify(&Scheme::StandardWebhooks, BODY, &arr, &[SECRET1], &at(TS)), Ok(()));
     let none: &[&str] = &[];
-    assert_eq!(
-        sign(&Scheme::StandardWebhooks, none, ID, TS, BODY),
-        Err(SignError::NoSecret)
-    );
-    assert_eq!(
-        verify(&Scheme::StandardWebhooks, BODY, &headers_ref, none, &at(TS)),
-        Err(VerifyError::NoSecret)
-    );
+    assert_eq!(sign(&Scheme::StandardWebhooks, none, ID, TS, BODY), Err(SignError::NoSecret));
+    assert_eq!(verify(&Scheme::StandardWebhooks, BODY, &headers_ref, none, &at(TS)), Err(VerifyError::NoSecret));
 }
 
 #[test]
@@ -189,18 +145,9 @@ fn scheme_parse_and_names() {
     assert_eq!(Scheme::default().name(), "standard-webhooks");
     assert_eq!(Scheme::hmac_sha256().name(), "hmac-sha256");
     assert_eq!(Scheme::hmac_sha256().to_string(), "hmac-sha256");
-    assert_eq!(
-        Scheme::hmac_sha256().signature_header(),
-        DEFAULT_HMAC_HEADER
-    );
-    assert_eq!(
-        Scheme::StandardWebhooks.signature_header(),
-        "webhook-signature"
-    );
-    assert_eq!(
-        Scheme::hmac_sha256_with_header("X-Sig").signature_header(),
-        "X-Sig"
-    );
+    assert_eq!(Scheme::hmac_sha256().signature_header(), DEFAULT_HMAC_HEADER);
+    assert_eq!(Scheme::StandardWebhooks.signature_header(), "webhook-signature");
+    assert_eq!(Scheme::hmac_sha256_with_header("X-Sig").signature_header(), "X-Sig");
 }
 
 #[test]
@@ -211,13 +158,7 @@ fn header_name_validation() {
     }
     assert!(Signer::new(Scheme::hmac_sha256_with_header("X-Custom_Sig.v2"), &["s"]).is_ok());
     // Verification with a bad name does not error out: it never matches.
-    let r = verify(
-        &Scheme::hmac_sha256_with_header(""),
-        b"x",
-        &[("a", "b")],
-        &["s"],
-        &VerifyOptions::default(),
-    );
+    let r = verify(&Scheme::hmac_sha256_with_header(""), b"x", &[("a", "b")], &["s"], &VerifyOptions::default());
     assert_eq!(r.unwrap_err().code(), "missing_header");
 }
 
@@ -243,19 +184,11 @@ fn secret_validation() {
     // Padding optional.
     assert!(Signer::new(sw.clone(), &["whsec_Zm8="]).is_ok());
     assert!(Signer::new(sw.clone(), &["whsec_Zm8"]).is_ok());
-    assert_eq!(
-        sign(&sw, &["whsec_Zm8="], "a", 1, b"b").unwrap(),
-        sign(&sw, &["whsec_Zm8"], "a", 1, b"b").unwrap()
-    );
+    assert_eq!(sign(&sw, &["whsec_Zm8="], "a", 1, b"b").unwrap(), sign(&sw, &["whsec_Zm8"], "a", 1, b"b").unwrap());
     // Index is reported.
     let e = Signer::new(sw, &[SECRET1, "%%%"]).unwrap_err();
     assert!(e.to_string().contains("index 1"), "{e}");
-    assert_eq!(
-        Signer::new(Scheme::hmac_sha256(), &[""])
-            .unwrap_err()
-            .code(),
-        "invalid_secret"
-    );
+    assert_eq!(Signer::new(Scheme::hmac_sha256(), &[""]).unwrap_err().code(), "invalid_secret");
     assert!(Signer::new(Scheme::hmac_sha256(), &[" "]).is_ok());
 }
 
@@ -263,67 +196,33 @@ fn secret_validation() {
 fn tolerance_boundaries_and_extremes() {
     let h = sw_headers(SIG1);
     let sw = Scheme::StandardWebhooks;
-    let ok = |now: i64, tol: u64| {
-        verify(
-            &sw,
-            BODY,
-            &h,
-            &[SECRET1],
-            &VerifyOptions {
-                tolerance_secs: tol,
-                now: Some(now),
-            },
-        )
-    };
+    let ok =
+        |now: i64, tol: u64| verify(&sw, BODY, &h, &[SECRET1], &VerifyOptions { tolerance_secs: tol, now: Some(now) });
     assert_eq!(ok(TS + 300, 300), Ok(()));
-    assert_eq!(
-        ok(TS + 301, 300),
-        Err(VerifyError::TimestampTooOld { age_secs: 301 })
-    );
+    assert_eq!(ok(TS + 301, 300), Err(VerifyError::TimestampTooOld { age_secs: 301 }));
     assert_eq!(ok(TS - 300, 300), Ok(()));
-    assert_eq!(
-        ok(TS - 301, 300),
-        Err(VerifyError::TimestampTooNew { ahead_secs: 301 })
-    );
+    assert_eq!(ok(TS - 301, 300), Err(VerifyError::TimestampTooNew { ahead_secs: 301 }));
     assert_eq!(ok(TS, 0), Ok(()));
     assert_eq!(ok(i64::MAX, u64::MAX), Ok(()));
     assert_eq!(ok(i64::MIN, u64::MAX), Ok(()));
-    assert_eq!(
-        ok(i64::MAX, 0),
-        Err(VerifyError::TimestampTooOld {
-            age_secs: i64::MAX - TS
-        })
-    );
+    assert_eq!(ok(i64::MAX, 0), Err(VerifyError::TimestampTooOld { age_secs: i64::MAX - TS }));
     assert_eq!(ok(i64::MIN, 0).unwrap_err().code(), "timestamp_too_new");
     // Max i64 timestamp, clock at i64::MIN: the distance saturates.
     let mut h2 = h.clone();
     h2[1].1 = i64::MAX.to_string();
     let r = verify(&sw, BODY, &h2, &[SECRET1], &at(i64::MIN));
-    assert_eq!(
-        r,
-        Err(VerifyError::TimestampTooNew {
-            ahead_secs: i64::MAX
-        })
-    );
+    assert_eq!(r, Err(VerifyError::TimestampTooNew { ahead_secs: i64::MAX }));
     // System clock: a 2021 timestamp is too old today.
     let r = verify(&sw, BODY, &h, &[SECRET1], &VerifyOptions::default());
     assert_eq!(r.unwrap_err().code(), "timestamp_too_old");
     // Fresh signature against the system clock verifies.
     let now = system_now();
     let fresh = sign(&sw, &[SECRET1], ID, now, BODY).unwrap();
-    assert_eq!(
-        verify(&sw, BODY, &fresh, &[SECRET1], &VerifyOptions::default()),
-        Ok(())
-    );
+    assert_eq!(verify(&sw, BODY, &fresh, &[SECRET1], &VerifyOptions::default()), Ok(()));
     // Negative timestamps can be signed, but are not valid on the wire.
     let neg = sign(&sw, &[SECRET1], ID, -5, BODY).unwrap();
     assert_eq!(neg[1].1, "-5");
-    assert_eq!(
-        verify(&sw, BODY, &neg, &[SECRET1], &at(-5))
-            .unwrap_err()
-            .code(),
-        "invalid_timestamp"
-    );
+    assert_eq!(verify(&sw, BODY, &neg, &[SECRET1], &at(-5)).unwrap_err().code(), "invalid_timestamp");
 }
 
 #[test]
@@ -339,18 +238,13 @@ fn malformed_entries() {
     assert_eq!(codes("v1,***"), Err("invalid_base64"));
     assert_eq!(codes("v2,abc"), Err("unknown_version"));
     assert_eq!(codes("v2,abc v1a,def v2,x"), Err("unknown_version"));
-    assert_eq!(
-        verify_sw("v2,abc v1a,def v2,x"),
-        Err(VerifyError::UnknownVersion("v2 v1a".into()))
-    );
+    assert_eq!(verify_sw("v2,abc v1a,def v2,x"), Err(VerifyError::UnknownVersion("v2 v1a".into())));
     assert_eq!(codes(&format!("v2,abc {SIG1}")), Ok(()));
     assert_eq!(codes(&format!("v1, {SIG1}")), Ok(()));
     assert_eq!(codes(&format!("{SIG1}\r\n")), Ok(()));
     assert_eq!(codes(&format!("\u{00A0}{SIG1}")), Err("unknown_version"));
     // A wrong but well-formed entry plus a malformed one: the problem is reported.
-    let wrong = sign(&Scheme::StandardWebhooks, &[SECRET2], ID, TS, BODY).unwrap()[2]
-        .1
-        .clone();
+    let wrong = sign(&Scheme::StandardWebhooks, &[SECRET2], ID, TS, BODY).unwrap()[2].1.clone();
     assert_eq!(codes(&format!("{wrong} v1,")), Err("malformed_signature"));
     assert_eq!(codes(&wrong), Err("no_matching_signature"));
 }
@@ -369,39 +263,18 @@ fn sha256_entries() {
         .map_err(|e| e.code())
     };
     assert_eq!(v(good), Ok(()));
-    assert_eq!(
-        v(&good.to_uppercase().replacen("SHA256", "sha256", 1)),
-        Ok(())
-    );
+    assert_eq!(v(&good.to_uppercase().replacen("SHA256", "sha256", 1)), Ok(()));
     assert_eq!(v(&format!("sha256=zz {good}")), Ok(()));
     assert_eq!(v(""), Err("empty_header"));
     assert_eq!(v("sha256="), Err("malformed_signature"));
     assert_eq!(v(&good[..good.len() - 1]), Err("malformed_signature"));
     assert_eq!(v(&format!("{good}0")), Err("malformed_signature"));
-    assert_eq!(
-        v(&good.replace("sha256=", "SHA256=")),
-        Err("malformed_signature")
-    );
+    assert_eq!(v(&good.replace("sha256=", "SHA256=")), Err("malformed_signature"));
     assert_eq!(v(&good.replace("sha256=", "")), Err("malformed_signature"));
-    assert_eq!(
-        v(&format!("sha256={}", "é".repeat(32))),
-        Err("malformed_signature")
-    );
-    assert_eq!(
-        v(&format!("sha256={}", "0".repeat(64))),
-        Err("no_matching_signature")
-    );
-    let r = verify(
-        &Scheme::hmac_sha256(),
-        b"x",
-        &[("other", good)],
-        &["s"],
-        &VerifyOptions::default(),
-    );
-    assert_eq!(
-        r,
-        Err(VerifyError::MissingHeader(DEFAULT_HMAC_HEADER.to_string()))
-    );
+    assert_eq!(v(&format!("sha256={}", "é".repeat(32))), Err("malformed_signature"));
+    assert_eq!(v(&format!("sha256={}", "0".repeat(64))), Err("no_matching_signature"));
+    let r = verify(&Scheme::hmac_sha256(), b"x", &[("other", good)], &["s"], &VerifyOptions::default());
+    assert_eq!(r, Err(VerifyError::MissingHeader(DEFAULT_HMAC_HEADER.to_string())));
 }
 
 #[test]
@@ -409,42 +282,25 @@ fn non_utf8_body() {
     let body = [0xffu8, 0xfe, 0x00, 0x80];
     let sw = Scheme::StandardWebhooks;
     let h = sign(&sw, &[SECRET1], ID, TS, &body).unwrap();
-    assert_eq!(
-        verify(&sw, &body, &h, &[SECRET1], &at(TS)),
-        Err(VerifyError::BodyNotUtf8)
-    );
+    assert_eq!(verify(&sw, &body, &h, &[SECRET1], &at(TS)), Err(VerifyError::BodyNotUtf8));
     let h = sign(&Scheme::hmac_sha256(), &["k"], ID, TS, &body).unwrap();
-    assert_eq!(
-        verify(&Scheme::hmac_sha256(), &body, &h, &["k"], &at(TS)),
-        Ok(())
-    );
+    assert_eq!(verify(&Scheme::hmac_sha256(), &body, &h, &["k"], &at(TS)), Ok(()));
 }
 
 #[test]
 fn duplicate_headers() {
-    let other = sign(&Scheme::StandardWebhooks, &[SECRET2], ID, TS, BODY).unwrap()[2]
-        .1
-        .clone();
+    let other = sign(&Scheme::StandardWebhooks, &[SECRET2], ID, TS, BODY).unwrap()[2].1.clone();
     let mut h = sw_headers(&other);
     h.push(("Webhook-Signature".into(), SIG1.into()));
-    assert_eq!(
-        verify(&Scheme::StandardWebhooks, BODY, &h, &[SECRET1], &at(TS)),
-        Ok(())
-    );
+    assert_eq!(verify(&Scheme::StandardWebhooks, BODY, &h, &[SECRET1], &at(TS)), Ok(()));
     // Blank duplicates are ignored when another value is present.
     let mut h = sw_headers("");
     h.push(("webhook-signature".into(), SIG1.into()));
-    assert_eq!(
-        verify(&Scheme::StandardWebhooks, BODY, &h, &[SECRET1], &at(TS)),
-        Ok(())
-    );
+    assert_eq!(verify(&Scheme::StandardWebhooks, BODY, &h, &[SECRET1], &at(TS)), Ok(()));
     // First id wins.
     let mut h = sw_headers(SIG1);
     h.insert(0, ("webhook-id".into(), "msg_other".into()));
-    assert_eq!(
-        verify(&Scheme::StandardWebhooks, BODY, &h, &[SECRET1], &at(TS)),
-        Err(VerifyError::NoMatchingSignature)
-    );
+    assert_eq!(verify(&Scheme::StandardWebhooks, BODY, &h, &[SECRET1], &at(TS)), Err(VerifyError::NoMatchingSignature));
 }
 
 #[test]
@@ -452,20 +308,14 @@ fn user_hashes() {
     // python3 -c 'import hmac,hashlib;print(hmac.new(b"secret",b"user_123",hashlib.sha256).hexdigest())'
     let h = user_hash("secret", "user_123");
     assert_eq!(h.len(), 64);
-    assert!(h
-        .bytes()
-        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+    assert!(h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
     assert!(verify_user_hash("secret", "user_123", &h));
     assert!(verify_user_hash("secret", "user_123", &h.to_uppercase()));
     assert!(!verify_user_hash("secret", "user_124", &h));
     assert!(!verify_user_hash("secret", "user_123", &h[..62]));
     assert!(!verify_user_hash("secret", "user_123", &format!("{h} ")));
     assert!(!verify_user_hash("secret", "user_123", ""));
-    assert!(!verify_user_hash(
-        "",
-        "user_123",
-        &user_hash("", "user_123")
-    ));
+    assert!(!verify_user_hash("", "user_123", &user_hash("", "user_123")));
     assert_eq!(user_hash("", "x").len(), 64);
     // Multi-byte characters at the length boundary do not panic.
     assert!(!verify_user_hash("secret", "u", &"é".repeat(32)));
@@ -490,10 +340,7 @@ fn error_messages_are_sentences_and_codes_are_snake_case() {
     ];
     let mut codes: Vec<&str> = all.iter().map(VerifyError::code).collect();
     for e in &all {
-        assert!(e
-            .code()
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
+        assert!(e.code().bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
         let msg = e.to_string();
         assert!(msg.starts_with(|c: char| c.is_ascii_lowercase()), "{msg}");
         let _: &dyn std::error::Error = e;
@@ -501,14 +348,8 @@ fn error_messages_are_sentences_and_codes_are_snake_case() {
     codes.sort_unstable();
     codes.dedup();
     assert_eq!(codes.len(), all.len());
-    assert_eq!(
-        VerifyError::from(SignError::NoSecret),
-        VerifyError::NoSecret
-    );
-    assert_eq!(
-        VerifyError::from(SignError::InvalidSecret("a".into())),
-        VerifyError::InvalidSecret("a".into())
-    );
+    assert_eq!(VerifyError::from(SignError::NoSecret), VerifyError::NoSecret);
+    assert_eq!(VerifyError::from(SignError::InvalidSecret("a".into())), VerifyError::InvalidSecret("a".into()));
 }
 
 #[test]

@@ -31,10 +31,7 @@ pub struct VerifyOptions {
 
 impl Default for VerifyOptions {
     fn default() -> Self {
-        VerifyOptions {
-            tolerance_secs: DEFAULT_TOLERANCE_SECS,
-            now: None,
-        }
+        VerifyOptions { tolerance_secs: DEFAULT_TOLERANCE_SECS, now: None }
     }
 }
 
@@ -86,8 +83,7 @@ pub(super) fn verify_standard(
         }
     }
     if candidates.is_empty() {
-        return Err(first_error
-            .unwrap_or_else(|| VerifyError::UnknownVersion(excerpt(&unknown_versions.join(" ")))));
+        return Err(first_error.unwrap_or_else(|| VerifyError::UnknownVersion(excerpt(&unknown_versions.join(" ")))));
     }
     if std::str::from_utf8(body).is_err() {
         return Err(VerifyError::BodyNotUtf8);
@@ -138,14 +134,11 @@ pub(super) fn verify_sha256(
 /// `IncomingMessage`), so a trailing comma is not part of an entry: neither
 /// base64 nor hex contains one.
 fn signature_entries<'a>(values: &'a [impl AsRef<str>]) -> impl Iterator<Item = &'a str> + 'a {
-    values
-        .iter()
-        .flat_map(|v| v.as_ref().split_ascii_whitespace())
-        .map(|e| match e.trim_end_matches(',') {
-            // Nothing but commas: keep it, so it is reported as malformed.
-            "" => e,
-            trimmed => trimmed,
-        })
+    values.iter().flat_map(|v| v.as_ref().split_ascii_whitespace()).map(|e| match e.trim_end_matches(',') {
+        // Nothing but commas: keep it, so it is reported as malformed.
+        "" => e,
+        trimmed => trimmed,
+    })
 }
 
 /// A parsed Standard Webhooks signature entry.
@@ -173,13 +166,9 @@ fn parse_v1_entry(entry: &str) -> Result<Entry<'_>, VerifyError> {
         return Ok(Entry::OtherVersion(version));
     }
     if sig.is_empty() {
-        return Err(VerifyError::MalformedSignature(
-            "a v1 entry has an empty signature".to_string(),
-        ));
+        return Err(VerifyError::MalformedSignature("a v1 entry has an empty signature".to_string()));
     }
-    let bytes = STANDARD
-        .decode(sig)
-        .map_err(|_| VerifyError::InvalidBase64)?;
+    let bytes = STANDARD.decode(sig).map_err(|_| VerifyError::InvalidBase64)?;
     if bytes.len() != MAC_LEN {
         return Err(VerifyError::MalformedSignature(format!(
             "a v1 signature decodes to {} bytes instead of {MAC_LEN}",
@@ -217,10 +206,7 @@ fn trim_ows(value: &str) -> &str {
 }
 
 /// The first value of header `name`, trimmed; missing or blank is an error.
-fn required_header<'a>(
-    headers: &'a [(impl AsRef<str>, impl AsRef<str>)],
-    name: &str,
-) -> Result<&'a str, VerifyError> {
+fn required_header<'a>(headers: &'a [(impl AsRef<str>, impl AsRef<str>)], name: &str) -> Result<&'a str, VerifyError> {
     let value = headers
         .iter()
         .find(|(k, _)| k.as_ref().eq_ignore_ascii_case(name))
@@ -262,8 +248,7 @@ fn parse_timestamp(raw: &str) -> Result<i64, VerifyError> {
     if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
         return Err(VerifyError::InvalidTimestamp(excerpt(raw)));
     }
-    raw.parse::<i64>()
-        .map_err(|_| VerifyError::InvalidTimestamp(excerpt(raw)))
+    raw.parse::<i64>().map_err(|_| VerifyError::InvalidTimestamp(excerpt(raw)))
 }
 
 fn check_tolerance(ts: i64, opts: &VerifyOptions) -> Result<(), VerifyError> {
@@ -272,13 +257,9 @@ fn check_tolerance(ts: i64, opts: &VerifyOptions) -> Result<(), VerifyError> {
     let tolerance = i128::from(opts.tolerance_secs);
     let clamp = |v: i128| i64::try_from(v).unwrap_or(i64::MAX);
     if diff > tolerance {
-        Err(VerifyError::TimestampTooOld {
-            age_secs: clamp(diff),
-        })
+        Err(VerifyError::TimestampTooOld { age_secs: clamp(diff) })
     } else if -diff > tolerance {
-        Err(VerifyError::TimestampTooNew {
-            ahead_secs: clamp(-diff),
-        })
+        Err(VerifyError::TimestampTooNew { ahead_secs: clamp(-diff) })
     } else {
         Ok(())
     }
@@ -287,8 +268,6 @@ fn check_tolerance(ts: i64, opts: &VerifyOptions) -> Result<(), VerifyError> {
 pub(super) fn system_now() -> i64 {
     match SystemTime::now().duration_since(UNIX_EPOCH) {
         Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-        Err(e) => i64::try_from(e.duration().as_secs())
-            .map(|s| -s)
-            .unwrap_or(i64::MIN),
+        Err(e) => i64::try_from(e.duration().as_secs()).map(|s| -s).unwrap_or(i64::MIN),
     }
 }

@@ -81,7 +81,13 @@ impl Spool {
     }
 
     /// Adopts what `budget` allows from one dead spool. False: stop the round.
-    fn adopt_one(&self, mut dead: DeadSpool, budget: &mut Budget, queue: &mut impl FnMut(Recovered) -> bool, found: &mut Recovery) -> bool {
+    fn adopt_one(
+        &self,
+        mut dead: DeadSpool,
+        budget: &mut Budget,
+        queue: &mut impl FnMut(Recovered) -> bool,
+        found: &mut Recovery,
+    ) -> bool {
         let acks = AckSet::read(&dead.segments, &mut found.damage, &dead.dir);
         let taken = records::take_live(&dead.segments, &acks, *budget, &mut found.damage);
         let old_sids: Vec<u64> = taken.events.iter().map(|e| e.sid).collect();
@@ -89,7 +95,10 @@ impl Spool {
         //    events twice (same ids), never zero times.
         let mut events = taken.events;
         if let Err(why) = self.rewrite(&mut events) {
-            found.damage.push(format!("{}: left for later: this process's spool cannot take its events ({why})", dead.dir.display()));
+            found.damage.push(format!(
+                "{}: left for later: this process's spool cannot take its events ({why})",
+                dead.dir.display()
+            ));
             return false;
         }
         // 2. Queued. Should the queue refuse (it closed), the rest is
@@ -153,7 +162,6 @@ impl Spool {
         }
         Ok(())
     }
-
 }
 
 /// Writes an acknowledgement of `sids` into a new segment of a dead spool.
@@ -167,4 +175,3 @@ fn acknowledge_in(dead: &mut DeadSpool, sids: &[u64]) -> io::Result<()> {
     file.sync_data()?;
     layout::sync_dir(&dead.dir)
 }
-

@@ -145,7 +145,11 @@ fn close_inherited_locks() {
                 continue;
             }
             if tag != FILLING {
-                close_if_same_file(slot.fd.load(Ordering::Relaxed), slot.dev.load(Ordering::Relaxed), slot.ino.load(Ordering::Relaxed));
+                close_if_same_file(
+                    slot.fd.load(Ordering::Relaxed),
+                    slot.dev.load(Ordering::Relaxed),
+                    slot.ino.load(Ordering::Relaxed),
+                );
             }
             // A FILLING slot's owner thread does not exist in the child:
             // free it without closing (its fields may be incomplete).
@@ -180,7 +184,8 @@ mod tests {
     #[test]
     fn a_dropped_lock_is_unlisted_and_there_is_no_fixed_limit() {
         let path = std::env::temp_dir().join(format!("outbox-inherited-{}", std::process::id()));
-        let locks: Vec<LockFile> = (0..200).map(|_| LockFile::register(File::create(&path).unwrap()).unwrap()).collect();
+        let locks: Vec<LockFile> =
+            (0..200).map(|_| LockFile::register(File::create(&path).unwrap()).unwrap()).collect();
         let listed: Vec<(&'static Slot, u64)> = locks.iter().map(|l| (l.slot, l.tag)).collect();
         for (lock, (slot, tag)) in locks.iter().zip(&listed) {
             assert_eq!(slot.tag.load(Ordering::Acquire), *tag, "all 200 are listed");

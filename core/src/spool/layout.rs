@@ -42,7 +42,10 @@ pub(super) fn prepare_root(root: &Path) -> io::Result<()> {
     if meta.uid() != me {
         return Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
-            format!("is owned by uid {}, not by this process's user (uid {me}): that user could read or plant events", meta.uid()),
+            format!(
+                "is owned by uid {}, not by this process's user (uid {me}): that user could read or plant events",
+                meta.uid()
+            ),
         ));
     }
     let mode = meta.mode();
@@ -175,9 +178,13 @@ pub(super) fn candidates(root: &Path, own: &Path, damage: &mut Vec<String>) -> V
         }
         // Not followed: lstat.
         match fs::symlink_metadata(&path) {
-            Ok(meta) if meta.file_type().is_symlink() => damage.push(format!("{}: not adopted: a symbolic link", path.display())),
+            Ok(meta) if meta.file_type().is_symlink() => {
+                damage.push(format!("{}: not adopted: a symbolic link", path.display()))
+            }
             Ok(meta) if !meta.is_dir() => damage.push(format!("{}: not adopted: not a directory", path.display())),
-            Ok(meta) if meta.uid() != euid() => damage.push(format!("{}: not adopted: owned by uid {}", path.display(), meta.uid())),
+            Ok(meta) if meta.uid() != euid() => {
+                damage.push(format!("{}: not adopted: owned by uid {}", path.display(), meta.uid()))
+            }
             Ok(_) => found.push(path),
             Err(_) => {} // removed meanwhile
         }
@@ -206,7 +213,8 @@ pub(super) fn lock_dead(dir: &Path) -> Result<Option<DeadSpool>, String> {
     if fs::symlink_metadata(&lock_path).is_ok_and(|m| !m.is_file()) {
         return Err(report(dir, "its lock is not a regular file"));
     }
-    let opened = OpenOptions::new().read(true).write(true).custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW).open(&lock_path);
+    let opened =
+        OpenOptions::new().read(true).write(true).custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW).open(&lock_path);
     let file = match opened {
         Ok(file) => file,
         // A dot-name without lock is a creation in progress (or one that
@@ -288,16 +296,19 @@ impl DeadSpool {
     /// file exists the directory is claimed), then the directory itself.
     pub fn remove(&mut self) -> Result<(), String> {
         for (_, path) in &self.segments {
-            remove_if_present(path).map_err(|e| report(&self.dir, &format!("cannot remove {}: {e}", path.display())))?;
+            remove_if_present(path)
+                .map_err(|e| report(&self.dir, &format!("cannot remove {}: {e}", path.display())))?;
         }
-        remove_if_present(&self.dir.join(LOCK_FILE)).map_err(|e| report(&self.dir, &format!("cannot remove its lock: {e}")))?;
+        remove_if_present(&self.dir.join(LOCK_FILE))
+            .map_err(|e| report(&self.dir, &format!("cannot remove its lock: {e}")))?;
         fs::remove_dir(&self.dir).map_err(|e| report(&self.dir, &format!("cannot remove: {e}")))
     }
 
     /// Removes the first `n` segments (their events were all taken).
     pub fn remove_first_segments(&mut self, n: usize) -> Result<(), String> {
         for (_, path) in self.segments.drain(..n.min(self.segments.len())) {
-            remove_if_present(&path).map_err(|e| report(&self.dir, &format!("cannot remove {}: {e}", path.display())))?;
+            remove_if_present(&path)
+                .map_err(|e| report(&self.dir, &format!("cannot remove {}: {e}", path.display())))?;
         }
         Ok(())
     }

@@ -99,7 +99,10 @@ fn parse(p: &[u8]) -> Result<Record<'_>, &'static str> {
 
 fn ack_ranges(body: &[u8]) -> impl Iterator<Item = (u64, u32)> + '_ {
     body.chunks_exact(12).map(|c| {
-        (u64::from_le_bytes(c[..8].try_into().unwrap_or([0; 8])), u32::from_le_bytes(c[8..].try_into().unwrap_or([0; 4])))
+        (
+            u64::from_le_bytes(c[..8].try_into().unwrap_or([0; 8])),
+            u32::from_le_bytes(c[8..].try_into().unwrap_or([0; 4])),
+        )
     })
 }
 

@@ -5,7 +5,8 @@ use std::time::Instant;
 use super::*;
 
 fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("outbox-spool-{name}-{}-{:x}", std::process::id(), crate::ids::random_u64()));
+    let dir =
+        std::env::temp_dir().join(format!("outbox-spool-{name}-{}-{:x}", std::process::id(), crate::ids::random_u64()));
     fs::create_dir_all(&dir).unwrap();
     fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
     dir
@@ -155,7 +156,10 @@ fn event_sync_mode_appends_durably() {
 #[test]
 fn an_unwritable_root_is_a_clear_error() {
     let err = Spool::open(Path::new("/proc/outbox-cannot-exist"), SpoolSync::Batch).err().unwrap();
-    assert!(matches!(err.kind(), io::ErrorKind::NotFound | io::ErrorKind::PermissionDenied | io::ErrorKind::Other), "{err}");
+    assert!(
+        matches!(err.kind(), io::ErrorKind::NotFound | io::ErrorKind::PermissionDenied | io::ErrorKind::Other),
+        "{err}"
+    );
 }
 
 #[test]
@@ -221,8 +225,17 @@ fn only_outbox_spools_are_touched() {
     let (recovery, events) = adopt(&spool, ALL);
     assert!(events.is_empty(), "{events:?}");
     assert_eq!(recovery.damage.len(), 4, "{:#?}", recovery.damage);
-    for (needle, line) in [("no", "marker"), ("sub", "not an Outbox segment"), ("0000000000000000.seg", "not an Outbox segment"), ("00000000000000ff", "symbolic link")] {
-        assert!(recovery.damage.iter().any(|d| d.contains(needle) && d.contains(line)), "{needle}: {:#?}", recovery.damage);
+    for (needle, line) in [
+        ("no", "marker"),
+        ("sub", "not an Outbox segment"),
+        ("0000000000000000.seg", "not an Outbox segment"),
+        ("00000000000000ff", "symbolic link"),
+    ] {
+        assert!(
+            recovery.damage.iter().any(|d| d.contains(needle) && d.contains(line)),
+            "{needle}: {:#?}",
+            recovery.damage
+        );
     }
     assert!(root.join("cache/lock").exists() && root.join("cache/data.seg").exists());
     assert!(root.join("42-0123456789abcdef/lock").exists());

@@ -12,12 +12,29 @@ pub use outbox_test_receiver::{Fault, FaultKind, Receiver};
 
 /// Options pointing at `receiver`, with short timers so tests run quickly.
 pub fn options(receiver: &Receiver) -> Options {
-    Options { flush_interval: Duration::from_millis(50), request_timeout: Duration::from_secs(5), delivery: DeliveryOptions { retry_initial_backoff: Duration::from_millis(20), retry_max_backoff: Duration::from_millis(200), ..DeliveryOptions::for_client() }, ..Options::new(receiver.url()) }
+    Options {
+        flush_interval: Duration::from_millis(50),
+        request_timeout: Duration::from_secs(5),
+        delivery: DeliveryOptions {
+            retry_initial_backoff: Duration::from_millis(20),
+            retry_max_backoff: Duration::from_millis(200),
+            ..DeliveryOptions::for_client()
+        },
+        ..Options::new(receiver.url())
+    }
 }
 
 /// Webhook options for `endpoints`, with short retry timers.
 pub fn webhook_options(endpoints: Vec<outbox_core::webhook::Endpoint>) -> outbox_core::webhook::WebhookOptions {
-    outbox_core::webhook::WebhookOptions { endpoints, delivery: DeliveryOptions { retry_initial_backoff: Duration::from_millis(20), retry_max_backoff: Duration::from_millis(100), ..DeliveryOptions::for_webhooks() }, ..outbox_core::webhook::WebhookOptions::default() }
+    outbox_core::webhook::WebhookOptions {
+        endpoints,
+        delivery: DeliveryOptions {
+            retry_initial_backoff: Duration::from_millis(20),
+            retry_max_backoff: Duration::from_millis(100),
+            ..DeliveryOptions::for_webhooks()
+        },
+        ..outbox_core::webhook::WebhookOptions::default()
+    }
 }
 
 /// Collects everything `on_error` reports.

@@ -61,7 +61,11 @@ fn encode_and_check(encoder: &Encoder, event: &Event, max_event_bytes: usize, sa
         Err(e) => panic!("an encoded event does not encode again: {e}"),
     };
     if same_bytes {
-        assert_eq!(String::from_utf8_lossy(&re_encoded.json), String::from_utf8_lossy(&encoded.json), "encoding is not stable");
+        assert_eq!(
+            String::from_utf8_lossy(&re_encoded.json),
+            String::from_utf8_lossy(&encoded.json),
+            "encoding is not stable"
+        );
     }
     let re_value: Value = serde_json::from_slice(&re_encoded.json).expect("a re-encoded event is JSON");
     assert!(same(&re_value, &value), "an event changed when read back and encoded again:\n{re_value}\n{value}");
@@ -77,7 +81,9 @@ fn same(a: &Value, b: &Value) -> bool {
             _ => x == y,
         },
         (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y)),
-        (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w))),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
         _ => a == b,
     }
 }

@@ -167,7 +167,8 @@ impl Machine {
                     n => Some(u32::from(n - 1)),
                 };
                 let offered = items.len() + unsent.len();
-                let requeued = self.queue.retry_later(batch, items, unsent, max_retries, Some(503), "HTTP 503; retries exhausted");
+                let requeued =
+                    self.queue.retry_later(batch, items, unsent, max_retries, Some(503), "HTTP 503; retries exhausted");
                 assert!(requeued <= offered);
             }
             _ => {

@@ -16,7 +16,8 @@ use crate::input::Input;
 
 pub fn retry_after(data: &[u8]) {
     let mut input = Input::new(data);
-    let schedule = Schedule { initial: duration(&mut input), max: duration(&mut input), max_retry_after: duration(&mut input) };
+    let schedule =
+        Schedule { initial: duration(&mut input), max: duration(&mut input), max_retry_after: duration(&mut input) };
     let now = UNIX_EPOCH + Duration::from_secs(input.u64() >> 26);
     let jittered = duration(&mut input);
     let steps = input.bytes(64).to_vec();

@@ -17,7 +17,8 @@ use outbox_core::sign::{
 use crate::input::Input;
 
 /// Header names worth hitting far more often than chance would.
-const NAMES: [&str; 5] = [WEBHOOK_ID_HEADER, WEBHOOK_TIMESTAMP_HEADER, WEBHOOK_SIGNATURE_HEADER, "X-Hub-Signature-256", "x-custom-sig"];
+const NAMES: [&str; 5] =
+    [WEBHOOK_ID_HEADER, WEBHOOK_TIMESTAMP_HEADER, WEBHOOK_SIGNATURE_HEADER, "X-Hub-Signature-256", "x-custom-sig"];
 
 pub fn signatures(data: &[u8]) {
     let mut input = Input::new(data);
@@ -40,11 +41,20 @@ pub fn signatures(data: &[u8]) {
 }
 
 /// The receiving side of what `signer` sends: it verifies, and only for this body.
-fn signed_requests_verify(signer: &Signer, secrets: &[String], id: &str, timestamp: i64, body: &[u8], extra: &[(String, String)]) {
+fn signed_requests_verify(
+    signer: &Signer,
+    secrets: &[String],
+    id: &str,
+    timestamp: i64,
+    body: &[u8],
+    extra: &[(String, String)],
+) {
     let standard = *signer.scheme() == Scheme::StandardWebhooks;
     // What the scheme can carry: Standard Webhooks' timestamp is digits
     // only, its id is trimmed like any header value, its body must be text.
-    if standard && (timestamp < 0 || id.is_empty() || id.trim_matches([' ', '\t']) != id || std::str::from_utf8(body).is_err()) {
+    if standard
+        && (timestamp < 0 || id.is_empty() || id.trim_matches([' ', '\t']) != id || std::str::from_utf8(body).is_err())
+    {
         return;
     }
     let mut headers = signer.headers(id, timestamp, body);

@@ -129,7 +129,9 @@ fn written(input: &mut Input) -> (Vec<Vec<u8>>, Option<Vec<Event>>, bool) {
             }
             4..=5 => {
                 let ranges: Vec<(u64, u32)> = (0..1 + input.up_to(3)).map(|_| ack_range(input, next_sid)).collect();
-                outbox_like &= ranges.iter().all(|(first, count)| *first > 0 && first.saturating_add(u64::from(*count)) <= next_sid);
+                outbox_like &= ranges
+                    .iter()
+                    .all(|(first, count)| *first > 0 && first.saturating_add(u64::from(*count)) <= next_sid);
                 segments[current].push(Record::Ack(ranges));
             }
             6 if segments.len() < 3 => {

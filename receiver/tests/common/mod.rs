@@ -15,10 +15,7 @@ pub struct Response {
 
 impl Response {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     pub fn text(&self) -> String {
@@ -38,12 +35,8 @@ pub struct Client {
 impl Client {
     pub fn connect(port: u16) -> Client {
         let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .expect("timeout");
-        Client {
-            reader: BufReader::new(stream),
-        }
+        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        Client { reader: BufReader::new(stream) }
     }
 
     pub fn stream(&self) -> &TcpStream {
@@ -59,13 +52,7 @@ impl Client {
     }
 
     /// Writes a request with a Content-Length body.
-    pub fn send(
-        &mut self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> io::Result<()> {
+    pub fn send(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> io::Result<()> {
         self.write_raw(&request(method, path, headers, body))
     }
 
@@ -89,12 +76,7 @@ impl Client {
             .split_whitespace()
             .nth(1)
             .and_then(|s| s.parse().ok())
-            .ok_or_else(|| {
-                io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("bad status line {line:?}"),
-                )
-            })?;
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("bad status line {line:?}")))?;
         let mut headers = Vec::new();
         loop {
             line.clear();
@@ -113,31 +95,16 @@ impl Client {
             .unwrap_or(0);
         let mut body = vec![0; len];
         self.reader.read_exact(&mut body)?;
-        Ok(Response {
-            status,
-            headers,
-            body,
-        })
+        Ok(Response { status, headers, body })
     }
 
-    pub fn request(
-        &mut self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> Response {
+    pub fn request(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
         self.send(method, path, headers, body).expect("send");
         self.read_response().expect("response")
     }
 
     pub fn post_json(&mut self, path: &str, body: &str) -> Response {
-        self.request(
-            "POST",
-            path,
-            &[("Content-Type", "application/json")],
-            body.as_bytes(),
-        )
+        self.request("POST", path, &[("Content-Type", "application/json")], body.as_bytes())
     }
 
     pub fn get(&mut self, path: &str) -> Response {
@@ -170,10 +137,7 @@ pub fn batch(ids: &[&str]) -> String {
             format!(r#"{{"type":"track","event":"Signed Up","userId":"u1","messageId":"{id}","properties":{{"plan":"pro","n":1}}}}"#)
         })
         .collect();
-    format!(
-        r#"{{"batch":[{}],"sentAt":"2024-01-01T00:00:00Z"}}"#,
-        items.join(",")
-    )
+    format!(r#"{{"batch":[{}],"sentAt":"2024-01-01T00:00:00Z"}}"#, items.join(","))
 }
 
 pub fn gzip(data: &[u8]) -> Vec<u8> {

@@ -7,10 +7,7 @@ fn main() -> Result<(), outbox_core::Error> {
     // A local receiver stands in for your collector.
     let receiver = outbox_test_receiver::Receiver::start();
 
-    let client = Client::new(Options {
-        api_key: Some("my-write-key".into()),
-        ..Options::new(receiver.url())
-    })?;
+    let client = Client::new(Options { api_key: Some("my-write-key".into()), ..Options::new(receiver.url()) })?;
     let id = client.track("user-42", "Order Completed", Some(json!({"total": 99.5})))?;
     client.identify("user-42", Some(json!({"plan": "pro"})))?;
 
