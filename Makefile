@@ -24,6 +24,7 @@ include mk/rust.mk
 -include mk/demo.mk
 -include mk/fuzz.mk
 -include mk/sanitize.mk
+-include mk/lint.mk
 
 .PHONY: help test demo
 help:
@@ -33,6 +34,8 @@ help:
 	@echo "make sanitize  the C/C++ tests under ASan+UBSan and TSAN, and the callback gate's loom model"
 	@echo "make soak    random faults, forks and crashes for SOAK_SECONDS (default 600; make test runs 60)"
 	@echo "make fuzz    every fuzz target for FUZZ_SECONDS (60) each (nightly; not part of make test)"
+	@echo "make lint    rustfmt, clippy (warnings are errors), ruff and eslint (part of make test)"
+	@echo "make fmt     apply rustfmt and ruff's formatter"
 
 test: $(TEST_TARGETS)
 	@echo "make test: all suites passed ($(TEST_TARGETS))"
