@@ -2,18 +2,13 @@
 // Delivery, stats, flush results, onError with statuses, and bad input,
 // against the real test receiver.
 
-const { describe, it, before, after, beforeEach } = require('node:test');
+const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 
 const { Client, OutboxError, DeliveryError, verify } = require('..');
-const { startReceiver, deadEndpoint, waitFor } = require('./helpers.js');
+const { deadEndpoint, waitFor, useReceiver } = require('./helpers.js');
 
-let rx;
-before(async () => {
-  rx = await startReceiver();
-});
-after(() => rx.stop());
-beforeEach(() => rx.reset());
+const rx = useReceiver();
 
 /** A client on the receiver that reports to `errors`. */
 function client(options = {}, errors = []) {

@@ -2,23 +2,18 @@
 // The programs in examples/node run as written (the README's quickstart is
 // examples/node/quickstart.js), against the real receiver.
 
-const { describe, it, before, after, beforeEach } = require('node:test');
+const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { startReceiver, repo } = require('./helpers.js');
+const { repo, useReceiver } = require('./helpers.js');
 
 const dir = path.join(repo, 'examples', 'node');
 const linked = fs.existsSync(path.join(dir, 'node_modules', 'outbox', 'package.json'));
 
-let rx;
-before(async () => {
-  rx = await startReceiver();
-});
-after(() => rx.stop());
-beforeEach(() => rx.reset());
+const rx = useReceiver();
 
 function run(file) {
   return spawnSync(process.execPath, [file], {

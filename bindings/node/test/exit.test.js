@@ -4,17 +4,12 @@
 // process against the real receiver (or against a port nobody listens on).
 // Times are generous hang checks, not benchmarks.
 
-const { describe, it, before, after, beforeEach } = require('node:test');
+const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 
-const { startReceiver, runNode, deadEndpoint } = require('./helpers.js');
+const { runNode, deadEndpoint, useReceiver } = require('./helpers.js');
 
-let rx;
-before(async () => {
-  rx = await startReceiver();
-});
-after(() => rx.stop());
-beforeEach(() => rx.reset());
+const rx = useReceiver();
 
 // Prints from a child without keeping anything alive (console.log is async
 // when stdout is a pipe).

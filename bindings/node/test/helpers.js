@@ -145,4 +145,28 @@ async function waitFor(cond, timeoutMs = 5000) {
   return true;
 }
 
-module.exports = { startReceiver, runNode, deadEndpoint, sleep, waitFor, repo, pkgDir };
+/**
+ * One receiver for the calling test file: started before its tests, reset
+ * before each, stopped after all. The returned object stands for it (its
+ * properties are the receiver's once started).
+ */
+function useReceiver(args = []) {
+  const { before, after, beforeEach } = require('node:test');
+  let rx;
+  before(async () => {
+    rx = await startReceiver(args);
+  });
+  after(() => rx.stop());
+  beforeEach(() => rx.reset());
+  return new Proxy(
+    {},
+    {
+      get(_, key) {
+        const value = rx[key];
+        return typeof value === 'function' ? value.bind(rx) : value;
+      },
+    },
+  );
+}
+
+module.exports = { startReceiver, useReceiver, runNode, deadEndpoint, sleep, waitFor, repo, pkgDir };

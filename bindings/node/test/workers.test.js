@@ -2,19 +2,14 @@
 // worker_threads: the addon loads in every worker (it is context-aware),
 // each worker has its own client, and nothing is lost or duplicated.
 
-const { describe, it, before, after, beforeEach } = require('node:test');
+const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const { Worker } = require('node:worker_threads');
 const path = require('node:path');
 
-const { startReceiver } = require('./helpers.js');
+const { useReceiver } = require('./helpers.js');
 
-let rx;
-before(async () => {
-  rx = await startReceiver();
-});
-after(() => rx.stop());
-beforeEach(() => rx.reset());
+const rx = useReceiver();
 
 const pkg = path.resolve(__dirname, '..');
 
