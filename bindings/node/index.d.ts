@@ -64,7 +64,7 @@ export interface ClientOptions {
   signatureHeader?: string;
   /** Send as soon as this many events are queued. Default 100. */
   flushAt?: number;
-  /** A lone event leaves within this. In milliseconds. Default 500. */
+  /** A lone event leaves within this; zero is no timer (send at `flushAt`, on flush and at exit). In milliseconds. Default 500. */
   flushIntervalMs?: number;
   /** Most events per request; under load batches grow to it. Default 1,000. */
   maxBatchSize?: number;

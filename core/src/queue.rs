@@ -106,6 +106,11 @@ impl Queue {
         self.next_seq
     }
 
+    /// The next event to send has failed before (it came back for a retry).
+    pub fn front_is_retry(&self) -> bool {
+        self.items.front().is_some_and(|item| item.attempts > 0)
+    }
+
     pub fn front_seq(&self) -> Option<u64> {
         self.items.front().map(|i| i.seq)
     }

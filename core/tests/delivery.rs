@@ -380,3 +380,21 @@ fn flush_reports_everything_delivered_since_the_previous_flush() {
     client.track("u", "e", None).unwrap();
     assert_eq!(client.flush(SECS(10)).delivered, 1);
 }
+
+/// `flush_interval` zero is no timer (Whisperr's `flushIntervalMs: 0`): a
+/// lone event waits for `flush_at`, a flush or the exit.
+#[test]
+fn a_zero_flush_interval_sends_only_at_flush_at_or_on_flush() {
+    let receiver = Receiver::start();
+    let client = client(Options { flush_interval: Duration::ZERO, flush_at: 3, ..options(&receiver) });
+    client.track("u", "one", None).unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    assert_eq!(receiver.stats().unique_events, 0, "no timer sent it");
+    client.track("u", "two", None).unwrap();
+    client.track("u", "three", None).unwrap();
+    assert!(client.flush(Duration::from_secs(5)).is_complete());
+    assert_eq!(receiver.stats().unique_events, 3);
+    client.track("u", "four", None).unwrap();
+    assert_eq!(client.flush(Duration::from_secs(5)).delivered, 1);
+    assert_eq!(receiver.stats().unique_events, 4);
+}

@@ -87,7 +87,7 @@ def test_closed_after_shutdown(client):
         (dict(flush_at="100"), TypeError, "flush_at must be an int"),
         (dict(flush_at=True), TypeError, "flush_at must be an int"),
         (dict(flush_interval=-1), outbox.InvalidOptionError, "flush_interval must be 0 or more"),
-        (dict(flush_interval=0), outbox.InvalidOptionError, "flush_interval must be greater than zero"),
+        (dict(request_timeout=0), outbox.InvalidOptionError, "request_timeout must be greater than zero"),
         (dict(flush_interval=float("nan")), outbox.InvalidOptionError, "flush_interval"),
         (dict(flush_interval="1s"), TypeError, "number of seconds"),
         (dict(request_timeout=1e12), outbox.InvalidOptionError, "at most"),

@@ -302,9 +302,9 @@ pub(super) static CLIENT_OWN: [OptionSpec<Options>; 18] = [
     },
     OptionSpec {
         name: "flush_interval",
-        doc: "a lone event leaves within this",
+        doc: "a lone event leaves within this; zero is no timer (send at {flush_at}, on flush and at exit)",
         unset: None,
-        access: Access::Duration { zero_ok: false, set: |o, d| o.flush_interval = d, get: |o| o.flush_interval },
+        access: Access::Duration { zero_ok: true, set: |o, d| o.flush_interval = d, get: |o| o.flush_interval },
     },
     OptionSpec {
         name: "max_batch_size",

@@ -110,7 +110,8 @@ pub struct Options {
     /// Send as soon as this many events are queued. Default 100: big enough
     /// to amortise a request, small enough that a quiet service sends promptly.
     pub flush_at: usize,
-    /// Send queued events at least this often. Default 500 ms; above zero.
+    /// Send queued events at least this often. Default 500 ms. Zero is no
+    /// timer: events leave at `flush_at`, on `flush` and at exit.
     pub flush_interval: Duration,
     /// Most events per request. Default 1,000: under load batches grow to it.
     pub max_batch_size: usize,
@@ -252,7 +253,7 @@ impl Options {
                 self.max_event_bytes
             ));
         }
-        check_duration("flush_interval", self.flush_interval, false)?;
+        check_duration("flush_interval", self.flush_interval, true)?;
         check_duration("request_timeout", self.request_timeout, false)?;
         for (name, value) in &self.headers {
             check_header(name, value)?;
@@ -346,8 +347,8 @@ mod tests {
             ),
             (Options { path: "v1".into(), ..Options::new("http://x") }, "path"),
             (
-                Options { flush_interval: Duration::ZERO, ..Options::new("http://x") },
-                "flush_interval must be greater than zero",
+                Options { request_timeout: Duration::ZERO, ..Options::new("http://x") },
+                "request_timeout must be greater than zero",
             ),
             (
                 Options {

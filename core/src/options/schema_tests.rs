@@ -118,8 +118,8 @@ fn messages_name_the_option_as_the_face_does() {
         (
             Naming::Camel,
             "options.",
-            ("flushIntervalMs", Value::Seconds(0.0)),
-            "options.flushIntervalMs must be greater than zero",
+            ("requestTimeoutMs", Value::Seconds(0.0)),
+            "options.requestTimeoutMs must be greater than zero",
         ),
         (Naming::Camel, "options.", ("requestTimeoutMs", Value::Seconds(86_400.001)), "must be at most one day"),
         (

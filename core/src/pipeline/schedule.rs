@@ -40,7 +40,8 @@ pub(super) struct Plan {
 /// shutdown deadline's last attempt); at most `max_concurrent` requests are
 /// in flight, one while probing after failures; a batch is due when
 /// `flush_at` events wait, a flush or shutdown covers the oldest, or
-/// `flush_interval` has passed since the dispatcher first saw it.
+/// `flush_interval` has passed since the dispatcher first saw it (a zero
+/// interval is no timer).
 pub(super) fn next_step(st: &State, spec: &Spec, now: Instant) -> Plan {
     let unchanged = st.waiting_since;
     let wait = |until, waiting_since| Plan { step: Step::Wait(until), waiting_since };
@@ -62,10 +63,16 @@ pub(super) fn next_step(st: &State, spec: &Spec, now: Instant) -> Plan {
         return wait(None, unchanged);
     }
     let since = unchanged.unwrap_or(now);
-    let interval_ends = time::later(since, policy.flush_interval);
-    let due = st.queue.len() >= policy.flush_at || st.closing || front < st.flush_upto || now >= interval_ends;
+    // A zero `flush_interval` is no timer: events wait for `flush_at`, a
+    // flush or the exit; events being retried have waited out their backoff.
+    let interval_ends = (!policy.flush_interval.is_zero()).then(|| time::later(since, policy.flush_interval));
+    let timer_due = match interval_ends {
+        Some(ends) => now >= ends,
+        None => st.queue.front_is_retry(),
+    };
+    let due = st.queue.len() >= policy.flush_at || st.closing || front < st.flush_upto || timer_due;
     if !due {
-        return wait(Some(interval_ends), Some(since));
+        return wait(interval_ends, Some(since));
     }
     let max_items = match spec.target.shape {
         BodyShape::Envelope => policy.max_batch_size,
@@ -233,5 +240,25 @@ mod tests {
         let last_attempt = now + 2 * SECOND;
         assert_eq!(next_step(&st, &spec, now).step, Step::Wait(Some(last_attempt)));
         assert_eq!(next_step(&st, &spec, last_attempt).step, send_now(Some(now + 3 * SECOND)));
+    }
+
+    #[test]
+    fn a_zero_interval_is_no_timer_but_retries_still_go() {
+        let now = Instant::now();
+        let mut spec = envelope();
+        spec.policy.flush_interval = Duration::ZERO;
+        let st = queued(3);
+        assert_eq!(next_step(&st, &spec, now), Plan { step: Step::Wait(None), waiting_since: Some(now) });
+        assert_eq!(next_step(&st, &spec, now + 3600 * SECOND).step, Step::Wait(None));
+        assert_eq!(next_step(&queued(20), &spec, now).step, send_now(None));
+        let mut flushed = queued(3);
+        flushed.flush_upto = flushed.queue.next_seq();
+        assert_eq!(next_step(&flushed, &spec, now).step, send_now(None));
+        // A failed batch comes back to the front: it is sent again without
+        // waiting for more events.
+        let mut retried = queued(3);
+        let batch = retried.queue.take_batch(100, usize::MAX).unwrap();
+        retried.queue.retry_later(batch.id, batch.items, Vec::new(), None, Some(503), "unavailable");
+        assert_eq!(next_step(&retried, &spec, now).step, send_now(None));
     }
 }
