@@ -655,10 +655,11 @@ outbox_status_t outbox_config_set_flush_at(outbox_config_t *config,
                                            size_t flush_at);
 
 // Send queued events at least this often, in milliseconds. Default 500: a
-// lone event leaves within half a second. At most 86400000 (one day).
+// lone event leaves within half a second. 0 is no timer: events leave at
+// `flush_at`, on `outbox_flush` and at exit. At most 86400000 (one day).
 //
-// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION` (0,
-// or over one day).
+// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_INVALID_OPTION`
+// (over one day).
 OUTBOX_MUST_USE
 outbox_status_t outbox_config_set_flush_interval_ms(outbox_config_t *config,
                                                     uint64_t interval_ms);
