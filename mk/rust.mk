@@ -6,9 +6,9 @@ TEST_TARGETS += test-rust
 # The receiver binary other languages' tests start.
 RECEIVER_BIN := $(TARGET_DIR)/debug/outbox-test-receiver
 
-# The engine, the receiver and the examples; each binding, the C ABI and the
+# The engine, the binding kernel, the receiver and the examples; each binding, the C ABI and the
 # CLI run their own crates' tests from their own fragments.
-RUST_TEST_PACKAGES := -p outbox-core -p outbox-test-receiver -p outbox-examples -p outbox-bench
+RUST_TEST_PACKAGES := -p outbox-core -p outbox-bind -p outbox-test-receiver -p outbox-examples -p outbox-bench
 
 test-rust:
 	cargo test $(RUST_TEST_PACKAGES)
