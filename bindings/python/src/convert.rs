@@ -1,34 +1,23 @@
-//! Python objects to event JSON, in one pass: a serde `Serialize` impl over
-//! the Python object graph feeds `serde_json` directly (no `json.dumps`, no
-//! intermediate tree). The behaviour for every kind of value is listed in
-//! `docs/python.md` and checked against `tests/vectors/conversions.json`.
+//! Python objects to event JSON: the binding kernel's walk (`outbox-bind`,
+//! shared with Node) over Python values, described here. The behaviour for
+//! every kind of value is listed in `docs/python.md` and checked against
+//! `tests/vectors/conversions.json`.
 //!
 //! Errors carry the path of the offending value (`properties["a"][2]`).
 //! Values that cannot be represented are refused at the call site, before
 //! anything is queued.
 
-use std::borrow::Cow;
-use std::cell::RefCell;
 use std::fmt::Write as _;
 
-use base64::Engine as _;
+use outbox_bind::{At, Describe, Described, Host, Problem, Refusal, Rules, Seg, Stop, Unfit, MAX_DEPTH};
 use outbox_core::Json;
 use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{
-    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString, PyTuple, PyType,
-};
-use serde::ser::{SerializeMap, SerializeSeq, Serializer};
-use serde::Serialize;
-use serde_json::value::RawValue;
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString, PyTuple, PyType};
 
 use crate::errors;
-
-/// Deepest nesting accepted: core's limit, so every language refuses the
-/// same events (and the walk never nears the end of the stack).
-const MAX_DEPTH: usize = outbox_core::event::MAX_DEPTH;
 
 extern "C" {
     // In every CPython's exported symbols since 3.3, and in the limited API
@@ -52,101 +41,10 @@ pub fn utf8<'a>(s: &'a Bound<'_, PyString>) -> Result<&'a str, PyErr> {
     }
 }
 
-/// Why a conversion failed.
-pub enum Failure {
-    /// Unsupported type: raised as `TypeError`.
-    Type(String),
-    /// A value with no JSON form: raised as `InvalidEventError` (a `ValueError`).
-    Value(String),
-    /// Python code run during the conversion raised.
-    Python(PyErr),
-}
-
-enum Seg {
-    Key(String),
-    Index(usize),
-    Attr(String),
-}
-
-/// State of one conversion: the containers being walked (for cycles), the
-/// first failure and the path to it.
-pub struct Conv<'py> {
-    py: Python<'py>,
-    stack: RefCell<Vec<usize>>,
-    failure: RefCell<Option<Failure>>,
-    path: RefCell<Vec<Seg>>,
-}
-
-impl<'py> Conv<'py> {
-    pub fn new(py: Python<'py>) -> Conv<'py> {
-        Conv { py, stack: RefCell::new(Vec::new()), failure: RefCell::new(None), path: RefCell::new(Vec::new()) }
-    }
-
-    fn fail<E: serde::ser::Error>(&self, failure: Failure) -> E {
-        let text = match &failure {
-            Failure::Type(m) | Failure::Value(m) => m.clone(),
-            Failure::Python(_) => "a Python exception".to_owned(),
-        };
-        let mut slot = self.failure.borrow_mut();
-        if slot.is_none() {
-            *slot = Some(failure);
-        }
-        E::custom(text)
-    }
-
-    fn seg(&self, seg: Seg) {
-        self.path.borrow_mut().push(seg);
-    }
-
-    fn enter<E: serde::ser::Error>(&self, obj: &Bound<'py, PyAny>) -> Result<(), E> {
-        let id = obj.as_ptr() as usize;
-        let mut stack = self.stack.borrow_mut();
-        if stack.contains(&id) {
-            drop(stack);
-            return Err(self.fail(Failure::Value(
-                "circular reference: this value contains itself, so it has no JSON form".into(),
-            )));
-        }
-        stack.push(id);
-        Ok(())
-    }
-
-    fn leave(&self) {
-        self.stack.borrow_mut().pop();
-    }
-
-    /// The Python exception for the failure recorded, naming `root` and the path.
-    pub fn into_error(self, root: &str, fallback: impl std::fmt::Display) -> PyErr {
-        let mut where_ = root.to_owned();
-        for seg in self.path.into_inner().iter().rev() {
-            match seg {
-                Seg::Key(k) => {
-                    let _ = write!(where_, "[{k:?}]");
-                }
-                Seg::Index(i) => {
-                    let _ = write!(where_, "[{i}]");
-                }
-                Seg::Attr(a) => {
-                    let _ = write!(where_, ".{a}");
-                }
-            }
-        }
-        match self.failure.into_inner() {
-            Some(Failure::Type(m)) => PyTypeError::new_err(format!("{where_}: {m}")),
-            Some(Failure::Value(m)) => errors::invalid_event(self.py, format!("{where_}: {m}")),
-            Some(Failure::Python(e)) => e,
-            None => errors::invalid_event(self.py, format!("{where_}: {fallback}")),
-        }
-    }
-}
-
 /// Converts `obj` to JSON text. `root` names it in errors ("properties").
 pub fn to_json(py: Python<'_>, obj: &Bound<'_, PyAny>, root: &str) -> PyResult<Json> {
-    let conv = Conv::new(py);
-    match Json::from_serialize(&Val { obj, conv: &conv, depth: 0 }) {
-        Ok(json) => Ok(json),
-        Err(e) => Err(conv.into_error(root, e)),
-    }
+    let rules = Rules { max_bytes: usize::MAX, null_for_omitted: true };
+    outbox_bind::to_json(&Values { py }, obj, rules).map_err(|refusal| refused(py, root, refusal))
 }
 
 /// Optional argument: `None` stays absent.
@@ -158,92 +56,266 @@ pub fn to_json_opt(py: Python<'_>, obj: Option<&Bound<'_, PyAny>>, root: &str) -
     }
 }
 
-/// A Python value seen through `Serialize`.
-pub struct Val<'a, 'py> {
-    pub obj: &'a Bound<'py, PyAny>,
-    pub conv: &'a Conv<'py>,
-    pub depth: usize,
+/// Why Python refused a value.
+pub enum Why {
+    /// Unsupported type: raised as `TypeError`.
+    Type(String),
+    /// A value with no JSON form: raised as `InvalidEventError` (a `ValueError`).
+    Value(String),
+    /// Python code run during the conversion raised.
+    Python(PyErr),
 }
 
-impl Serialize for Val<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let obj = self.obj;
-        let conv = self.conv;
-        if self.depth > MAX_DEPTH {
-            return Err(conv.fail(Failure::Value(format!("nested more than {MAX_DEPTH} levels deep"))));
-        }
+/// A boxed `Why`: the walk's hot calls return it, and a one-pointer error
+/// keeps their results in registers.
+type Failure = Box<Why>;
+
+impl From<PyErr> for Box<Why> {
+    fn from(e: PyErr) -> Failure {
+        Box::new(Why::Python(e))
+    }
+}
+
+fn type_error(message: String) -> Failure {
+    Box::new(Why::Type(message))
+}
+
+fn value_error(message: String) -> Failure {
+    Box::new(Why::Value(message))
+}
+
+fn raised(e: PyErr) -> Stop<Failure> {
+    Stop::Host(e.into())
+}
+
+/// The exception for a refusal, naming `root` and the path.
+fn refused(py: Python<'_>, root: &str, refusal: Refusal<Failure, PathKey>) -> PyErr {
+    let mut where_ = root.to_owned();
+    for seg in &refusal.path {
+        let _ = match seg {
+            Seg::Index(i) => write!(where_, "[{i}]"),
+            Seg::Key(PathKey::Item(k)) => write!(where_, "[{k:?}]"),
+            Seg::Key(PathKey::Attr(a)) => write!(where_, ".{a}"),
+        };
+    }
+    let message = match refusal.problem {
+        Problem::Host(why) => match *why {
+            Why::Python(e) => return e,
+            Why::Type(m) => return PyTypeError::new_err(format!("{where_}: {m}")),
+            Why::Value(m) => m,
+        },
+        Problem::Cycle => "circular reference: this value contains itself, so it has no JSON form".into(),
+        Problem::TooDeep => format!("nested more than {MAX_DEPTH} levels deep"),
+        Problem::NotFinite(f) => format!("float {} is not valid JSON; send None or a string instead", non_finite_name(f)),
+        Problem::LoneSurrogate => "the string contains a lone surrogate (like '\\ud800'), which is not valid Unicode; \
+             JSON text must be UTF-8, so clean or re-encode the string first"
+            .into(),
+        Problem::NotANumber(text) => format!("{text:?} is not a JSON number"),
+        // Not made by Python values and Python's rules.
+        Problem::InvalidDate => "an invalid date has no JSON form".into(),
+        Problem::TooLarge { at_least, limit } => format!("would take at least {at_least} bytes, over the limit of {limit}"),
+        Problem::Omitted => "has no JSON form".into(),
+        Problem::Engine(e) => e.to_string(),
+    };
+    errors::invalid_event(py, format!("{where_}: {message}"))
+}
+
+fn non_finite_name(f: f64) -> &'static str {
+    if f.is_nan() {
+        "NaN"
+    } else if f > 0.0 {
+        "Infinity"
+    } else {
+        "-Infinity"
+    }
+}
+
+/// Python values, as the kernel walks them.
+struct Values<'py> {
+    py: Python<'py>,
+}
+
+enum Sequence<'py> {
+    List(Bound<'py, PyList>),
+    Tuple(Bound<'py, PyTuple>),
+    /// A set or frozenset: an array in iteration order.
+    Set(Bound<'py, PyAny>),
+}
+
+enum Mapping<'py> {
+    Dict(Bound<'py, PyDict>),
+    /// Any other `collections.abc.Mapping`, read through `.items()`.
+    Other(Bound<'py, PyAny>),
+    /// A dataclass instance and its `dataclasses.fields()`.
+    Dataclass(Bound<'py, PyAny>, Bound<'py, PyTuple>),
+}
+
+/// A key as `json.dumps` makes it a string.
+enum Key<'py> {
+    Str(Bound<'py, PyString>),
+    Text(String),
+    Word(&'static str),
+    /// A dataclass field name.
+    Attr(Bound<'py, PyString>),
+}
+
+/// A key in a refusal's path.
+enum PathKey {
+    Item(String),
+    Attr(String),
+}
+
+fn id(obj: &Bound<'_, PyAny>) -> usize {
+    obj.as_ptr() as usize
+}
+
+impl<'py> Host for Values<'py> {
+    type Value = Bound<'py, PyAny>;
+    type Str = Bound<'py, PyString>;
+    type Seq = Sequence<'py>;
+    type Map = Mapping<'py>;
+    type Key = Key<'py>;
+    type PathKey = PathKey;
+    type Id = usize;
+    type Error = Failure;
+
+    // No byte limit here: the engine checks the event's size.
+    const LIMITED: bool = false;
+
+    fn describe<D: Describe<Self>>(&self, obj: &Bound<'py, PyAny>, _at: At<'_, Key<'py>>, _replaced: bool, out: D) -> Result<Described, Failure> {
         // Exact built-in types first: the common case, pointer compares only
         // (under the stable ABI a subclass check is a function call).
+        // SAFETY (each `cast_unchecked`, `cast_into_unchecked`): the type was just checked.
         if obj.is_exact_instance_of::<PyString>() {
-            // SAFETY: just checked.
-            let text = str_value(conv, unsafe { obj.cast_unchecked::<PyString>() })?;
-            return s.serialize_str(text);
+            return Ok(out.str(unsafe { obj.cast_unchecked() }));
         }
         if obj.is_exact_instance_of::<PyInt>() {
-            return int_value(conv, obj, s);
+            return Ok(int(obj, out));
         }
         if obj.is_exact_instance_of::<PyFloat>() {
-            let f: f64 = obj.extract().map_err(|e| conv.fail(Failure::Python(e)))?;
-            return float_value(conv, f, s);
+            return Ok(out.float(obj.extract()?));
         }
         if obj.is_exact_instance_of::<PyDict>() {
-            // SAFETY: just checked.
-            return self.dict(unsafe { obj.cast_unchecked::<PyDict>() }, s);
+            return Ok(out.map(id(obj), &Mapping::Dict(unsafe { obj.clone().cast_into_unchecked() })));
         }
         // Then subclasses (and None, bool), in the same order.
         if obj.is_instance_of::<PyString>() {
-            // SAFETY: just checked.
-            let text = str_value(conv, unsafe { obj.cast_unchecked::<PyString>() })?;
-            return s.serialize_str(text);
+            return Ok(out.str(unsafe { obj.cast_unchecked() }));
         }
         if obj.is_none() {
-            return s.serialize_unit();
+            return Ok(out.null());
         }
         if obj.is_instance_of::<PyBool>() {
-            return s.serialize_bool(obj.is_truthy().map_err(|e| conv.fail(Failure::Python(e)))?);
+            return Ok(out.bool(obj.is_truthy()?));
         }
         if obj.is_instance_of::<PyInt>() {
-            return int_value(conv, obj, s);
+            return Ok(int(obj, out));
         }
         if obj.is_instance_of::<PyFloat>() {
-            let f: f64 = obj.extract().map_err(|e| conv.fail(Failure::Python(e)))?;
-            return float_value(conv, f, s);
+            return Ok(out.float(obj.extract()?));
         }
         if obj.is_instance_of::<PyDict>() {
-            // SAFETY: just checked.
-            return self.dict(unsafe { obj.cast_unchecked::<PyDict>() }, s);
+            return Ok(out.map(id(obj), &Mapping::Dict(unsafe { obj.clone().cast_into_unchecked() })));
         }
         if obj.is_instance_of::<PyList>() {
-            return self.list(unsafe { obj.cast_unchecked::<PyList>() }, s);
+            let list: Bound<'py, PyList> = unsafe { obj.clone().cast_into_unchecked() };
+            return Ok(out.seq(id(obj), &Sequence::List(list), None));
         }
         if obj.is_instance_of::<PyTuple>() {
-            return self.tuple(unsafe { obj.cast_unchecked::<PyTuple>() }, s);
+            let tuple: Bound<'py, PyTuple> = unsafe { obj.clone().cast_into_unchecked() };
+            return Ok(out.seq(id(obj), &Sequence::Tuple(tuple), None));
         }
         if obj.is_instance_of::<PySet>() || obj.is_instance_of::<PyFrozenSet>() {
-            return self.iterable(obj, s);
+            return Ok(out.seq(id(obj), &Sequence::Set(obj.clone()), None));
         }
         if obj.is_instance_of::<PyBytes>() {
-            let bytes = unsafe { obj.cast_unchecked::<PyBytes>() }.as_bytes();
-            return s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes));
+            return Ok(out.bytes(unsafe { obj.cast_unchecked::<PyBytes>() }.as_bytes()));
         }
         if obj.is_instance_of::<PyByteArray>() {
-            let bytes = unsafe { obj.cast_unchecked::<PyByteArray>() }.to_vec();
-            return s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes));
+            return Ok(out.bytes(&unsafe { obj.cast_unchecked::<PyByteArray>() }.to_vec()));
         }
-        self.other(s)
+        self.other(obj, out)
+    }
+
+    fn same(&self, a: usize, b: usize) -> Result<bool, Failure> {
+        Ok(a == b)
+    }
+
+    fn text<T>(&self, s: &Bound<'py, PyString>, _max: usize, f: impl FnOnce(&str) -> T) -> Result<Result<T, Unfit>, Failure> {
+        Ok(match utf8(s) {
+            Ok(text) => Ok(f(text)),
+            Err(_) => Err(Unfit::LoneSurrogate),
+        })
+    }
+
+    fn key_text<T>(&self, key: &Key<'py>, max: usize, f: impl FnOnce(&str) -> T) -> Result<Result<T, Unfit>, Failure> {
+        match key {
+            Key::Str(s) | Key::Attr(s) => self.text(s, max, f),
+            Key::Text(text) => Ok(Ok(f(text))),
+            Key::Word(word) => Ok(Ok(f(word))),
+        }
+    }
+
+    fn path_key(&self, key: &Key<'py>) -> Option<PathKey> {
+        Some(match key {
+            Key::Str(s) => PathKey::Item(utf8(s).ok()?.to_owned()),
+            Key::Text(text) => PathKey::Item(text.clone()),
+            Key::Word(word) => PathKey::Item((*word).to_owned()),
+            Key::Attr(s) => PathKey::Attr(utf8(s).ok()?.to_owned()),
+        })
+    }
+
+    fn items(&self, seq: &Sequence<'py>, mut each: impl FnMut(usize, Bound<'py, PyAny>) -> Described) -> Result<(), Stop<Failure>> {
+        match seq {
+            Sequence::List(list) => {
+                // Re-read the length each time: Python code run below may shrink it.
+                let mut i = 0;
+                while i < list.len() {
+                    each(i, list.get_item(i).map_err(raised)?)?;
+                    i += 1;
+                }
+            }
+            Sequence::Tuple(tuple) => {
+                for (i, item) in tuple.iter().enumerate() {
+                    each(i, item)?;
+                }
+            }
+            Sequence::Set(set) => {
+                for (i, item) in set.try_iter().map_err(raised)?.enumerate() {
+                    each(i, item.map_err(raised)?)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn entries(&self, map: &Mapping<'py>, mut each: impl FnMut(Key<'py>, Bound<'py, PyAny>) -> Described) -> Result<(), Stop<Failure>> {
+        match map {
+            Mapping::Dict(dict) => self.dict_entries(dict, each),
+            Mapping::Other(mapping) => {
+                for item in mapping.call_method0("items").and_then(|items| items.try_iter()).map_err(raised)? {
+                    let (key, value): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item.and_then(|i| i.extract()).map_err(raised)?;
+                    each(self.key(key).map_err(Stop::Host)?, value)?;
+                }
+                Ok(())
+            }
+            Mapping::Dataclass(obj, fields) => {
+                for field in fields.iter() {
+                    let name = field.getattr("name").and_then(|n| Ok(n.cast_into::<PyString>()?)).map_err(raised)?;
+                    let value = obj.getattr(&name).map_err(raised)?;
+                    each(Key::Attr(name), value)?;
+                }
+                Ok(())
+            }
+        }
     }
 }
 
-impl<'py> Val<'_, 'py> {
-    fn child<'b>(&'b self, obj: &'b Bound<'py, PyAny>) -> Val<'b, 'py> {
-        Val { obj, conv: self.conv, depth: self.depth + 1 }
-    }
-
-    fn dict<S: Serializer>(&self, dict: &Bound<'py, PyDict>, s: S) -> Result<S::Ok, S::Error> {
-        let conv = self.conv;
-        conv.enter(self.obj)?;
+impl<'py> Values<'py> {
+    /// The entries of a dict (the common mapping: its own loop).
+    #[inline]
+    fn dict_entries(&self, dict: &Bound<'py, PyDict>, mut each: impl FnMut(Key<'py>, Bound<'py, PyAny>) -> Described) -> Result<(), Stop<Failure>> {
         let len = dict.len();
-        let mut map = s.serialize_map(Some(len))?;
         let mut pos: ffi::Py_ssize_t = 0;
         let mut k: *mut ffi::PyObject = std::ptr::null_mut();
         let mut v: *mut ffi::PyObject = std::ptr::null_mut();
@@ -251,261 +323,121 @@ impl<'py> Val<'_, 'py> {
         // size, and a property getter run below could change it.
         while unsafe { ffi::PyDict_Next(dict.as_ptr(), &mut pos, &mut k, &mut v) } != 0 {
             // SAFETY: borrowed references from PyDict_Next, made owned at once.
-            let key = unsafe { Bound::from_borrowed_ptr(conv.py, k) };
-            let value = unsafe { Bound::from_borrowed_ptr(conv.py, v) };
-            let name = key_text(conv, &key)?;
-            map.serialize_key(&*name)?;
-            if let Err(e) = map.serialize_value(&self.child(&value)) {
-                conv.seg(Seg::Key(name.into_owned()));
-                return Err(e);
-            }
+            let key = unsafe { Bound::from_borrowed_ptr(self.py, k) };
+            let value = unsafe { Bound::from_borrowed_ptr(self.py, v) };
+            let key = if key.is_exact_instance_of::<PyString>() {
+                // SAFETY: just checked.
+                Key::Str(unsafe { key.cast_into_unchecked() })
+            } else {
+                self.key(key).map_err(Stop::Host)?
+            };
+            each(key, value)?;
             if dict.len() != len {
-                return Err(conv.fail(Failure::Value("the dict changed size while it was being converted".into())));
+                return Err(Stop::Host(value_error("the dict changed size while it was being converted".into())));
             }
         }
-        conv.leave();
-        map.end()
-    }
-
-    fn list<S: Serializer>(&self, list: &Bound<'py, PyList>, s: S) -> Result<S::Ok, S::Error> {
-        let conv = self.conv;
-        conv.enter(self.obj)?;
-        let mut seq = s.serialize_seq(Some(list.len()))?;
-        let mut i = 0;
-        // Re-read the length each time: Python code run below may shrink it.
-        while i < list.len() {
-            let item = list.get_item(i).map_err(|e| conv.fail(Failure::Python(e)))?;
-            if let Err(e) = seq.serialize_element(&self.child(&item)) {
-                conv.seg(Seg::Index(i));
-                return Err(e);
-            }
-            i += 1;
-        }
-        conv.leave();
-        seq.end()
-    }
-
-    fn tuple<S: Serializer>(&self, tuple: &Bound<'py, PyTuple>, s: S) -> Result<S::Ok, S::Error> {
-        let conv = self.conv;
-        conv.enter(self.obj)?;
-        let mut seq = s.serialize_seq(Some(tuple.len()))?;
-        for (i, item) in tuple.iter().enumerate() {
-            if let Err(e) = seq.serialize_element(&self.child(&item)) {
-                conv.seg(Seg::Index(i));
-                return Err(e);
-            }
-        }
-        conv.leave();
-        seq.end()
-    }
-
-    /// Sets (and frozensets): a JSON array in iteration order.
-    fn iterable<S: Serializer>(&self, obj: &Bound<'py, PyAny>, s: S) -> Result<S::Ok, S::Error> {
-        let conv = self.conv;
-        conv.enter(obj)?;
-        let iter = obj.try_iter().map_err(|e| conv.fail(Failure::Python(e)))?;
-        let mut seq = s.serialize_seq(None)?;
-        for (i, item) in iter.enumerate() {
-            let item = item.map_err(|e| conv.fail(Failure::Python(e)))?;
-            if let Err(e) = seq.serialize_element(&self.child(&item)) {
-                conv.seg(Seg::Index(i));
-                return Err(e);
-            }
-        }
-        conv.leave();
-        seq.end()
+        Ok(())
     }
 
     /// Everything that is not a built-in container or scalar.
-    fn other<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let conv = self.conv;
-        let obj = self.obj;
-        let py = conv.py;
-        let py_err = |e: PyErr| conv.fail(Failure::Python(e));
-        let types = Types::get(py).map_err(py_err)?;
-        if obj.is_instance(types.datetime.bind(py)).map_err(py_err)? {
-            return s.serialize_str(&datetime_text(py, obj, types).map_err(py_err)?);
+    fn other<D: Describe<Self>>(&self, obj: &Bound<'py, PyAny>, out: D) -> Result<Described, Failure> {
+        let py = self.py;
+        let types = Types::get(py)?;
+        if obj.is_instance(types.datetime.bind(py))? {
+            return Ok(out.date(datetime_millis(py, obj, types)?));
         }
-        if obj.is_instance(types.date.bind(py)).map_err(py_err)?
-            || obj.is_instance(types.time.bind(py)).map_err(py_err)?
-        {
-            let text = obj.call_method0("isoformat").map_err(py_err)?;
-            let text = text.cast::<PyString>().map_err(|e| py_err(e.into()))?;
-            return s.serialize_str(str_value(conv, text)?);
+        if obj.is_instance(types.date.bind(py))? || obj.is_instance(types.time.bind(py))? {
+            return Ok(out.replace(&obj.call_method0("isoformat")?));
         }
-        if obj.is_instance(types.decimal.bind(py)).map_err(py_err)? {
-            return decimal_value(conv, obj, s);
+        if obj.is_instance(types.decimal.bind(py))? {
+            return decimal(obj, out);
         }
-        if obj.is_instance(types.uuid.bind(py)).map_err(py_err)? {
-            let text = obj.str().map_err(py_err)?;
-            return s.serialize_str(str_value(conv, &text)?);
+        if obj.is_instance(types.uuid.bind(py))? {
+            return Ok(out.replace(obj.str()?.as_any()));
         }
-        if obj.is_instance(types.enum_.bind(py)).map_err(py_err)? {
-            let value = obj.getattr("value").map_err(py_err)?;
-            return self.child(&value).serialize(s);
+        if obj.is_instance(types.enum_.bind(py))? {
+            return Ok(out.replace(&obj.getattr("value")?));
         }
-        if is_dataclass_instance(obj).map_err(py_err)? {
-            return self.dataclass(types, s);
+        if is_dataclass_instance(obj)? {
+            let fields = types.fields.bind(py).call1((obj,))?.cast_into::<PyTuple>().map_err(PyErr::from)?;
+            return Ok(out.map(id(obj), &Mapping::Dataclass(obj.clone(), fields)));
         }
-        if obj.is_instance(types.mapping.bind(py)).map_err(py_err)? {
-            return self.mapping(s);
+        if obj.is_instance(types.mapping.bind(py))? {
+            return Ok(out.map(id(obj), &Mapping::Other(obj.clone())));
         }
         if obj.get_type().name().is_ok_and(|n| n == "memoryview") {
-            let bytes = obj.call_method0("tobytes").map_err(py_err)?;
-            return self.child(&bytes).serialize(s);
+            return Ok(out.replace(&obj.call_method0("tobytes")?));
         }
-        let type_name = obj.get_type().fully_qualified_name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
-        Err(conv.fail(Failure::Type(format!(
+        let type_name = obj
+            .get_type()
+            .fully_qualified_name()
+            .map(|n| n.to_string())
+            .unwrap_or_else(|_| "?".into());
+        Err(type_error(format!(
             "a {type_name:?} object cannot be converted to JSON (supported: dict, list, tuple, set, str, int, \
              float, bool, None, datetime, date, time, Decimal, UUID, Enum, dataclasses, bytes); \
              convert it first, for example with str() or a dict"
-        ))))
+        )))
     }
 
-    fn dataclass<S: Serializer>(&self, types: &Types, s: S) -> Result<S::Ok, S::Error> {
-        let conv = self.conv;
-        let py = conv.py;
-        let py_err = |e: PyErr| conv.fail(Failure::Python(e));
-        conv.enter(self.obj)?;
-        let fields = types.fields.bind(py).call1((self.obj,)).map_err(py_err)?;
-        let fields = fields.cast::<PyTuple>().map_err(|e| py_err(e.into()))?;
-        let mut map = s.serialize_map(Some(fields.len()))?;
-        for field in fields.iter() {
-            let name = field.getattr("name").map_err(py_err)?;
-            let name = name.cast::<PyString>().map_err(|e| py_err(e.into()))?;
-            let value = self.obj.getattr(name).map_err(py_err)?;
-            let name = str_value(conv, name)?;
-            map.serialize_key(name)?;
-            if let Err(e) = map.serialize_value(&self.child(&value)) {
-                conv.seg(Seg::Attr(name.to_owned()));
-                return Err(e);
-            }
+    /// Dict keys become strings the way `json.dumps` does it.
+    fn key(&self, key: Bound<'py, PyAny>) -> Result<Key<'py>, Failure> {
+        // SAFETY (`cast_into_unchecked`): the type was just checked.
+        if key.is_instance_of::<PyString>() {
+            return Ok(Key::Str(unsafe { key.cast_into_unchecked() }));
         }
-        conv.leave();
-        map.end()
-    }
-
-    /// Any other `collections.abc.Mapping`, through `.items()`.
-    fn mapping<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let conv = self.conv;
-        let py_err = |e: PyErr| conv.fail(Failure::Python(e));
-        conv.enter(self.obj)?;
-        let items = self.obj.call_method0("items").map_err(py_err)?.try_iter().map_err(py_err)?;
-        let mut map = s.serialize_map(None)?;
-        for item in items {
-            let item = item.map_err(py_err)?;
-            let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract().map_err(py_err)?;
-            let name = key_text(conv, &key)?;
-            map.serialize_key(&*name)?;
-            if let Err(e) = map.serialize_value(&self.child(&value)) {
-                conv.seg(Seg::Key(name.into_owned()));
-                return Err(e);
-            }
+        if key.is_none() {
+            return Ok(Key::Word("null"));
         }
-        conv.leave();
-        map.end()
+        if key.is_instance_of::<PyBool>() {
+            return Ok(Key::Word(if key.is_truthy()? { "true" } else { "false" }));
+        }
+        if key.is_instance_of::<PyInt>() {
+            return Ok(Key::Text(int_digits(&key)?));
+        }
+        if key.is_instance_of::<PyFloat>() {
+            let f: f64 = key.extract()?;
+            if !f.is_finite() {
+                return Err(value_error(format!("the dict key {f} is not valid JSON")));
+            }
+            // float.__repr__, as json.dumps writes float keys.
+            let text = unsafe { Bound::from_owned_ptr_or_err(self.py, ffi::PyObject_Repr(key.as_ptr())) }?;
+            return Ok(Key::Text(text.to_string()));
+        }
+        if key.is_instance(Types::get(self.py)?.enum_.bind(self.py))? {
+            return self.key(key.getattr("value")?);
+        }
+        let type_name = key.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
+        Err(type_error(format!("dict keys must be str, int, float, bool or None, not {type_name}")))
     }
 }
 
-fn str_value<'a, E: serde::ser::Error>(conv: &Conv<'_>, s: &'a Bound<'_, PyString>) -> Result<&'a str, E> {
-    utf8(s).map_err(|_| {
-        conv.fail(Failure::Value(
-            "the string contains a lone surrogate (like '\\ud800'), which is not valid Unicode; \
-             JSON text must be UTF-8, so clean or re-encode the string first"
-                .into(),
-        ))
-    })
-}
-
-fn int_value<S: Serializer>(conv: &Conv<'_>, obj: &Bound<'_, PyAny>, s: S) -> Result<S::Ok, S::Error> {
+#[inline]
+fn int<'py, D: Describe<Values<'py>>>(obj: &Bound<'py, PyAny>, out: D) -> Described {
     if let Ok(i) = obj.extract::<i64>() {
-        return s.serialize_i64(i);
+        return out.int(i);
     }
     if let Ok(u) = obj.extract::<u64>() {
-        return s.serialize_u64(u);
+        return out.uint(u);
     }
     // Bigger than 64 bits: its exact decimal digits, as a JSON number.
-    let py_err = |e: PyErr| conv.fail(Failure::Python(e));
-    let exact = unsafe { Bound::from_owned_ptr_or_err(conv.py, ffi::PyNumber_Long(obj.as_ptr())) }.map_err(py_err)?;
-    let digits = exact.str().map_err(py_err)?;
-    let digits = str_value(conv, &digits)?;
-    raw_number(conv, digits, s)
+    out.big_int(1, || int_digits(obj))
 }
 
-fn raw_number<S: Serializer>(conv: &Conv<'_>, text: &str, s: S) -> Result<S::Ok, S::Error> {
-    match RawValue::from_string(text.to_owned()) {
-        Ok(raw) => raw.serialize(s),
-        Err(_) => Err(conv.fail(Failure::Value(format!("{text:?} is not a JSON number")))),
-    }
+/// The decimal digits of an int (through `int()`, for subclasses).
+fn int_digits(obj: &Bound<'_, PyAny>) -> Result<String, Failure> {
+    let exact = unsafe { Bound::from_owned_ptr_or_err(obj.py(), ffi::PyNumber_Long(obj.as_ptr())) }?;
+    Ok(exact.str()?.to_string())
 }
 
-fn float_value<S: Serializer>(conv: &Conv<'_>, f: f64, s: S) -> Result<S::Ok, S::Error> {
-    if f.is_finite() {
-        return s.serialize_f64(f);
-    }
-    let name = if f.is_nan() {
-        "NaN"
-    } else if f > 0.0 {
-        "Infinity"
-    } else {
-        "-Infinity"
-    };
-    Err(conv.fail(Failure::Value(format!("float {name} is not valid JSON; send None or a string instead"))))
-}
-
-fn decimal_value<S: Serializer>(conv: &Conv<'_>, obj: &Bound<'_, PyAny>, s: S) -> Result<S::Ok, S::Error> {
-    let py_err = |e: PyErr| conv.fail(Failure::Python(e));
-    let finite: bool = obj.call_method0("is_finite").and_then(|b| b.extract()).map_err(py_err)?;
+fn decimal<'py, D: Describe<Values<'py>>>(obj: &Bound<'py, PyAny>, out: D) -> Result<Described, Failure> {
+    let finite: bool = obj.call_method0("is_finite")?.extract()?;
     if !finite {
-        let nan: bool = obj.call_method0("is_nan").and_then(|b| b.extract()).map_err(py_err)?;
+        let nan: bool = obj.call_method0("is_nan")?.extract()?;
         let name = if nan { "NaN" } else { "Infinity" };
-        return Err(
-            conv.fail(Failure::Value(format!("Decimal {name} is not valid JSON; send None or a string instead")))
-        );
+        return Err(value_error(format!("Decimal {name} is not valid JSON; send None or a string instead")));
     }
-    let text = obj.str().map_err(py_err)?;
-    let text = str_value(conv, &text)?;
-    raw_number(conv, text, s)
-}
-
-/// Dict keys become strings the way `json.dumps` does it.
-fn key_text<'a, E: serde::ser::Error>(conv: &Conv<'_>, key: &'a Bound<'_, PyAny>) -> Result<Cow<'a, str>, E> {
-    let py_err = |e: PyErr| conv.fail(Failure::Python(e));
-    if key.is_exact_instance_of::<PyString>() {
-        // SAFETY: just checked.
-        return str_value(conv, unsafe { key.cast_unchecked::<PyString>() }).map(Cow::Borrowed);
-    }
-    if let Ok(s) = key.cast::<PyString>() {
-        return str_value(conv, s).map(Cow::Borrowed);
-    }
-    if key.is_none() {
-        return Ok(Cow::Borrowed("null"));
-    }
-    if key.is_instance_of::<PyBool>() {
-        return Ok(Cow::Borrowed(if key.is_truthy().map_err(py_err)? { "true" } else { "false" }));
-    }
-    if key.is_instance_of::<PyInt>() {
-        let exact =
-            unsafe { Bound::from_owned_ptr_or_err(conv.py, ffi::PyNumber_Long(key.as_ptr())) }.map_err(py_err)?;
-        return Ok(Cow::Owned(exact.str().map_err(py_err)?.to_string()));
-    }
-    if key.is_instance_of::<PyFloat>() {
-        let f: f64 = key.extract().map_err(py_err)?;
-        if !f.is_finite() {
-            return Err(conv.fail(Failure::Value(format!("the dict key {f} is not valid JSON"))));
-        }
-        // float.__repr__, as json.dumps writes float keys.
-        let text =
-            unsafe { Bound::from_owned_ptr_or_err(conv.py, ffi::PyObject_Repr(key.as_ptr())) }.map_err(py_err)?;
-        return Ok(Cow::Owned(text.to_string()));
-    }
-    let types = Types::get(conv.py).map_err(py_err)?;
-    if key.is_instance(types.enum_.bind(conv.py)).map_err(py_err)? {
-        let value = key.getattr("value").map_err(py_err)?;
-        return key_text(conv, &value).map(|c| Cow::Owned(c.into_owned()));
-    }
-    let type_name = key.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
-    Err(conv.fail(Failure::Type(format!("dict keys must be str, int, float, bool or None, not {type_name}"))))
+    Ok(out.digits(utf8(&obj.str()?)?))
 }
 
 fn is_dataclass_instance(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
@@ -534,8 +466,7 @@ static TYPES: PyOnceLock<Types> = PyOnceLock::new();
 impl Types {
     pub fn get(py: Python<'_>) -> PyResult<&Types> {
         TYPES.get_or_try_init(py, || {
-            let attr =
-                |module: &str, name: &str| -> PyResult<Py<PyAny>> { Ok(py.import(module)?.getattr(name)?.unbind()) };
+            let attr = |module: &str, name: &str| -> PyResult<Py<PyAny>> { Ok(py.import(module)?.getattr(name)?.unbind()) };
             Ok(Types {
                 datetime: attr("datetime", "datetime")?,
                 date: attr("datetime", "date")?,
@@ -551,22 +482,26 @@ impl Types {
     }
 }
 
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ` in UTC: aware datetimes are converted, naive
-/// ones are taken as UTC; microseconds are truncated to milliseconds.
-pub fn datetime_text(py: Python<'_>, dt: &Bound<'_, PyAny>, types: &Types) -> PyResult<String> {
+/// Milliseconds since 1970 of a datetime: aware ones are converted to UTC,
+/// naive ones are taken as UTC; microseconds are truncated.
+fn datetime_millis(py: Python<'_>, dt: &Bound<'_, PyAny>, types: &Types) -> PyResult<f64> {
     let aware = !dt.call_method0("utcoffset")?.is_none();
     let dt = if aware { dt.call_method1("astimezone", (types.utc.bind(py),))? } else { dt.clone() };
     let get = |name: &str| -> PyResult<u32> { dt.getattr(name)?.extract() };
-    Ok(format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        get("year")?,
+    Ok(outbox_bind::millis_from_civil(
+        get("year")? as i64,
         get("month")?,
         get("day")?,
         get("hour")?,
         get("minute")?,
         get("second")?,
-        get("microsecond")? / 1000
+        get("microsecond")? / 1000,
     ))
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` in UTC, as datetimes are converted.
+pub fn datetime_text(py: Python<'_>, dt: &Bound<'_, PyAny>, types: &Types) -> PyResult<String> {
+    Ok(outbox_bind::iso_date(datetime_millis(py, dt, types)?))
 }
 
 /// Whether `obj` is a `datetime.datetime`.
