@@ -285,6 +285,12 @@ impl<'h, H: Host> Walk<'h, H> {
 
 /// Where a described value goes.
 trait Slot<H: Host>: Sized {
+    /// Makes room for a value that is not omitted, before anything of it is
+    /// read or counted (a mapping entry writes its key here).
+    #[inline(always)]
+    fn open(&mut self, _walk: &Walk<'_, H>) -> Result<(), Halt> {
+        Ok(())
+    }
     /// Writes the value.
     fn put<T: Serialize + ?Sized>(self, walk: &Walk<'_, H>, v: &T) -> Described;
     /// Writes what an omitted value gives here.
@@ -331,7 +337,7 @@ impl<H: Host, Q: SerializeSeq> Slot<H> for ItemSlot<'_, Q> {
     }
 }
 
-/// The value of a mapping entry: the key is written with it, and not at all
+/// The value of a mapping entry: the key is written first, and not at all
 /// when the value is omitted.
 struct EntrySlot<'o, 'k, M: SerializeMap, K> {
     map: &'o mut M,
@@ -340,8 +346,12 @@ struct EntrySlot<'o, 'k, M: SerializeMap, K> {
 
 impl<H: Host<Key = K>, M: SerializeMap, K> Slot<H> for EntrySlot<'_, '_, M, K> {
     #[inline(always)]
+    fn open(&mut self, walk: &Walk<'_, H>) -> Result<(), Halt> {
+        walk.key(self.map, self.key)
+    }
+
+    #[inline(always)]
     fn put<T: Serialize + ?Sized>(self, walk: &Walk<'_, H>, v: &T) -> Described {
-        walk.key(self.map, self.key)?;
         self.map.serialize_value(v).map_err(|e| walk.halt(e))?;
         Ok(Written(()))
     }
@@ -360,50 +370,14 @@ struct Out<'w, 'h, 'a, H: Host, T> {
     slot: T,
 }
 
-impl<H: Host, T: Slot<H>> Describe<H> for Out<'_, '_, '_, H, T> {
-    #[inline]
-    fn omitted(self) -> Described {
-        self.slot.omit(self.walk)
-    }
-
+impl<H: Host, T: Slot<H>> Out<'_, '_, '_, H, T> {
     #[inline(always)]
-    fn null(self) -> Described {
-        self.walk.spend(4)?;
-        self.slot.put(self.walk, &())
+    fn open(&mut self) -> Result<(), Halt> {
+        self.slot.open(self.walk)
     }
 
-    #[inline(always)]
-    fn bool(self, b: bool) -> Described {
-        self.walk.spend(4)?;
-        self.slot.put(self.walk, &b)
-    }
-
-    #[inline(always)]
-    fn int(self, i: i64) -> Described {
-        self.walk.spend(1)?;
-        self.slot.put(self.walk, &i)
-    }
-
-    fn uint(self, u: u64) -> Described {
-        self.walk.spend(1)?;
-        self.slot.put(self.walk, &u)
-    }
-
-    #[inline(always)]
-    fn float(self, f: f64) -> Described {
-        self.walk.spend(1)?;
-        self.walk.finite(f)?;
-        self.slot.put(self.walk, &f)
-    }
-
-    #[inline(always)]
-    fn number(self, n: f64) -> Described {
-        self.walk.spend(1)?;
-        self.walk.finite(n)?;
-        self.slot.put(self.walk, &JsNumber(n))
-    }
-
-    fn digits(self, text: &str) -> Described {
+    /// Writes `text` as a JSON number, as it is.
+    fn raw_number(self, text: &str) -> Described {
         let walk = self.walk;
         walk.spend(text.len())?;
         match serde_json::from_str::<&RawValue>(text) {
@@ -411,21 +385,79 @@ impl<H: Host, T: Slot<H>> Describe<H> for Out<'_, '_, '_, H, T> {
             Err(_) => Err(walk.fail(Problem::NotANumber(text.to_owned()))),
         }
     }
+}
 
-    fn big_int(self, min_digits: usize, digits: impl FnOnce() -> Result<String, H::Error>) -> Described {
-        // Refused by its size before its digits are made.
-        self.walk.room_for(min_digits)?;
-        let text = digits().map_err(|e| self.walk.host_failed(e))?;
-        self.digits(&text)
+impl<H: Host, T: Slot<H>> Describe<H> for Out<'_, '_, '_, H, T> {
+    #[inline]
+    fn omitted(self) -> Described {
+        self.slot.omit(self.walk)
     }
 
     #[inline(always)]
-    fn str(self, s: &H::Str) -> Described {
+    fn null(mut self) -> Described {
+        self.open()?;
+        self.walk.spend(4)?;
+        self.slot.put(self.walk, &())
+    }
+
+    #[inline(always)]
+    fn bool(mut self, b: bool) -> Described {
+        self.open()?;
+        self.walk.spend(4)?;
+        self.slot.put(self.walk, &b)
+    }
+
+    #[inline(always)]
+    fn int(mut self, i: i64) -> Described {
+        self.open()?;
+        self.walk.spend(1)?;
+        self.slot.put(self.walk, &i)
+    }
+
+    fn uint(mut self, u: u64) -> Described {
+        self.open()?;
+        self.walk.spend(1)?;
+        self.slot.put(self.walk, &u)
+    }
+
+    #[inline(always)]
+    fn float(mut self, f: f64) -> Described {
+        self.open()?;
+        self.walk.spend(1)?;
+        self.walk.finite(f)?;
+        self.slot.put(self.walk, &f)
+    }
+
+    #[inline(always)]
+    fn number(mut self, n: f64) -> Described {
+        self.open()?;
+        self.walk.spend(1)?;
+        self.walk.finite(n)?;
+        self.slot.put(self.walk, &JsNumber(n))
+    }
+
+    fn digits(mut self, text: &str) -> Described {
+        self.open()?;
+        self.raw_number(text)
+    }
+
+    fn big_int(mut self, min_digits: usize, digits: impl FnOnce() -> Result<String, H::Error>) -> Described {
+        self.open()?;
+        // Refused by its size before its digits are made.
+        self.walk.room_for(min_digits)?;
+        let text = digits().map_err(|e| self.walk.host_failed(e))?;
+        self.raw_number(&text)
+    }
+
+    #[inline(always)]
+    fn str(mut self, s: &H::Str) -> Described {
+        self.open()?;
         let (walk, slot) = (self.walk, self.slot);
         walk.text(s, |text| slot.put(walk, text))?
     }
 
-    fn date(self, ms: f64) -> Described {
+    fn date(mut self, ms: f64) -> Described {
+        self.open()?;
         self.walk.spend(26)?; // "1970-01-01T00:00:00.000Z" and its quotes
         if !ms.is_finite() {
             return Err(self.walk.fail(Problem::InvalidDate));
@@ -433,25 +465,29 @@ impl<H: Host, T: Slot<H>> Describe<H> for Out<'_, '_, '_, H, T> {
         self.slot.put(self.walk, &iso_date(ms))
     }
 
-    fn bytes(self, bytes: &[u8]) -> Described {
+    fn bytes(mut self, bytes: &[u8]) -> Described {
+        self.open()?;
         self.walk.spend(base64_len(bytes.len()).saturating_add(2))?;
         let text = base64::engine::general_purpose::STANDARD.encode(bytes);
         self.slot.put(self.walk, &text)
     }
 
-    fn numbers(self, numbers: Numbers<'_>) -> Described {
+    fn numbers(mut self, numbers: Numbers<'_>) -> Described {
+        self.open()?;
         // A digit at least per element, with commas and brackets.
         self.walk.spend(numbers.len.saturating_mul(2).saturating_add(1))?;
         self.slot.put(self.walk, &NumbersOf { walk: self.walk, numbers })
     }
 
     #[inline(always)]
-    fn seq(self, id: H::Id, seq: &H::Seq, len: Option<usize>) -> Described {
+    fn seq(mut self, id: H::Id, seq: &H::Seq, len: Option<usize>) -> Described {
+        self.open()?;
         self.slot.put(self.walk, &SeqOf { walk: self.walk, id, seq, len })
     }
 
     #[inline(always)]
-    fn map(self, id: H::Id, map: &H::Map) -> Described {
+    fn map(mut self, id: H::Id, map: &H::Map) -> Described {
+        self.open()?;
         self.slot.put(self.walk, &MapOf { walk: self.walk, id, map })
     }
 

@@ -12,10 +12,11 @@ use napi::bindgen_prelude::{AsyncTask, Function, Unknown};
 use napi::{sys, Env, JsValue, Task};
 use napi_derive::napi;
 
+use outbox_bind::iso_date;
 use outbox_core::{Client, DropReason, Event, FlushResult, Kind, Library, Stats};
 
 use crate::convert::{to_json, Limit};
-use crate::js::{core_error, invalid_event, iso_date, ty, Fail, Js, Raw, R};
+use crate::js::{core_error, invalid_event, ty, Fail, Js, Raw, R};
 use crate::options::{client_options, millis_value, Reader};
 use crate::report::{register, Closeable, ErrorReport, Route};
 

@@ -1,8 +1,6 @@
-//! JavaScript values to event JSON, without a `JSON.stringify` round trip.
-//!
-//! A `serde::Serialize` implementation walks the N-API values and
-//! `outbox_core::Json::from_serialize` writes the JSON text straight from
-//! them. The rules (documented in docs/node.md, tested by
+//! JavaScript values to event JSON, without a `JSON.stringify` round trip:
+//! the binding kernel's walk (`outbox-bind`, shared with Python) over N-API
+//! values, described here. The rules (documented in docs/node.md, tested by
 //! tests/vectors/conversions.json and test/conversions.test.js) follow
 //! `JSON.stringify` where it is sensible and fix its surprises:
 //!
@@ -33,24 +31,13 @@
 //! bounds of what is written, so nothing that fits is refused; the engine
 //! checks the exact size of the whole event afterwards.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 
-use base64::Engine as _;
-use serde::ser::{Error as _, SerializeMap, SerializeSeq};
-use serde::{Serialize, Serializer};
-use serde_json::value::RawValue;
-
+use outbox_bind::{min_decimal_digits, At, Describe, Described, Host, NumberKind, Numbers, Problem, Refusal, Rules, Seg, Stop, Unfit, MAX_DEPTH};
 use outbox_core::Json;
 
 use crate::cache::{Builtin, Cache};
-use crate::js::{format_number, invalid_event, iso_date, ty, Fail, Js, Raw, Refused, R};
-
-/// Objects nested deeper than this are refused: they are almost certainly a
-/// mistake, and each level costs native stack on the thread that also runs
-/// JavaScript (V8 refuses to call `toJSON` or `Object.keys` once the stack
-/// is nearly used up, and workers have smaller stacks).
-/// The limit is core's, so every language refuses the same events.
-const MAX_DEPTH: usize = outbox_core::event::MAX_DEPTH;
+use crate::js::{core_error, format_number, invalid_event, ty, Fail, Js, Raw, R};
 
 /// The most bytes a converted value may take, and the option that sets it.
 #[derive(Clone, Copy)]
@@ -65,90 +52,266 @@ pub fn to_json(js: Js, value: Raw, name: &str, limit: Limit) -> R<Option<Json>> 
     if js.is_nullish(value)? {
         return Ok(None);
     }
-    let conv = Converter::new(js, name, limit);
-    let resolved = conv.resolve(value, Key::Root, true)?;
-    if let Val::Skip = resolved {
-        return Err(Fail::Type(format!("{name} must be an object, not {}", js.describe(value))));
-    }
-    conv.run(resolved).map(Some)
+    convert(js, value, name, limit, false).map(Some)
 }
 
 /// Like `to_json`, for any value (`undefined` becomes `null`).
 pub fn value_to_json(js: Js, value: Raw, name: &str, limit: Limit) -> R<Json> {
-    let conv = Converter::new(js, name, limit);
-    let resolved = match conv.resolve(value, Key::Root, true)? {
-        Val::Skip => Val::Null,
-        v => v,
-    };
-    conv.run(resolved)
+    convert(js, value, name, limit, true)
 }
 
-struct Converter<'n> {
+fn convert(js: Js, value: Raw, name: &str, limit: Limit, null_for_omitted: bool) -> R<Json> {
+    let values = Values::new(js);
+    let rules = Rules { max_bytes: limit.bytes, null_for_omitted };
+    outbox_bind::to_json(&values, &value, rules).map_err(|refusal| refused(js, value, name, limit, refusal))
+}
+
+/// Why JavaScript refused a value.
+enum Why {
+    /// A thrown exception or a failed N-API call: raised as it is.
+    Fail(Fail),
+    /// A value with no JSON form: `invalid_event`, after the path.
+    Bad(String),
+}
+
+/// A boxed `Why`: the walk's hot calls return it, and a one-pointer error
+/// keeps their results in registers.
+type Failure = Box<Why>;
+
+impl From<Fail> for Box<Why> {
+    fn from(fail: Fail) -> Failure {
+        Box::new(Why::Fail(fail))
+    }
+}
+
+fn failed(fail: Fail) -> Stop<Failure> {
+    Stop::Host(fail.into())
+}
+
+/// The error for a refusal: what, and where (`properties.a.b[2]`).
+fn refused(js: Js, value: Raw, name: &str, limit: Limit, refusal: Refusal<Failure, PathKey>) -> Fail {
+    let where_ = || where_(js, name, &refusal.path);
+    let what = match refusal.problem {
+        Problem::Host(why) => match *why {
+            Why::Fail(fail) => return fail,
+            Why::Bad(what) => what,
+        },
+        Problem::Cycle => "is a circular reference (an object that contains itself) and cannot be converted to JSON".into(),
+        Problem::TooDeep => format!("is nested more than {MAX_DEPTH} levels deep"),
+        Problem::NotFinite(n) => format!("is {}, which JSON cannot represent", format_number(n)),
+        Problem::LoneSurrogate => "contains a lone surrogate (like '\\ud800'), which is not valid Unicode; JSON text must be UTF-8, \
+                                   so clean or re-encode the string first"
+            .into(),
+        Problem::InvalidDate => "is an invalid Date (its time value is NaN) and cannot be converted to JSON".into(),
+        Problem::NotANumber(text) => format!("is {text:?}, which is not a JSON number"),
+        Problem::TooLarge { at_least, limit: bytes } => {
+            return Fail::Outbox(
+                "event_too_large",
+                format!(
+                    "{name} would take at least {at_least} bytes once serialized, over the limit of {bytes} bytes ({}); refused at {}",
+                    limit.option,
+                    where_()
+                ),
+            )
+        }
+        Problem::Omitted => return Fail::Type(format!("{name} must be an object, not {}", js.describe(value))),
+        Problem::Engine(e) => return core_error(&e),
+    };
+    invalid_event(format!("{} {what}", where_()))
+}
+
+/// `properties.a.b[2]`, for messages.
+fn where_(js: Js, name: &str, path: &[Seg<PathKey>]) -> String {
+    let mut out = name.to_owned();
+    for seg in path {
+        match seg {
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+            Seg::Key(PathKey::Raw(k)) => push_key(&mut out, &key_for_message(js, *k)),
+            Seg::Key(PathKey::Text(t)) => push_key(&mut out, t),
+        }
+    }
+    if out.chars().count() > 160 {
+        let chars: Vec<char> = out.chars().collect();
+        let head: String = chars[..70].iter().collect();
+        let tail: String = chars[chars.len() - 70..].iter().collect();
+        out = format!("{head}...{tail}");
+    }
+    out
+}
+
+/// A key as messages show it: a huge one is not copied whole.
+fn key_for_message(js: Js, k: Raw) -> String {
+    match js.with_str(k, 200, str::to_owned) {
+        Ok(Ok(key)) => key,
+        // Short enough to copy, with U+FFFD for the surrogate.
+        Ok(Err(Unfit::LoneSurrogate)) => js.string(k).unwrap_or_default(),
+        _ => "(a very long key)".into(),
+    }
+}
+
+fn push_key(out: &mut String, key: &str) {
+    let ident = !key.is_empty()
+        && !key.starts_with(|c: char| c.is_ascii_digit())
+        && key.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$');
+    if ident {
+        out.push('.');
+        out.push_str(key);
+    } else {
+        out.push_str(&format!("[{}]", serde_json::to_string(key).unwrap_or_default()));
+    }
+}
+
+/// JavaScript values, as the kernel walks them. The built-ins it needs are
+/// fetched once per conversion.
+struct Values {
     js: Js,
-    name: &'n str,
-    limit: Limit,
-    /// Bytes of output so far (a lower bound; see the module comment).
-    used: Cell<usize>,
-    /// Objects being serialized, outermost first (circular reference check).
-    stack: RefCell<Vec<Raw>>,
-    /// Where we are, for messages.
-    path: RefCell<Vec<Seg>>,
-    fail: RefCell<Option<Fail>>,
     cache: Cell<Option<&'static Cache>>,
-    /// `Object.prototype` and `Object.keys`, fetched once per conversion.
     object_proto: Cell<Option<Raw>>,
     object_keys: Cell<Option<Raw>>,
-    /// The string "toJSON", made once per conversion.
+    /// The string "toJSON".
     to_json_key: Cell<Option<Raw>>,
 }
 
-enum Seg {
-    Key(Raw),
-    Text(String),
-    Index(u32),
+/// An array, or the values of a Set (`Array.from`).
+struct List {
+    items: Raw,
+    len: u32,
 }
 
-#[derive(Clone, Copy)]
-enum Key {
-    Root,
-    Prop(Raw),
-    Index(u32),
-}
-
-enum Val {
-    /// Omitted in objects, `null` in arrays.
-    Skip,
-    Null,
-    Bool(bool),
-    Num(f64),
-    Str(Raw),
-    BigInt(Raw),
-    Date(f64),
-    Bytes(Raw, ByteKind),
-    Typed(Raw),
-    Array(Raw),
+enum Mapping {
+    /// An object's own enumerable string-keyed properties.
     Object(Raw),
-    Map(Raw, Raw),
-    Set(Raw, Raw),
+    /// `name` and `message`, then the own enumerable properties.
     Error(Raw),
+    /// A Map's `[key, value]` pairs (`Array.from`).
+    Map { entries: Raw, len: u32 },
 }
 
-#[derive(Clone, Copy)]
-enum ByteKind {
-    ArrayBuffer,
-    DataView,
+enum Key {
+    /// A property name (a string).
+    Prop(Raw),
+    /// `name` or `message` of an Error.
+    Named(&'static str),
+    /// A Map key: a string, number, bigint, boolean or null.
+    Entry(Raw),
 }
 
-impl<'n> Converter<'n> {
-    fn new(js: Js, name: &'n str, limit: Limit) -> Converter<'n> {
-        Converter {
+/// A key in a refusal's path.
+enum PathKey {
+    Raw(Raw),
+    Text(String),
+}
+
+impl Host for Values {
+    type Value = Raw;
+    type Str = Raw;
+    type Seq = List;
+    type Map = Mapping;
+    type Key = Key;
+    type PathKey = PathKey;
+    type Id = Raw;
+    type Error = Failure;
+
+    const LIMITED: bool = true;
+
+    fn describe<D: Describe<Self>>(&self, v: &Raw, at: At<'_, Key>, replaced: bool, out: D) -> Result<Described, Failure> {
+        let js = self.js;
+        let v = *v;
+        Ok(match js.type_of(v)? {
+            ty::napi_null => out.null(),
+            ty::napi_boolean => out.bool(js.bool(v)?),
+            ty::napi_number => out.number(js.f64(v)?),
+            ty::napi_string => out.str(&v),
+            ty::napi_bigint => {
+                let words = js.bigint_word_count(v)?;
+                out.big_int(min_decimal_digits(words), || Ok(bigint_text(js, v, words)?))
+            }
+            ty::napi_object => return self.object(v, at, replaced, out),
+            // undefined, functions, symbols, externals
+            _ => out.omitted(),
+        })
+    }
+
+    fn same(&self, a: Raw, b: Raw) -> Result<bool, Failure> {
+        Ok(self.js.strict_equals(a, b)?)
+    }
+
+    fn text<T>(&self, s: &Raw, max: usize, f: impl FnOnce(&str) -> T) -> Result<Result<T, Unfit>, Failure> {
+        Ok(self.js.with_str(*s, max, f)?)
+    }
+
+    fn key_text<T>(&self, key: &Key, max: usize, f: impl FnOnce(&str) -> T) -> Result<Result<T, Unfit>, Failure> {
+        let js = self.js;
+        let k = match *key {
+            Key::Prop(k) => return self.text(&k, max, f),
+            Key::Named(name) => return Ok(fits(name, max, f)),
+            Key::Entry(k) => k,
+        };
+        match js.type_of(k)? {
+            ty::napi_string => self.text(&k, max, f),
+            // Refused by its size before its digits are made.
+            ty::napi_bigint => match min_decimal_digits(js.bigint_word_count(k)?) {
+                digits if digits > max => Ok(Err(Unfit::TooLong(digits))),
+                _ => Ok(fits(&js.coerce_string(k)?, max, f)),
+            },
+            _ => Ok(fits(&other_map_key(js, k)?.unwrap_or_default(), max, f)),
+        }
+    }
+
+    fn path_key(&self, key: &Key) -> Option<PathKey> {
+        Some(match *key {
+            Key::Prop(k) => PathKey::Raw(k),
+            Key::Named(name) => PathKey::Text(name.to_owned()),
+            Key::Entry(k) if self.js.type_of(k).ok()? == ty::napi_string => PathKey::Raw(k),
+            Key::Entry(k) => PathKey::Text(other_map_key(self.js, k).ok()??),
+        })
+    }
+
+    fn items(&self, list: &List, mut each: impl FnMut(usize, Raw) -> Described) -> Result<(), Stop<Failure>> {
+        for i in 0..list.len {
+            each(i as usize, self.js.element(list.items, i).map_err(failed)?)?;
+        }
+        Ok(())
+    }
+
+    fn entries(&self, map: &Mapping, mut each: impl FnMut(Key, Raw) -> Described) -> Result<(), Stop<Failure>> {
+        let js = self.js;
+        match *map {
+            Mapping::Object(obj) => self.own(obj, false, each),
+            Mapping::Error(obj) => {
+                for (name, key) in [("name", c"name"), ("message", c"message")] {
+                    let v = js.named(obj, key).map_err(failed)?;
+                    if js.type_of(v).is_ok_and(|t| t == ty::napi_string) {
+                        each(Key::Named(name), v)?;
+                    }
+                }
+                self.own(obj, true, each)
+            }
+            Mapping::Map { entries, len } => {
+                for i in 0..len {
+                    let pair = js.element(entries, i).map_err(failed)?;
+                    let k = js.element(pair, 0).map_err(failed)?;
+                    let v = js.element(pair, 1).map_err(failed)?;
+                    let t = js.type_of(k).map_err(failed)?;
+                    let keyable = [ty::napi_string, ty::napi_number, ty::napi_bigint, ty::napi_boolean, ty::napi_null].contains(&t);
+                    if !keyable {
+                        return Err(Stop::Host(Box::new(Why::Bad(format!(
+                            "has a Map key that is {}; only strings, numbers, bigints and booleans can become JSON object keys",
+                            js.describe(k)
+                        )))));
+                    }
+                    each(Key::Entry(k), v)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Values {
+    fn new(js: Js) -> Values {
+        Values {
             js,
-            name,
-            limit,
-            used: Cell::new(0),
-            stack: RefCell::new(Vec::new()),
-            path: RefCell::new(Vec::new()),
-            fail: RefCell::new(None),
             cache: Cell::new(None),
             object_proto: Cell::new(None),
             object_keys: Cell::new(None),
@@ -156,12 +319,84 @@ impl<'n> Converter<'n> {
         }
     }
 
-    fn run(&self, root: Val) -> R<Json> {
-        let node = Node { c: self, v: root };
-        match Json::from_serialize(&node) {
-            Ok(json) => Ok(json),
-            Err(e) => Err(self.fail.borrow_mut().take().unwrap_or_else(|| crate::js::core_error(&e))),
+    /// An object: its kind decides (arrays first, then plain objects).
+    fn object<D: Describe<Self>>(&self, v: Raw, at: At<'_, Key>, replaced: bool, out: D) -> Result<Described, Failure> {
+        let js = self.js;
+        if js.is_array(v)? {
+            let len = js.array_len(v)?;
+            return Ok(out.seq(v, &List { items: v, len }, Some(len as usize)));
         }
+        // Plain objects (prototype Object.prototype, of this or another
+        // realm, or null) skip the checks for special kinds.
+        let proto = js.prototype(v)?;
+        let plain = js.strict_equals(proto, self.cached(&self.object_proto, Builtin::ObjectPrototype)?)?
+            || js.type_of(proto)? == ty::napi_null
+            || js.type_of(js.prototype(proto)?)? == ty::napi_null;
+        if plain {
+            if let Some(json) = self.call_to_json(v, at, replaced)? {
+                return Ok(out.replace(&json));
+            }
+            return Ok(out.map(v, &Mapping::Object(v)));
+        }
+        if js.is_date(v)? {
+            return Ok(out.date(js.date_value(v)?));
+        }
+        if js.is_typedarray(v)? {
+            let (kind, len, bytes) = js.typedarray(v)?;
+            return Ok(match number_kind(kind) {
+                None => out.bytes(bytes),
+                Some(kind) => out.numbers(Numbers { kind, len, bytes }),
+            });
+        }
+        if js.is_arraybuffer(v)? {
+            return Ok(out.bytes(js.arraybuffer(v)?));
+        }
+        if js.is_dataview(v)? {
+            return Ok(out.bytes(js.dataview(v)?));
+        }
+        if let Some(json) = self.call_to_json(v, at, replaced)? {
+            return Ok(out.replace(&json));
+        }
+        let array = self.builtin(Builtin::Array)?;
+        let array_from = self.builtin(Builtin::ArrayFrom)?;
+        if js.instance_of(v, self.builtin(Builtin::Map)?)? {
+            let entries = js.call(array_from, array, &[v])?;
+            return Ok(out.map(v, &Mapping::Map { entries, len: js.array_len(entries)? }));
+        }
+        if js.instance_of(v, self.builtin(Builtin::Set)?)? {
+            let items = js.call(array_from, array, &[v])?;
+            let len = js.array_len(items)?;
+            return Ok(out.seq(v, &List { items, len }, Some(len as usize)));
+        }
+        if js.instance_of(v, self.builtin(Builtin::Error)?)? {
+            return Ok(out.map(v, &Mapping::Error(v)));
+        }
+        for boxed in [Builtin::Number, Builtin::String, Builtin::Boolean] {
+            if js.instance_of(v, self.builtin(boxed)?)? {
+                let value_of = js.named(v, c"valueOf")?;
+                if js.type_of(value_of)? == ty::napi_function {
+                    return Ok(out.replace(&js.call(value_of, v, &[])?));
+                }
+            }
+        }
+        Ok(out.map(v, &Mapping::Object(v)))
+    }
+
+    /// An object's own enumerable string-keyed properties, in order
+    /// (`skip_named`: but `name` and `message`, written first for an Error).
+    fn own(&self, obj: Raw, skip_named: bool, mut each: impl FnMut(Key, Raw) -> Described) -> Result<(), Stop<Failure>> {
+        let js = self.js;
+        let keys = self.keys(obj).map_err(failed)?;
+        let len = js.array_len(keys).map_err(failed)?;
+        for i in 0..len {
+            let k = js.element(keys, i).map_err(failed)?;
+            let v = js.property(obj, k).map_err(failed)?;
+            if skip_named && js.with_str(k, 7, |key| key == "name" || key == "message").map_err(failed)? == Ok(true) {
+                continue;
+            }
+            each(Key::Prop(k), v)?;
+        }
+        Ok(())
     }
 
     fn builtin(&self, which: Builtin) -> R<Raw> {
@@ -192,8 +427,12 @@ impl<'n> Converter<'n> {
         self.js.call(keys, keys, &[obj])
     }
 
-    /// Calls `v.toJSON(key)` if `v` has one.
-    fn call_to_json(&self, v: Raw, key: Key) -> R<Option<Raw>> {
+    /// What `v.toJSON(key)` returns, if `v` has one (and was not itself
+    /// returned by a `toJSON`: it is called once).
+    fn call_to_json(&self, v: Raw, at: At<'_, Key>, replaced: bool) -> R<Option<Raw>> {
+        if replaced {
+            return Ok(None);
+        }
         let js = self.js;
         let name = match self.to_json_key.get() {
             Some(k) => k,
@@ -207,518 +446,52 @@ impl<'n> Converter<'n> {
         if js.type_of(f)? != ty::napi_function {
             return Ok(None);
         }
-        let k = match key {
-            Key::Root => js.str_value("")?,
-            Key::Prop(k) => k,
-            Key::Index(i) => js.str_value(&i.to_string())?,
+        let k = match at {
+            At::Root => js.str_value("")?,
+            At::Index(i) => js.str_value(&i.to_string())?,
+            At::Key(Key::Prop(k) | Key::Entry(k)) => *k,
+            At::Key(Key::Named(name)) => js.str_value(name)?,
         };
         Ok(Some(js.call(f, v, &[k])?))
     }
-
-    /// Classifies a value, calling `toJSON` (once) when it has one.
-    fn resolve(&self, v: Raw, key: Key, to_json: bool) -> R<Val> {
-        let js = self.js;
-        Ok(match js.type_of(v)? {
-            ty::napi_null => Val::Null,
-            ty::napi_boolean => Val::Bool(js.bool(v)?),
-            ty::napi_number => Val::Num(js.f64(v)?),
-            ty::napi_string => Val::Str(v),
-            ty::napi_bigint => Val::BigInt(v),
-            ty::napi_object => return self.resolve_object(v, key, to_json),
-            // undefined, functions, symbols, externals
-            _ => Val::Skip,
-        })
-    }
-
-    fn resolve_object(&self, v: Raw, key: Key, to_json: bool) -> R<Val> {
-        let js = self.js;
-        if js.is_array(v)? {
-            return Ok(Val::Array(v));
-        }
-        // Plain objects (prototype Object.prototype, of this or another
-        // realm, or null) skip the checks for special kinds.
-        let proto = js.prototype(v)?;
-        let plain = js.strict_equals(proto, self.cached(&self.object_proto, Builtin::ObjectPrototype)?)?
-            || js.type_of(proto)? == ty::napi_null
-            || js.type_of(js.prototype(proto)?)? == ty::napi_null;
-        if plain {
-            if to_json {
-                if let Some(out) = self.call_to_json(v, key)? {
-                    return self.resolve(out, key, false);
-                }
-            }
-            return Ok(Val::Object(v));
-        }
-        if js.is_date(v)? {
-            return Ok(Val::Date(js.date_value(v)?));
-        }
-        if js.is_typedarray(v)? {
-            return Ok(Val::Typed(v));
-        }
-        if js.is_arraybuffer(v)? {
-            return Ok(Val::Bytes(v, ByteKind::ArrayBuffer));
-        }
-        if js.is_dataview(v)? {
-            return Ok(Val::Bytes(v, ByteKind::DataView));
-        }
-        if to_json {
-            if let Some(out) = self.call_to_json(v, key)? {
-                return self.resolve(out, key, false);
-            }
-        }
-        let array = self.builtin(Builtin::Array)?;
-        let array_from = self.builtin(Builtin::ArrayFrom)?;
-        if js.instance_of(v, self.builtin(Builtin::Map)?)? {
-            return Ok(Val::Map(v, js.call(array_from, array, &[v])?));
-        }
-        if js.instance_of(v, self.builtin(Builtin::Set)?)? {
-            return Ok(Val::Set(v, js.call(array_from, array, &[v])?));
-        }
-        if js.instance_of(v, self.builtin(Builtin::Error)?)? {
-            return Ok(Val::Error(v));
-        }
-        for boxed in [Builtin::Number, Builtin::String, Builtin::Boolean] {
-            if js.instance_of(v, self.builtin(boxed)?)? {
-                let value_of = js.named(v, c"valueOf")?;
-                if js.type_of(value_of)? == ty::napi_function {
-                    let primitive = js.call(value_of, v, &[])?;
-                    return self.resolve(primitive, key, false);
-                }
-            }
-        }
-        Ok(Val::Object(v))
-    }
-
-    /// Records the first failure; serde then unwinds with a placeholder.
-    fn failed<E: serde::ser::Error>(&self, fail: Fail) -> E {
-        let mut slot = self.fail.borrow_mut();
-        if slot.is_none() {
-            *slot = Some(fail);
-        }
-        E::custom("conversion failed")
-    }
-
-    /// Counts `bytes` more of output, refusing the value once over the limit.
-    fn spend<E: serde::ser::Error>(&self, bytes: usize) -> Result<(), E> {
-        self.room_for(bytes)?;
-        self.used.set(self.used.get() + bytes);
-        Ok(())
-    }
-
-    /// Refuses the value, without counting, if `bytes` more would not fit.
-    fn room_for<E: serde::ser::Error>(&self, bytes: usize) -> Result<(), E> {
-        let total = self.used.get().saturating_add(bytes);
-        if total <= self.limit.bytes {
-            return Ok(());
-        }
-        Err(self.failed(Fail::Outbox(
-            "event_too_large",
-            format!(
-                "{} would take at least {total} bytes once serialized, over the limit of {} bytes ({}); refused at {}",
-                self.name,
-                self.limit.bytes,
-                self.limit.option,
-                self.where_()
-            ),
-        )))
-    }
-
-    /// What is left of the limit.
-    fn room(&self) -> usize {
-        self.limit.bytes.saturating_sub(self.used.get())
-    }
-
-    /// Runs `f` on a string's text after counting it (with its two quotes).
-    fn with_text<T, E: serde::ser::Error>(&self, v: Raw, f: impl FnOnce(&str) -> T) -> Result<T, E> {
-        let (len, out) = self.checked_text(v, |text| (text.len(), f(text)))?;
-        self.spend(len + 2)?;
-        Ok(out)
-    }
-
-    /// Runs `f` on a string's text if it can fit (not counted), and has no
-    /// lone surrogate.
-    fn checked_text<T, E: serde::ser::Error>(&self, v: Raw, f: impl FnOnce(&str) -> T) -> Result<T, E> {
-        match self.js.with_str(v, self.room().saturating_sub(2), f) {
-            Ok(Ok(out)) => Ok(out),
-            Ok(Err(Refused::TooLong(len))) => {
-                self.room_for(len + 2)?;
-                Err(self.bad("is too long")) // not reached: it did not fit
-            }
-            Ok(Err(Refused::LoneSurrogate)) => Err(self.bad(
-                "contains a lone surrogate (like '\\ud800'), which is not valid Unicode; JSON text must be UTF-8, \
-                 so clean or re-encode the string first",
-            )),
-            Err(f) => Err(self.failed(f)),
-        }
-    }
-
-    fn bad<E: serde::ser::Error>(&self, what: &str) -> E {
-        let fail = invalid_event(format!("{} {what}", self.where_()));
-        self.failed(fail)
-    }
-
-    /// `properties.a.b[2]`, for messages.
-    fn where_(&self) -> String {
-        let mut out = self.name.to_owned();
-        for seg in self.path.borrow().iter() {
-            match seg {
-                Seg::Index(i) => out.push_str(&format!("[{i}]")),
-                Seg::Key(k) => push_key(&mut out, &key_for_message(self.js, *k)),
-                Seg::Text(t) => push_key(&mut out, t),
-            }
-        }
-        if out.chars().count() > 160 {
-            let chars: Vec<char> = out.chars().collect();
-            let head: String = chars[..70].iter().collect();
-            let tail: String = chars[chars.len() - 70..].iter().collect();
-            out = format!("{head}...{tail}");
-        }
-        out
-    }
-
-    /// Enters an object: refuses cycles and absurd depth.
-    fn enter<E: serde::ser::Error>(&self, obj: Raw) -> Result<(), E> {
-        let depth = self.stack.borrow().len();
-        if depth >= MAX_DEPTH {
-            return Err(self.bad(&format!("is nested more than {MAX_DEPTH} levels deep")));
-        }
-        for &ancestor in self.stack.borrow().iter() {
-            match self.js.strict_equals(ancestor, obj) {
-                Ok(true) => {
-                    return Err(self.bad(
-                        "is a circular reference (an object that contains itself) and cannot be converted to JSON",
-                    ))
-                }
-                Ok(false) => {}
-                Err(f) => return Err(self.failed(f)),
-            }
-        }
-        self.stack.borrow_mut().push(obj);
-        Ok(())
-    }
-
-    fn leave(&self) {
-        self.stack.borrow_mut().pop();
-    }
-
-    fn with_seg<T>(&self, seg: Seg, f: impl FnOnce() -> T) -> T {
-        self.path.borrow_mut().push(seg);
-        let out = f();
-        self.path.borrow_mut().pop();
-        out
-    }
 }
 
-/// A key as messages show it: a huge one is not copied whole.
-fn key_for_message(js: Js, k: Raw) -> String {
-    match js.with_str(k, 200, str::to_owned) {
-        Ok(Ok(key)) => key,
-        // Short enough to copy, with U+FFFD for the surrogate.
-        Ok(Err(Refused::LoneSurrogate)) => js.string(k).unwrap_or_default(),
-        _ => "(a very long key)".into(),
+/// `f` on `text` if it takes at most `max` bytes.
+fn fits<T>(text: &str, max: usize, f: impl FnOnce(&str) -> T) -> Result<T, Unfit> {
+    if text.len() > max {
+        return Err(Unfit::TooLong(text.len()));
     }
+    Ok(f(text))
 }
 
-fn push_key(out: &mut String, key: &str) {
-    let ident = !key.is_empty()
-        && !key.starts_with(|c: char| c.is_ascii_digit())
-        && key.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$');
-    if ident {
-        out.push('.');
-        out.push_str(key);
-    } else {
-        out.push_str(&format!("[{}]", serde_json::to_string(key).unwrap_or_default()));
-    }
-}
-
-struct Node<'c, 'n> {
-    c: &'c Converter<'n>,
-    v: Val,
-}
-
-/// Unwraps a conversion step inside `serialize`.
-macro_rules! tri {
-    ($c:expr, $e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(f) => return Err($c.failed(f)),
-        }
-    };
-}
-
-impl Serialize for Node<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let c = self.c;
-        let js = c.js;
-        match &self.v {
-            Val::Skip | Val::Null => {
-                c.spend(4)?;
-                s.serialize_unit()
-            }
-            Val::Bool(b) => {
-                c.spend(4)?;
-                s.serialize_bool(*b)
-            }
-            Val::Num(n) => {
-                c.spend(1)?;
-                serialize_number(c, *n, s)
-            }
-            Val::Str(v) => c.with_text(*v, |text| s.serialize_str(text))?,
-            Val::BigInt(v) => {
-                // Refused by its size before any conversion.
-                let words = tri!(c, js.bigint_word_count(*v));
-                c.room_for(min_decimal_digits(words))?;
-                let text = tri!(c, bigint_text(js, *v, words));
-                c.spend(text.len())?;
-                match RawValue::from_string(text) {
-                    Ok(raw) => raw.serialize(s),
-                    Err(e) => Err(S::Error::custom(e)),
-                }
-            }
-            Val::Date(ms) => {
-                c.spend(26)?; // "1970-01-01T00:00:00.000Z" and its quotes
-                if ms.is_finite() {
-                    s.serialize_str(&iso_date(*ms))
-                } else {
-                    Err(c.bad("is an invalid Date (its time value is NaN) and cannot be converted to JSON"))
-                }
-            }
-            Val::Bytes(v, kind) => {
-                let bytes = match kind {
-                    ByteKind::ArrayBuffer => tri!(c, js.arraybuffer(*v)),
-                    ByteKind::DataView => tri!(c, js.dataview(*v)),
-                };
-                c.spend(base64_len(bytes.len()) + 2)?;
-                s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
-            }
-            Val::Typed(v) => serialize_typed(c, *v, s),
-            Val::Array(v) => {
-                c.enter(*v)?;
-                let len = tri!(c, js.array_len(*v));
-                spend_for_items(c, len)?;
-                let mut seq = s.serialize_seq(Some(len as usize))?;
-                for i in 0..len {
-                    let item = tri!(c, js.element(*v, i));
-                    c.with_seg(Seg::Index(i), || -> Result<(), S::Error> {
-                        let val = tri!(c, c.resolve(item, Key::Index(i), true));
-                        seq.serialize_element(&Node { c, v: val })
-                    })?;
-                }
-                c.leave();
-                seq.end()
-            }
-            Val::Set(obj, values) => {
-                c.enter(*obj)?;
-                let len = tri!(c, js.array_len(*values));
-                spend_for_items(c, len)?;
-                let mut seq = s.serialize_seq(Some(len as usize))?;
-                for i in 0..len {
-                    let item = tri!(c, js.element(*values, i));
-                    c.with_seg(Seg::Index(i), || -> Result<(), S::Error> {
-                        let val = tri!(c, c.resolve(item, Key::Index(i), true));
-                        seq.serialize_element(&Node { c, v: val })
-                    })?;
-                }
-                c.leave();
-                seq.end()
-            }
-            Val::Object(v) => {
-                c.enter(*v)?;
-                c.spend(1)?; // braces, less the comma counted per entry
-                let mut map = s.serialize_map(None)?;
-                serialize_own(c, *v, &mut map, &[])?;
-                c.leave();
-                map.end()
-            }
-            Val::Error(v) => {
-                c.enter(*v)?;
-                c.spend(1)?;
-                let mut map = s.serialize_map(None)?;
-                for (name, key) in [("name", c"name"), ("message", c"message")] {
-                    let val = tri!(c, js.named(*v, key));
-                    if js.type_of(val).is_ok_and(|t| t == ty::napi_string) {
-                        c.spend(name.len() + 4)?;
-                        c.with_seg(Seg::Text(name.into()), || {
-                            map.serialize_entry(name, &Node { c, v: Val::Str(val) })
-                        })?;
-                    }
-                }
-                serialize_own(c, *v, &mut map, &["name", "message"])?;
-                c.leave();
-                map.end()
-            }
-            Val::Map(obj, entries) => {
-                c.enter(*obj)?;
-                c.spend(1)?;
-                let len = tri!(c, js.array_len(*entries));
-                let mut map = s.serialize_map(Some(len as usize))?;
-                for i in 0..len {
-                    let pair = tri!(c, js.element(*entries, i));
-                    let k = tri!(c, js.element(pair, 0));
-                    let v = tri!(c, js.element(pair, 1));
-                    let key = match map_key(c, k)? {
-                        Some(key) => key,
-                        None => {
-                            return Err(c.bad(&format!(
-                                "has a Map key that is {}; only strings, numbers, bigints and booleans can become JSON object keys",
-                                js.describe(k)
-                            )))
-                        }
-                    };
-                    c.with_seg(Seg::Text(key.clone()), || -> Result<(), S::Error> {
-                        let val = tri!(c, c.resolve(v, Key::Prop(k), true));
-                        if let Val::Skip = val {
-                            return Ok(());
-                        }
-                        c.spend(key.len() + 4)?; // quotes, colon, comma
-                        map.serialize_entry(&key, &Node { c, v: val })
-                    })?;
-                }
-                c.leave();
-                map.end()
-            }
-        }
-    }
-}
-
-/// An object's own enumerable string-keyed properties, skipping `skip`.
-fn serialize_own<M: SerializeMap>(c: &Converter<'_>, obj: Raw, map: &mut M, skip: &[&str]) -> Result<(), M::Error> {
-    let js = c.js;
-    let keys = tri!(c, c.keys(obj));
-    let len = tri!(c, js.array_len(keys));
-    for i in 0..len {
-        let k = tri!(c, js.element(keys, i));
-        let v = tri!(c, js.property(obj, k));
-        c.with_seg(Seg::Key(k), || -> Result<(), M::Error> {
-            let val = tri!(c, c.resolve(v, Key::Prop(k), true));
-            if let Val::Skip = val {
-                return Ok(());
-            }
-            c.checked_text(k, |key| {
-                if skip.contains(&key) {
-                    return Ok(());
-                }
-                c.spend(key.len() + 4)?; // quotes, colon, comma
-                map.serialize_entry(key, &Node { c, v: val })
-            })?
-        })?;
-    }
-    Ok(())
-}
-
-fn serialize_number<S: Serializer>(c: &Converter<'_>, n: f64, s: S) -> Result<S::Ok, S::Error> {
-    if !n.is_finite() {
-        return Err(c.bad(&format!("is {}, which JSON cannot represent", format_number(n))));
-    }
-    // Integers print as integers (1, not 1.0); -0 prints as 0, as in JSON.stringify.
-    if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0 {
-        s.serialize_i64(n as i64)
-    } else {
-        s.serialize_f64(n)
-    }
-}
-
-fn serialize_typed<S: Serializer>(c: &Converter<'_>, v: Raw, s: S) -> Result<S::Ok, S::Error> {
+/// The element type of a typed array written as numbers; `None` for a
+/// `Uint8Array` (a Buffer): bytes, written as base64.
+fn number_kind(kind: i32) -> Option<NumberKind> {
     use napi::sys::TypedarrayType as T;
-    let (kind, len, bytes) = tri!(c, c.js.typedarray(v));
-    if kind == T::uint8_array {
-        c.spend(base64_len(bytes.len()) + 2)?;
-        return s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes));
-    }
-    // A digit at least per element, with commas and brackets.
-    c.spend(2 * len + 1)?;
-    let mut seq = s.serialize_seq(Some(len))?;
-    for i in 0..len {
-        match kind {
-            T::int8_array => seq.serialize_element(&(bytes[i] as i8))?,
-            T::uint8_clamped_array => seq.serialize_element(&bytes[i])?,
-            T::int16_array => seq.serialize_element(&i16::from_ne_bytes(chunk(bytes, i)))?,
-            T::uint16_array => seq.serialize_element(&u16::from_ne_bytes(chunk(bytes, i)))?,
-            T::int32_array => seq.serialize_element(&i32::from_ne_bytes(chunk(bytes, i)))?,
-            T::uint32_array => seq.serialize_element(&u32::from_ne_bytes(chunk(bytes, i)))?,
-            T::float32_array | T::float64_array => {
-                let f = if kind == T::float32_array {
-                    f32::from_ne_bytes(chunk(bytes, i)) as f64
-                } else {
-                    f64::from_ne_bytes(chunk(bytes, i))
-                };
-                c.with_seg(Seg::Index(i as u32), || -> Result<(), S::Error> {
-                    if !f.is_finite() {
-                        return Err(c.bad(&format!("is {}, which JSON cannot represent", format_number(f))));
-                    }
-                    seq.serialize_element(&Num(f))
-                })?;
-            }
-            T::bigint64_array => seq.serialize_element(&i64::from_ne_bytes(chunk(bytes, i)))?,
-            _ => seq.serialize_element(&u64::from_ne_bytes(chunk(bytes, i)))?,
-        }
-    }
-    seq.end()
+    Some(match kind {
+        T::uint8_array => return None,
+        T::int8_array => NumberKind::I8,
+        T::uint8_clamped_array => NumberKind::U8,
+        T::int16_array => NumberKind::I16,
+        T::uint16_array => NumberKind::U16,
+        T::int32_array => NumberKind::I32,
+        T::uint32_array => NumberKind::U32,
+        T::float32_array => NumberKind::F32,
+        T::float64_array => NumberKind::F64,
+        T::bigint64_array => NumberKind::I64,
+        _ => NumberKind::U64,
+    })
 }
 
-/// A finite number, integers printed as integers.
-struct Num(f64);
-
-impl Serialize for Num {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.0.fract() == 0.0 && self.0.abs() <= 9_007_199_254_740_992.0 {
-            s.serialize_i64(self.0 as i64)
-        } else {
-            s.serialize_f64(self.0)
-        }
-    }
-}
-
-fn chunk<const N: usize>(bytes: &[u8], i: usize) -> [u8; N] {
-    let mut out = [0u8; N];
-    if let Some(src) = bytes.get(i * N..(i + 1) * N) {
-        out.copy_from_slice(src);
-    }
-    out
-}
-
-/// Brackets and commas of an array of `len` items; the items count
-/// themselves, but each takes a byte at least, so a long (or sparse) array
-/// that cannot fit is refused before any is read.
-fn spend_for_items<E: serde::ser::Error>(c: &Converter<'_>, len: u32) -> Result<(), E> {
-    let len = len as usize;
-    c.room_for(2 * len + 1)?;
-    c.spend(len + 1)
-}
-
-fn base64_len(bytes: usize) -> usize {
-    bytes.div_ceil(3) * 4
-}
-
-/// A Map key as a JSON object key, or `None` if it has no sensible one.
-fn map_key<E: serde::ser::Error>(c: &Converter<'_>, k: Raw) -> Result<Option<String>, E> {
-    let js = c.js;
-    match tri!(c, js.type_of(k)) {
-        // Counted with the entry.
-        ty::napi_string => return c.checked_text(k, str::to_owned).map(Some),
-        ty::napi_bigint => c.room_for(min_decimal_digits(tri!(c, js.bigint_word_count(k))))?,
-        _ => {}
-    }
-    Ok(tri!(c, other_map_key(js, k)))
-}
-
+/// A Map key that is not a string, as the text of an object key (`None`
+/// for a type that has none).
 fn other_map_key(js: Js, k: Raw) -> R<Option<String>> {
     Ok(match js.type_of(k)? {
-        ty::napi_number => {
-            let n = js.f64(k)?;
-            Some(format_number(n))
-        }
+        ty::napi_number => Some(format_number(js.f64(k)?)),
         ty::napi_bigint | ty::napi_boolean => Some(js.coerce_string(k)?),
         ty::napi_null => Some("null".into()),
         _ => None,
     })
-}
-
-/// The fewest decimal digits a BigInt of `words` 64-bit words can have:
-/// its top word is not zero, so it is at least 2^(64 * (words - 1)).
-fn min_decimal_digits(words: usize) -> usize {
-    // 0.30102 < log10(2): never more than the true count.
-    (words.saturating_sub(1) as u128 * 64 * 30_102 / 100_000) as usize + 1
 }
 
 /// The exact decimal text of a BigInt. Up to 128 bits here; larger ones by

@@ -10,6 +10,7 @@ use std::ffi::CString;
 use std::ptr;
 
 use napi::sys;
+use outbox_bind::Unfit;
 
 pub type Raw = sys::napi_value;
 
@@ -25,15 +26,6 @@ pub enum Fail {
 }
 
 pub type R<T> = Result<T, Fail>;
-
-/// Why [`Js::with_str`] did not hand a string over.
-#[derive(Debug)]
-pub enum Refused {
-    /// It takes at least this many bytes of UTF-8, over the limit (it was not copied).
-    TooLong(usize),
-    /// It contains a lone surrogate (like `'\ud800'`), which is not valid Unicode.
-    LoneSurrogate,
-}
 
 pub fn invalid_event(msg: impl Into<String>) -> Fail {
     Fail::Outbox("invalid_event", msg.into())
@@ -135,13 +127,13 @@ impl Js {
     /// UTF-8, without allocating when it is short. A longer string is
     /// refused without being copied, and so is one with a lone surrogate
     /// (it has no UTF-8 form).
-    pub fn with_str<T>(&self, v: Raw, max_bytes: usize, f: impl FnOnce(&str) -> T) -> R<Result<T, Refused>> {
+    pub fn with_str<T>(&self, v: Raw, max_bytes: usize, f: impl FnOnce(&str) -> T) -> R<Result<T, Unfit>> {
         // UTF-8 takes at least a byte per UTF-16 unit, and the count of units
         // is known without reading the string (reading a rope such as
         // `'x'.repeat(3e8)` would flatten it: 300 MB).
         let units = self.utf16_len(v)?;
         if units > max_bytes {
-            return Ok(Err(Refused::TooLong(units)));
+            return Ok(Err(Unfit::TooLong(units)));
         }
         let mut buf = [0u8; 256];
         let mut len = 0usize;
@@ -160,11 +152,11 @@ impl Js {
             owned.as_str()
         };
         if text.len() > max_bytes {
-            return Ok(Err(Refused::TooLong(text.len())));
+            return Ok(Err(Unfit::TooLong(text.len())));
         }
         // N-API turns a lone surrogate into U+FFFD: look closer only then.
         if text.contains('\u{FFFD}') && self.has_lone_surrogate(v)? {
-            return Ok(Err(Refused::LoneSurrogate));
+            return Ok(Err(Unfit::LoneSurrogate));
         }
         Ok(Ok(f(text)))
     }
@@ -435,21 +427,4 @@ pub fn format_number(n: f64) -> String {
     } else {
         format!("{n}")
     }
-}
-
-/// `Date.prototype.toISOString` for a time value in milliseconds (finite).
-pub fn iso_date(ms: f64) -> String {
-    let ms = ms as i64;
-    let days = ms.div_euclid(86_400_000);
-    let rem = ms.rem_euclid(86_400_000);
-    let (y, m, d) = outbox_core::bindings::civil_from_days(days);
-    let (h, mi, s, milli) = (rem / 3_600_000, (rem / 60_000) % 60, (rem / 1000) % 60, rem % 1000);
-    let year = if (0..=9999).contains(&y) {
-        format!("{y:04}")
-    } else if y < 0 {
-        format!("-{:06}", -y)
-    } else {
-        format!("+{y:06}")
-    };
-    format!("{year}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
 }
