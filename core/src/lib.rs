@@ -21,6 +21,7 @@ pub mod error;
 pub mod event;
 pub mod names;
 pub mod options;
+pub mod sender;
 pub mod sign;
 pub mod transport;
 pub mod webhook;
@@ -64,6 +65,7 @@ pub use error::{DeliveryError, DropReason, Error, ErrorCode, FlushResult, Stats}
 pub use event::{Event, Json, Kind, Library};
 pub use options::{AuthScheme, DeliveryOptions, OnError, OnFull, Options};
 pub use pipeline::{shutdown_all, DeliverOutcome};
+pub use sender::Sender;
 pub use sign::{Scheme, Signer};
 pub use transport::{HttpRequest, HttpResponse, MemoryTransport, Transport, TransportError};
 pub use webhook::{Endpoint, WebhookOptions, WebhookSender};

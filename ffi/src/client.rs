@@ -6,9 +6,10 @@ use std::sync::Arc;
 use outbox_core::{Client, DropReason, Event, FlushResult, Json, Stats};
 use serde_json::Value;
 
-use crate::callback::{free_owner, Gate, Inside};
+use crate::callback::Gate;
+use crate::owner::{self, Owner};
 use crate::config::{millis, outbox_config_t};
-use crate::status::{guard, guard_void, outbox_status_t, Failure, OUTBOX_ERR_NOT_DELIVERED};
+use crate::status::{guard, outbox_status_t, Failure, OUTBOX_ERR_NOT_DELIVERED};
 use crate::strings::{arg_opt_str, arg_str, check_len, clear_out, put_string};
 
 /// A client: queues events and delivers them in the background. Create it
@@ -135,8 +136,19 @@ pub struct outbox_deliver_result_t {
     pub attempts: u32,
 }
 
+impl Owner for outbox_client_t {
+    type Engine = Client;
+    const NAME: &'static str = "client";
+    fn engine(&self) -> &Client {
+        &self.client
+    }
+    fn gate(&self) -> Option<&Arc<Gate>> {
+        self.gate.as_ref()
+    }
+}
+
 unsafe fn client_ref<'a>(client: *const outbox_client_t) -> Result<&'a outbox_client_t, Failure> {
-    unsafe { client.as_ref() }.ok_or_else(|| Failure::null("client"))
+    unsafe { owner::owner_ref(client) }
 }
 
 /// Creates a client from `config` (which is only read: free it whenever you
@@ -204,16 +216,7 @@ pub unsafe extern "C" fn outbox_client_new(
 /// first free runs is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn outbox_client_free(client: *mut outbox_client_t) {
-    if client.is_null() {
-        return;
-    }
-    guard_void(|| {
-        let gate = unsafe { &*client }.gate.clone();
-        // SAFETY: the caller gives the client up; `free_owner` runs this
-        // once, when nothing else on this thread still uses the client.
-        let free = Box::new(move || drop(unsafe { Box::from_raw(client) }));
-        free_owner(gate, free);
-    });
+    unsafe { owner::free(client) }
 }
 
 /// Parses optional JSON text (properties, traits) without building a tree.
@@ -462,14 +465,7 @@ pub unsafe extern "C" fn outbox_flush(
     timeout_ms: u64,
     result_out: *mut outbox_flush_result_t,
 ) -> outbox_status_t {
-    guard(|| {
-        let c = unsafe { client_ref(client) }?;
-        let r = c.client.flush(millis(timeout_ms));
-        if let Some(out) = unsafe { result_out.as_mut() } {
-            *out = r.into();
-        }
-        Ok(())
-    })
+    unsafe { owner::flush(client, timeout_ms, result_out) }
 }
 
 /// Flushes for up to `timeout_ms`, then gives up what is left (reported with
@@ -487,20 +483,7 @@ pub unsafe extern "C" fn outbox_shutdown(
     timeout_ms: u64,
     result_out: *mut outbox_flush_result_t,
 ) -> outbox_status_t {
-    guard(|| {
-        let c = unsafe { client_ref(client) }?;
-        let r = {
-            // Its reports run here: a callback that frees the client has
-            // the free wait until shutdown is done with it.
-            let _inside = Inside::call(c.gate.as_ref());
-            c.client.shutdown(millis(timeout_ms))
-        };
-        // `c` may be freed by now.
-        if let Some(out) = unsafe { result_out.as_mut() } {
-            *out = r.into();
-        }
-        Ok(())
-    })
+    unsafe { owner::shutdown(client, timeout_ms, result_out) }
 }
 
 /// Copies the client's counters to `*stats_out`.
@@ -508,16 +491,8 @@ pub unsafe extern "C" fn outbox_shutdown(
 /// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_stats(
-    client: *const outbox_client_t,
-    stats_out: *mut outbox_stats_t,
-) -> outbox_status_t {
-    guard(|| {
-        let c = unsafe { client_ref(client) }?;
-        let out = unsafe { stats_out.as_mut() }.ok_or_else(|| Failure::null("stats_out"))?;
-        *out = c.client.stats().into();
-        Ok(())
-    })
+pub unsafe extern "C" fn outbox_stats(client: *const outbox_client_t, stats_out: *mut outbox_stats_t) -> outbox_status_t {
+    unsafe { owner::stats(client, stats_out) }
 }
 
 /// Sends events now, in one request, bypassing the queue, and waits for the

@@ -28,6 +28,7 @@ mod strings;
 mod webhook;
 // Not in the header.
 mod cstr;
+mod owner;
 
 pub use callback::*;
 pub use client::*;

@@ -10,11 +10,16 @@ use outbox_core::sign::Signer;
 use outbox_core::webhook::{Endpoint, WebhookOptions, WebhookSender};
 use outbox_core::Json;
 
-use crate::callback::{free_owner, outbox_on_error_fn, CCallback, Gate, Inside};
+use crate::callback::{outbox_on_error_fn, CCallback, Gate};
+use crate::owner::{self, Owner};
 use crate::client::{outbox_flush_result_t, outbox_stats_t};
+<<<<<<< HEAD
 use crate::config::{
     block_ms_value, count, millis, ms_value, outbox_on_full_t, retries, set_on_full, set_option, set_option_json,
 };
+=======
+use crate::config::{block_ms_value, count, ms_value, outbox_on_full_t, retries, set_on_full, set_option, set_option_json};
+>>>>>>> 19eec5d (One lifecycle path per binding over a core Sender trait)
 use crate::sign::{outbox_scheme_t, scheme_from};
 use crate::status::{guard, guard_void, outbox_status_t, Failure};
 use crate::strings::{arg_opt_str, arg_str, arg_str_array, check_len, clear_out, put_string};
@@ -42,8 +47,19 @@ unsafe fn wconfig_mut<'a>(config: *mut outbox_webhook_config_t) -> Result<&'a mu
     unsafe { config.as_mut() }.ok_or_else(|| Failure::null("config"))
 }
 
+impl Owner for outbox_webhook_sender_t {
+    type Engine = WebhookSender;
+    const NAME: &'static str = "sender";
+    fn engine(&self) -> &WebhookSender {
+        &self.sender
+    }
+    fn gate(&self) -> Option<&Arc<Gate>> {
+        self.gate.as_ref()
+    }
+}
+
 unsafe fn sender_ref<'a>(sender: *const outbox_webhook_sender_t) -> Result<&'a outbox_webhook_sender_t, Failure> {
-    unsafe { sender.as_ref() }.ok_or_else(|| Failure::null("sender"))
+    unsafe { owner::owner_ref(sender) }
 }
 
 fn set_sender(config: &mut outbox_webhook_config_t, name: &str, value: Value) -> Result<(), Failure> {
@@ -459,15 +475,7 @@ pub unsafe extern "C" fn outbox_webhook_sender_new(
 /// NULL is a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn outbox_webhook_sender_free(sender: *mut outbox_webhook_sender_t) {
-    if sender.is_null() {
-        return;
-    }
-    guard_void(|| {
-        let gate = unsafe { &*sender }.gate.clone();
-        // SAFETY: as in `outbox_client_free`.
-        let free = Box::new(move || drop(unsafe { Box::from_raw(sender) }));
-        free_owner(gate, free);
-    });
+    unsafe { owner::free(sender) }
 }
 
 /// Queues one message to every endpoint: the body sent is the Standard
@@ -511,13 +519,7 @@ pub unsafe extern "C" fn outbox_webhook_flush(
     timeout_ms: u64,
     result_out: *mut outbox_flush_result_t,
 ) -> outbox_status_t {
-    guard(|| {
-        let r = unsafe { sender_ref(sender) }?.sender.flush(millis(timeout_ms));
-        if let Some(out) = unsafe { result_out.as_mut() } {
-            *out = r.into();
-        }
-        Ok(())
-    })
+    unsafe { owner::flush(sender, timeout_ms, result_out) }
 }
 
 /// As `outbox_shutdown`, for every endpoint.
@@ -528,25 +530,14 @@ pub unsafe extern "C" fn outbox_webhook_shutdown(
     timeout_ms: u64,
     result_out: *mut outbox_flush_result_t,
 ) -> outbox_status_t {
-    guard(|| {
-        let s = unsafe { sender_ref(sender) }?;
-        let r = {
-            // As in `outbox_shutdown`: a free from a callback waits for it.
-            let _inside = Inside::call(s.gate.as_ref());
-            s.sender.shutdown(millis(timeout_ms))
-        };
-        // `s` may be freed by now.
-        if let Some(out) = unsafe { result_out.as_mut() } {
-            *out = r.into();
-        }
-        Ok(())
-    })
+    unsafe { owner::shutdown(sender, timeout_ms, result_out) }
 }
 
 /// As `outbox_stats`, summed over endpoints (a message sent to three
 /// endpoints counts three times).
 #[no_mangle]
 #[must_use]
+<<<<<<< HEAD
 pub unsafe extern "C" fn outbox_webhook_stats(
     sender: *const outbox_webhook_sender_t,
     stats_out: *mut outbox_stats_t,
@@ -557,6 +548,10 @@ pub unsafe extern "C" fn outbox_webhook_stats(
         *out = s.sender.stats().into();
         Ok(())
     })
+=======
+pub unsafe extern "C" fn outbox_webhook_stats(sender: *const outbox_webhook_sender_t, stats_out: *mut outbox_stats_t) -> outbox_status_t {
+    unsafe { owner::stats(sender, stats_out) }
+>>>>>>> 19eec5d (One lifecycle path per binding over a core Sender trait)
 }
 
 /// In test mode: the requests that would have been sent, in order, as a

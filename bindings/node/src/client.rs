@@ -2,168 +2,22 @@
 //! in the public `Client` class (argument order, errors, exit hooks).
 
 use std::ffi::c_void;
-use std::mem::ManuallyDrop;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
-use std::sync::{Arc, Mutex};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 use std::time::Duration;
 
-use napi::bindgen_prelude::{AsyncTask, Function, Unknown};
+use napi::bindgen_prelude::{AsyncTask, Unknown};
 use napi::{sys, Env, JsValue, Task};
 use napi_derive::napi;
 
 use outbox_bind::iso_date;
-use outbox_core::{Client, DropReason, Event, FlushResult, Kind, Library, Stats};
+use outbox_core::{Client, Event, Kind, Library};
 
 use crate::convert::{to_json, Limit};
 use crate::js::{core_error, invalid_event, ty, Fail, Js, Raw, R};
-use crate::options::{client_options, millis_value, Reader};
-use crate::report::{register, Closeable, ErrorReport, Route};
-
-/// The engine client plus what the exit hooks need to know about it.
-pub struct Shared {
-    client: ManuallyDrop<Client>,
-    key: u32,
-    route: Arc<Route>,
-    shutdown_timeout: Duration,
-    /// `maxEventBytes`: conversion stops there (see convert.rs).
-    limit: Limit,
-}
-
-impl Closeable for Shared {
-    fn key(&self) -> u32 {
-        self.key
-    }
-    fn route(&self) -> &Arc<Route> {
-        &self.route
-    }
-    fn shutdown_timeout(&self) -> Duration {
-        self.shutdown_timeout
-    }
-    fn shutdown(&self, timeout: Duration) -> FlushResult {
-        self.client.shutdown(timeout)
-    }
-    fn flush(&self, timeout: Duration) -> FlushResult {
-        self.client.flush(timeout)
-    }
-}
-
-impl Drop for Shared {
-    fn drop(&mut self) {
-        // SAFETY: taken once, here; the field is never used again.
-        let client = unsafe { ManuallyDrop::take(&mut self.client) };
-        let pending = client.stats().pending;
-        off_thread_drop(client, pending, |c| {
-            c.shutdown(Duration::ZERO);
-        });
-    }
-}
-
-/// Drops an engine object without blocking the calling thread, which may be
-/// Node's main thread (a garbage-collected client): with events pending, the
-/// drop (a shutdown of up to `shutdownTimeoutMs`) runs on its own thread.
-pub fn off_thread_drop<T: Send + 'static>(value: T, pending: u64, give_up: fn(&T)) {
-    if pending == 0 {
-        // Nothing to wait for: the shutdown in its `Drop` returns at once.
-        drop(value);
-        return;
-    }
-    let slot = Arc::new(Mutex::new(Some(value)));
-    let theirs = slot.clone();
-    let spawned = std::thread::Builder::new().name("outbox-drop".into()).spawn(move || {
-        let value = theirs.lock().ok().and_then(|mut s| s.take());
-        drop(value);
-    });
-    if spawned.is_err() {
-        // No thread to wait on: give the events up now rather than block.
-        if let Some(value) = slot.lock().ok().and_then(|mut s| s.take()) {
-            give_up(&value);
-            drop(value);
-        }
-    }
-}
-
-/// Counters, as `index.js` receives them.
-#[napi(object)]
-pub struct StatsOutput {
-    pub enqueued: f64,
-    pub delivered: f64,
-    pub pending: f64,
-    pub requests: f64,
-    pub retries: f64,
-    pub split_requests: f64,
-    pub spool_errors: f64,
-    /// Indexed like `dropReasons()`.
-    pub dropped_by_reason: Vec<f64>,
-}
-
-impl From<Stats> for StatsOutput {
-    fn from(s: Stats) -> StatsOutput {
-        StatsOutput {
-            enqueued: s.enqueued as f64,
-            delivered: s.delivered as f64,
-            pending: s.pending as f64,
-            requests: s.requests as f64,
-            retries: s.retries as f64,
-            split_requests: s.split_requests as f64,
-            spool_errors: s.spool_errors as f64,
-            dropped_by_reason: DropReason::ALL.iter().map(|r| s.dropped(*r) as f64).collect(),
-        }
-    }
-}
-
-/// The names of drop reasons, in the order of `droppedByReason`.
-#[napi]
-pub fn drop_reasons() -> Vec<String> {
-    DropReason::ALL.iter().map(|r| r.as_str().to_owned()).collect()
-}
-
-/// The outcome of `flush` / `shutdown`, with the reports captured meanwhile.
-#[napi(object)]
-pub struct FlushOutput {
-    pub delivered: f64,
-    pub failed: f64,
-    pub pending: f64,
-    pub errors: Vec<ErrorReport>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Op {
-    Flush,
-    Shutdown,
-}
-
-/// Runs a blocking flush or shutdown on Node's thread pool.
-pub struct FlushTask {
-    pub target: Arc<dyn Closeable>,
-    pub op: Op,
-    pub timeout: Duration,
-}
-
-pub fn run_flush(target: &dyn Closeable, op: Op, timeout: Duration) -> FlushOutput {
-    let route = target.route();
-    route.begin_capture();
-    let result = catch_unwind(AssertUnwindSafe(|| match op {
-        Op::Flush => target.flush(timeout),
-        Op::Shutdown => target.shutdown(timeout),
-    }));
-    let errors = route.end_capture();
-    let r = result.unwrap_or_default();
-    FlushOutput { delivered: r.delivered as f64, failed: r.failed as f64, pending: r.pending as f64, errors }
-}
-
-impl Task for FlushTask {
-    type Output = FlushOutput;
-    type JsValue = FlushOutput;
-
-    fn compute(&mut self) -> napi::Result<FlushOutput> {
-        Ok(run_flush(self.target.as_ref(), self.op, self.timeout))
-    }
-
-    fn resolve(&mut self, _env: Env, output: FlushOutput) -> napi::Result<FlushOutput> {
-        Ok(output)
-    }
-}
+use crate::lifecycle::{route_for, timeout_arg, FlushOutput, FlushTask, OnErrorFn, Shared, StatsOutput};
+use crate::options::{client_options, Reader};
 
 /// The outcome of `deliver`, or the reason it was refused.
 #[napi(object)]
@@ -178,7 +32,7 @@ pub struct DeliverOutput {
 }
 
 pub struct DeliverTask {
-    shared: Arc<Shared>,
+    shared: Arc<Shared<Client>>,
     events: Vec<Event>,
     timeout: Duration,
 }
@@ -188,7 +42,7 @@ impl Task for DeliverTask {
     type JsValue = DeliverOutput;
 
     fn compute(&mut self) -> napi::Result<DeliverOutput> {
-        let outcome = catch_unwind(AssertUnwindSafe(|| self.shared.client.deliver(&self.events, self.timeout)));
+        let outcome = catch_unwind(AssertUnwindSafe(|| self.shared.engine.deliver(&self.events, self.timeout)));
         let refused = |code: &str, message: String| DeliverOutput {
             delivered: false,
             status: None,
@@ -221,18 +75,7 @@ impl Task for DeliverTask {
 
 #[napi]
 pub struct NativeClient {
-    shared: Arc<Shared>,
-}
-
-pub type OnErrorFn<'f> = Function<'f, ErrorReport, ()>;
-
-/// A weak threadsafe function over the JavaScript dispatcher, if any.
-pub fn route_for(on_error: Option<OnErrorFn<'_>>) -> napi::Result<Arc<Route>> {
-    let tsfn = match on_error {
-        Some(f) => Some(f.build_threadsafe_function::<ErrorReport>().callee_handled::<false>().weak::<true>().build()?),
-        None => None,
-    };
-    Ok(Route::new(tsfn))
+    shared: Arc<Shared<Client>>,
 }
 
 const KINDS: [Kind; 6] = [Kind::Track, Kind::Identify, Kind::Group, Kind::Alias, Kind::Page, Kind::Screen];
@@ -250,16 +93,7 @@ impl NativeClient {
         let shutdown_timeout = opts.delivery.shutdown_timeout;
         let limit = Limit { bytes: opts.max_event_bytes, option: "maxEventBytes" };
         let client = Client::new(opts).map_err(|e| js.throw(core_error(&e)))?;
-        let shared = Arc::new(Shared {
-            client: ManuallyDrop::new(client),
-            key: crate::report::next_key(),
-            route,
-            shutdown_timeout,
-            limit,
-        });
-        let weak: std::sync::Weak<dyn Closeable> = Arc::downgrade(&(shared.clone() as Arc<dyn Closeable>));
-        register(weak);
-        Ok(NativeClient { shared })
+        Ok(NativeClient { shared: Shared::register(client, route, shutdown_timeout, limit) })
     }
 
     /// Queues one event: `kind` indexes track, identify, group, alias, page,
@@ -277,7 +111,7 @@ impl NativeClient {
         let js = Js::new(env.raw());
         let event = build_event(js, kind, user_id.raw(), second.raw(), payload.raw(), options.raw(), self.shared.limit)
             .map_err(|f| js.throw(f))?;
-        self.shared.client.capture(event).map_err(|e| js.throw(core_error(&e)))
+        self.shared.engine.capture(event).map_err(|e| js.throw(core_error(&e)))
     }
 
     /// The hot path: a plain function bound to this client,
@@ -290,16 +124,13 @@ impl NativeClient {
         let js = Js::new(raw_env);
         let data = Arc::into_raw(self.shared.clone()) as *mut c_void;
         let mut f = ptr::null_mut();
-        let status =
-            unsafe { sys::napi_create_function(raw_env, c"capture".as_ptr(), 7, Some(capture_callback), data, &mut f) };
+        let status = unsafe { sys::napi_create_function(raw_env, c"capture".as_ptr(), 7, Some(capture_callback), data, &mut f) };
         if let Err(fail) = js.check_named(status, "napi_create_function") {
             // SAFETY: the function was not created; the Arc is still ours.
-            drop(unsafe { Arc::from_raw(data as *const Shared) });
+            drop(unsafe { Arc::from_raw(data as *const Shared<Client>) });
             return Err(js.throw(fail));
         }
-        let status = unsafe {
-            sys::napi_add_finalizer(raw_env, f, data, Some(release_shared), ptr::null_mut(), ptr::null_mut())
-        };
+        let status = unsafe { sys::napi_add_finalizer(raw_env, f, data, Some(release_shared), ptr::null_mut(), ptr::null_mut()) };
         // On failure the Arc leaks (the function may still use it): safe, and
         // only possible while the environment is being torn down.
         js.check_named(status, "napi_add_finalizer").map_err(|fail| js.throw(fail))?;
@@ -311,69 +142,53 @@ impl NativeClient {
     pub fn batch(&self, env: Env, events: Unknown<'_>) -> napi::Result<Vec<String>> {
         let js = Js::new(env.raw());
         let list = read_events(js, events.raw(), false, self.shared.limit).map_err(|f| js.throw(f))?;
-        self.shared.client.batch(&list).map_err(|e| js.throw(core_error(&e)))
+        self.shared.engine.batch(&list).map_err(|e| js.throw(core_error(&e)))
     }
 
     #[napi]
     pub fn flush(&self, env: Env, timeout_ms: Unknown<'_>) -> napi::Result<AsyncTask<FlushTask>> {
-        let js = Js::new(env.raw());
-        let timeout =
-            timeout_arg(js, timeout_ms.raw(), Duration::from_secs(30), "flush(timeoutMs)").map_err(|f| js.throw(f))?;
-        Ok(AsyncTask::new(FlushTask { target: self.shared.clone(), op: Op::Flush, timeout }))
+        self.shared.flush(env, timeout_ms)
     }
 
     #[napi]
     pub fn shutdown(&self, env: Env, timeout_ms: Unknown<'_>) -> napi::Result<AsyncTask<FlushTask>> {
-        let js = Js::new(env.raw());
-        let timeout = timeout_arg(js, timeout_ms.raw(), self.shared.shutdown_timeout, "shutdown(timeoutMs)")
-            .map_err(|f| js.throw(f))?;
-        Ok(AsyncTask::new(FlushTask { target: self.shared.clone(), op: Op::Shutdown, timeout }))
+        self.shared.shutdown(env, timeout_ms)
     }
 
     /// Shuts down on this thread (exit hooks: at most `timeoutMs`).
     #[napi]
     pub fn shutdown_sync(&self, timeout_ms: f64) -> FlushOutput {
-        run_flush(
-            self.shared.as_ref(),
-            Op::Shutdown,
-            Duration::try_from_secs_f64(timeout_ms.max(0.0) / 1000.0).unwrap_or(Duration::ZERO),
-        )
+        self.shared.shutdown_sync(timeout_ms)
     }
 
     #[napi]
     pub fn stats(&self) -> StatsOutput {
-        self.shared.client.stats().into()
+        self.shared.stats()
     }
 
     /// Events queued or in flight (cheaper than `stats()` for exit hooks).
     #[napi]
     pub fn pending(&self) -> f64 {
-        self.shared.client.stats().pending as f64
+        self.shared.pending()
     }
 
     #[napi]
-    pub fn deliver(
-        &self,
-        env: Env,
-        events: Unknown<'_>,
-        timeout_ms: Unknown<'_>,
-    ) -> napi::Result<AsyncTask<DeliverTask>> {
+    pub fn deliver(&self, env: Env, events: Unknown<'_>, timeout_ms: Unknown<'_>) -> napi::Result<AsyncTask<DeliverTask>> {
         let js = Js::new(env.raw());
         let list = read_events(js, events.raw(), true, self.shared.limit).map_err(|f| js.throw(f))?;
-        let timeout = timeout_arg(js, timeout_ms.raw(), Duration::from_secs(10), "deliver(events, timeoutMs)")
-            .map_err(|f| js.throw(f))?;
+        let timeout = timeout_arg(js, timeout_ms.raw(), Duration::from_secs(10), "deliver(events, timeoutMs)").map_err(|f| js.throw(f))?;
         Ok(AsyncTask::new(DeliverTask { shared: self.shared.clone(), events: list, timeout }))
     }
 
     /// In test mode: the events delivered so far, as a JSON array.
     #[napi]
     pub fn captured_json(&self) -> String {
-        serde_json::to_string(&self.shared.client.captured()).unwrap_or_else(|_| "[]".into())
+        serde_json::to_string(&self.shared.engine.captured()).unwrap_or_else(|_| "[]".into())
     }
 
     #[napi]
     pub fn clear_captured(&self) {
-        self.shared.client.clear_captured();
+        self.shared.engine.clear_captured();
     }
 
     #[napi(getter)]
@@ -383,13 +198,13 @@ impl NativeClient {
 
     #[napi(getter)]
     pub fn shutdown_timeout_ms(&self) -> f64 {
-        self.shared.shutdown_timeout.as_secs_f64() * 1000.0
+        self.shared.shutdown_timeout_ms()
     }
 }
 
 unsafe extern "C" fn release_shared(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
     // SAFETY: `data` is the Arc given to `napi_create_function` in `capture_fn`.
-    drop(unsafe { Arc::from_raw(data as *const Shared) });
+    drop(unsafe { Arc::from_raw(data as *const Shared<Client>) });
 }
 
 /// `capture(kind, userId, second, payload, options)` of the function made by `capture_fn`.
@@ -404,12 +219,12 @@ unsafe extern "C" fn capture_callback(env: sys::napi_env, info: sys::napi_callba
         return ptr::null_mut();
     }
     // SAFETY: `data` is the Arc<Shared> this function owns until it is finalized.
-    let shared = unsafe { &*(data as *const Shared) };
+    let shared = unsafe { &*(data as *const Shared<Client>) };
     let run = catch_unwind(AssertUnwindSafe(|| -> R<Raw> {
         let mut kind = 0u32;
         js.check_named(unsafe { sys::napi_get_value_uint32(env, argv[0], &mut kind) }, "napi_get_value_uint32")?;
         let event = build_event(js, kind, argv[1], argv[2], argv[3], argv[4], shared.limit)?;
-        let id = shared.client.capture(event).map_err(|e| core_error(&e))?;
+        let id = shared.engine.capture(event).map_err(|e| core_error(&e))?;
         js.str_value(&id)
     }));
     match run {
@@ -423,20 +238,6 @@ unsafe extern "C" fn capture_callback(env: sys::napi_env, info: sys::napi_callba
             ptr::null_mut()
         }
     }
-}
-
-/// A timeout argument in milliseconds: `undefined` gives `default`,
-/// `Infinity` waits without limit.
-pub fn timeout_arg(js: Js, v: Raw, default: Duration, call: &str) -> R<Duration> {
-    if js.is_nullish(v)? {
-        return Ok(default);
-    }
-    millis_value(js, v, true)?.ok_or_else(|| {
-        Fail::Type(format!(
-            "{call}: timeoutMs must be a number of milliseconds (0 or more, or Infinity), not {}",
-            js.describe(v)
-        ))
-    })
 }
 
 /// A user, group or previous id: a string, or a number sent as a string.
@@ -550,18 +351,12 @@ fn read_event(js: Js, v: Raw, what: &str, limit: Limit) -> R<Event> {
         return Err(invalid_event(format!("{what} must be an event object, not {}", js.describe(v))));
     };
     let kind = match r.get("type")? {
-        Some(t) if js.type_of(t)? == ty::napi_string => {
-            Kind::parse(&js.string(t)?).map_err(|e| match core_error(&e) {
-                Fail::Outbox(code, m) => Fail::Outbox(code, format!("{what}: {m}")),
-                other => other,
-            })?
-        }
+        Some(t) if js.type_of(t)? == ty::napi_string => Kind::parse(&js.string(t)?).map_err(|e| match core_error(&e) {
+            Fail::Outbox(code, m) => Fail::Outbox(code, format!("{what}: {m}")),
+            other => other,
+        })?,
         Some(t) => return Err(r.bad("type", "a string (track, identify, group, alias, page or screen)", t)),
-        None => {
-            return Err(invalid_event(format!(
-                "{what} needs a \"type\" (track, identify, group, alias, page or screen)"
-            )))
-        }
+        None => return Err(invalid_event(format!("{what} needs a \"type\" (track, identify, group, alias, page or screen)"))),
     };
     let mut e = Event::new(kind);
     let field = |name: &str| format!("{what}.{name}");

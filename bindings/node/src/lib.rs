@@ -19,6 +19,7 @@ mod cache;
 mod client;
 mod convert;
 mod js;
+mod lifecycle;
 mod logging;
 mod options;
 mod report;

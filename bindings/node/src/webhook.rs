@@ -1,62 +1,21 @@
 //! `NativeWebhookSender`: signed webhooks to one or more endpoints.
 
-use std::mem::ManuallyDrop;
 use std::sync::Arc;
-use std::time::Duration;
 
 use napi::bindgen_prelude::{AsyncTask, Unknown};
 use napi::{Env, JsValue};
 use napi_derive::napi;
 
-use outbox_core::{FlushResult, WebhookSender};
+use outbox_core::WebhookSender;
 
-use crate::client::{off_thread_drop, route_for, timeout_arg, FlushOutput, FlushTask, OnErrorFn, Op, StatsOutput};
 use crate::convert::{value_to_json, Limit};
 use crate::js::{core_error, Fail, Js, R};
+use crate::lifecycle::{route_for, FlushOutput, FlushTask, OnErrorFn, Shared, StatsOutput};
 use crate::options::webhook_options;
-use crate::report::{register, Closeable, Route};
-
-pub struct SenderShared {
-    sender: ManuallyDrop<WebhookSender>,
-    key: u32,
-    route: Arc<Route>,
-    shutdown_timeout: Duration,
-    /// `maxMessageBytes`: conversion stops there (see convert.rs).
-    limit: Limit,
-}
-
-impl Closeable for SenderShared {
-    fn key(&self) -> u32 {
-        self.key
-    }
-    fn route(&self) -> &Arc<Route> {
-        &self.route
-    }
-    fn shutdown_timeout(&self) -> Duration {
-        self.shutdown_timeout
-    }
-    fn shutdown(&self, timeout: Duration) -> FlushResult {
-        self.sender.shutdown(timeout)
-    }
-    fn flush(&self, timeout: Duration) -> FlushResult {
-        self.sender.flush(timeout)
-    }
-}
-
-impl Drop for SenderShared {
-    fn drop(&mut self) {
-        // SAFETY: taken once, here; the field is never used again.
-        let sender = unsafe { ManuallyDrop::take(&mut self.sender) };
-        let pending = sender.stats().pending;
-        off_thread_drop(sender, pending, |s| {
-            s.shutdown(Duration::ZERO);
-        });
-    }
-}
 
 #[napi]
 pub struct NativeWebhookSender {
-    shared: Arc<SenderShared>,
+    shared: Arc<Shared<WebhookSender>>,
 }
 
 #[napi]
@@ -71,16 +30,7 @@ impl NativeWebhookSender {
         let shutdown_timeout = opts.delivery.shutdown_timeout;
         let limit = Limit { bytes: opts.max_message_bytes, option: "maxMessageBytes" };
         let sender = WebhookSender::new(opts).map_err(|e| js.throw(core_error(&e)))?;
-        let shared = Arc::new(SenderShared {
-            sender: ManuallyDrop::new(sender),
-            key: crate::report::next_key(),
-            route,
-            shutdown_timeout,
-            limit,
-        });
-        let weak: std::sync::Weak<dyn Closeable> = Arc::downgrade(&(shared.clone() as Arc<dyn Closeable>));
-        register(weak);
-        Ok(NativeWebhookSender { shared })
+        Ok(NativeWebhookSender { shared: Shared::register(sender, route, shutdown_timeout, limit) })
     }
 
     /// Queues `{type, timestamp, data}` to every endpoint; returns the webhook id.
@@ -94,7 +44,7 @@ impl NativeWebhookSender {
             }
             let kind = js.string(t)?;
             let json = value_to_json(js, data.raw(), "data", self.shared.limit)?;
-            self.shared.sender.send(&kind, json).map_err(|e| core_error(&e))
+            self.shared.engine.send(&kind, json).map_err(|e| core_error(&e))
         };
         run().map_err(|f| js.throw(f))
     }
@@ -105,46 +55,39 @@ impl NativeWebhookSender {
         let js = Js::new(env.raw());
         let run = || -> R<String> {
             let json = value_to_json(js, body.raw(), "body", self.shared.limit)?;
-            self.shared.sender.send_raw(&json).map_err(|e| core_error(&e))
+            self.shared.engine.send_raw(&json).map_err(|e| core_error(&e))
         };
         run().map_err(|f| js.throw(f))
     }
 
     #[napi]
     pub fn flush(&self, env: Env, timeout_ms: Unknown<'_>) -> napi::Result<AsyncTask<FlushTask>> {
-        let js = Js::new(env.raw());
-        let timeout =
-            timeout_arg(js, timeout_ms.raw(), Duration::from_secs(30), "flush(timeoutMs)").map_err(|f| js.throw(f))?;
-        Ok(AsyncTask::new(FlushTask { target: self.shared.clone(), op: Op::Flush, timeout }))
+        self.shared.flush(env, timeout_ms)
     }
 
     #[napi]
     pub fn shutdown(&self, env: Env, timeout_ms: Unknown<'_>) -> napi::Result<AsyncTask<FlushTask>> {
-        let js = Js::new(env.raw());
-        let timeout = timeout_arg(js, timeout_ms.raw(), self.shared.shutdown_timeout, "shutdown(timeoutMs)")
-            .map_err(|f| js.throw(f))?;
-        Ok(AsyncTask::new(FlushTask { target: self.shared.clone(), op: Op::Shutdown, timeout }))
+        self.shared.shutdown(env, timeout_ms)
     }
 
     #[napi]
     pub fn shutdown_sync(&self, timeout_ms: f64) -> FlushOutput {
-        let timeout = Duration::try_from_secs_f64(timeout_ms.max(0.0) / 1000.0).unwrap_or(Duration::ZERO);
-        crate::client::run_flush(self.shared.as_ref(), Op::Shutdown, timeout)
+        self.shared.shutdown_sync(timeout_ms)
     }
 
     #[napi]
     pub fn stats(&self) -> StatsOutput {
-        self.shared.sender.stats().into()
+        self.shared.stats()
     }
 
     #[napi]
     pub fn endpoint_stats(&self) -> Vec<StatsOutput> {
-        self.shared.sender.endpoint_stats().into_iter().map(Into::into).collect()
+        self.shared.engine.endpoint_stats().into_iter().map(Into::into).collect()
     }
 
     #[napi]
     pub fn pending(&self) -> f64 {
-        self.shared.sender.stats().pending as f64
+        self.shared.pending()
     }
 
     /// In test mode: the requests that would have been sent, as JSON
@@ -153,7 +96,7 @@ impl NativeWebhookSender {
     pub fn captured_json(&self) -> String {
         let list: Vec<serde_json::Value> = self
             .shared
-            .sender
+            .engine
             .captured()
             .into_iter()
             .map(|r| {
@@ -174,6 +117,6 @@ impl NativeWebhookSender {
 
     #[napi(getter)]
     pub fn shutdown_timeout_ms(&self) -> f64 {
-        self.shared.shutdown_timeout.as_secs_f64() * 1000.0
+        self.shared.shutdown_timeout_ms()
     }
 }

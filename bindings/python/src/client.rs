@@ -1,7 +1,5 @@
 //! `outbox.Client`: the engine's client with Python manners.
 
-use std::mem::ManuallyDrop;
-use std::sync::Arc;
 use std::time::Duration;
 
 use outbox_core::options::schema::CLIENT_OPTIONS;
@@ -13,6 +11,7 @@ use pyo3::types::{PyDict, PyList};
 use crate::convert::{to_json_opt, value_to_py};
 use crate::errors;
 use crate::event::{self, Common};
+use crate::lifecycle::Engine;
 use crate::options::{timeout_arg, Kwargs};
 use crate::results::{DeliverOutcome, FlushResult, Stats};
 use crate::wait;
@@ -35,31 +34,11 @@ const DELIVER_TIMEOUT: Duration = Duration::from_secs(10);
 /// down within its ``shutdown_timeout`` (default 5 s).
 #[pyclass(module = "outbox", name = "Client", frozen, subclass, weakref)]
 pub struct Client {
-    inner: ManuallyDrop<Arc<CoreClient>>,
+    inner: Engine<CoreClient>,
     /// `on_full="block"` or `spool_sync="event"`: capture calls may wait,
     /// so they release the GIL.
     block: bool,
     endpoint: String,
-    shutdown_timeout: Duration,
-}
-
-impl Drop for Client {
-    fn drop(&mut self) {
-        // SAFETY: taken once, here; never used again.
-        let inner = unsafe { ManuallyDrop::take(&mut self.inner) };
-        // Dropping the last engine client shuts it down (blocking, up to
-        // shutdown_timeout), and its on_error may need the GIL: release it.
-        // Deallocation always runs with the GIL held.
-        if crate::gil::finalizing() {
-            // Collected during interpreter teardown, after the exit hook shut
-            // every client down (or skipped it: shutdown_timeout=0 means
-            // nothing more is sent). Leave the engine client be.
-            std::mem::forget(inner);
-            return;
-        }
-        let py = unsafe { Python::assume_attached() };
-        py.detach(move || drop(inner));
-    }
 }
 
 /// Reads the options (checked by the engine's schema). The flag says
@@ -87,9 +66,6 @@ impl Client {
         result.map_err(|err| errors::from_core(py, err))
     }
 
-    fn engine(&self) -> Arc<CoreClient> {
-        Arc::clone(&self.inner)
-    }
 }
 
 #[pymethods]
@@ -114,7 +90,7 @@ impl Client {
         // Opening a spool reads what dead processes left: other Python
         // threads run meanwhile.
         let inner = py.detach(|| CoreClient::new(options)).map_err(|e| errors::from_core(py, e))?;
-        Ok(Client { inner: ManuallyDrop::new(Arc::new(inner)), block, endpoint, shutdown_timeout })
+        Ok(Client { inner: Engine::new(inner, shutdown_timeout), block, endpoint })
     }
 
     /// Queues a ``track`` event (a user did something); returns its message id.
@@ -272,9 +248,7 @@ impl Client {
     /// interrupts). Releases the GIL while it waits. Returns a ``FlushResult``.
     #[pyo3(signature = (timeout=None))]
     fn flush(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<FlushResult> {
-        let timeout = timeout_arg(py, timeout, Duration::MAX)?;
-        let inner = self.engine();
-        wait::interruptible(py, move || inner.flush(timeout)).map(FlushResult::from)
+        self.inner.flush(py, timeout)
     }
 
     /// Flushes for up to ``timeout`` seconds (None: the client's
@@ -283,9 +257,7 @@ impl Client {
     /// capture calls afterwards raise ``outbox.ClosedError``.
     #[pyo3(signature = (timeout=None))]
     fn shutdown(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<FlushResult> {
-        let timeout = timeout_arg(py, timeout, self.shutdown_timeout)?;
-        let inner = self.engine();
-        wait::interruptible(py, move || inner.shutdown(timeout)).map(FlushResult::from)
+        self.inner.shutdown(py, timeout)
     }
 
     /// ``await client.aflush(timeout)``: ``flush`` on asyncio's default
@@ -304,7 +276,7 @@ impl Client {
     /// The client's counters (a ``Stats``); they always balance:
     /// ``enqueued == delivered + dropped + pending``.
     fn stats(&self) -> Stats {
-        self.inner.stats().into()
+        self.inner.stats()
     }
 
     /// Sends one event (a dict as in ``batch``) or a list of them in one
@@ -321,7 +293,7 @@ impl Client {
     ) -> PyResult<DeliverOutcome> {
         let events = event::one_or_many(py, events)?;
         let timeout = timeout_arg(py, timeout, DELIVER_TIMEOUT)?;
-        let inner = self.engine();
+        let inner = self.inner.shared();
         wait::interruptible(py, move || inner.deliver(&events, timeout))?
             .map(DeliverOutcome::from)
             .map_err(|e| errors::from_core(py, e))
@@ -380,7 +352,7 @@ impl Client {
     }
 
     fn __repr__(&self) -> String {
-        let s = self.inner.stats();
+        let s = CoreClient::stats(&self.inner);
         format!("<outbox.Client endpoint={:?} pending={} delivered={}>", self.endpoint, s.pending, s.delivered)
     }
 }

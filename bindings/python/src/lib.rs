@@ -12,6 +12,7 @@ mod convert;
 mod errors;
 mod event;
 mod gil;
+mod lifecycle;
 mod logging;
 mod options;
 mod results;

@@ -1,9 +1,6 @@
 //! `outbox.WebhookSender` and `outbox.Endpoint`: signed webhooks to your
 //! customers' endpoints, under the same delivery contract as the client.
 
-use std::mem::ManuallyDrop;
-use std::sync::Arc;
-use std::time::Duration;
 
 use outbox_core::options::schema::{ENDPOINT_OPTIONS, WEBHOOK_OPTIONS};
 use outbox_core::{Endpoint as CoreEndpoint, Json, OnFull, WebhookOptions, WebhookSender as CoreSender};
@@ -13,7 +10,8 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 use crate::convert::to_json;
 use crate::errors;
-use crate::options::{timeout_arg, Kwargs};
+use crate::lifecycle::Engine;
+use crate::options::Kwargs;
 use crate::results::{FlushResult, Stats};
 use crate::signing;
 use crate::wait;
@@ -116,26 +114,9 @@ fn endpoint_from(py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<CoreEndpoint>
 /// endpoint and returns its id (the ``webhook-id``).
 #[pyclass(module = "outbox", name = "WebhookSender", frozen, subclass, weakref)]
 pub struct WebhookSender {
-    inner: ManuallyDrop<Arc<CoreSender>>,
+    inner: Engine<CoreSender>,
     block: bool,
-    shutdown_timeout: Duration,
     urls: Vec<String>,
-}
-
-impl Drop for WebhookSender {
-    fn drop(&mut self) {
-        // SAFETY: taken once, here. See `Client::drop`.
-        let inner = unsafe { ManuallyDrop::take(&mut self.inner) };
-        if crate::gil::finalizing() {
-            // Collected during interpreter teardown, after the exit hook shut
-            // every client down (or skipped it: shutdown_timeout=0 means
-            // nothing more is sent). Leave the engine client be.
-            std::mem::forget(inner);
-            return;
-        }
-        let py = unsafe { Python::assume_attached() };
-        py.detach(move || drop(inner));
-    }
 }
 
 #[pymethods]
@@ -158,7 +139,7 @@ impl WebhookSender {
         let urls = o.endpoints.iter().map(|e| e.url.clone()).collect();
         let shutdown_timeout = o.delivery.shutdown_timeout;
         let inner = CoreSender::new(o).map_err(|e| errors::from_core(py, e))?;
-        Ok(WebhookSender { inner: ManuallyDrop::new(Arc::new(inner)), block, shutdown_timeout, urls })
+        Ok(WebhookSender { inner: Engine::new(inner, shutdown_timeout), block, urls })
     }
 
     /// Queues ``{"type": type, "timestamp": now, "data": data}`` to every
@@ -185,18 +166,14 @@ impl WebhookSender {
     /// message queued before the call is delivered or given up at every endpoint.
     #[pyo3(signature = (timeout=None))]
     fn flush(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<FlushResult> {
-        let timeout = timeout_arg(py, timeout, Duration::MAX)?;
-        let inner = Arc::clone(&self.inner);
-        wait::interruptible(py, move || inner.flush(timeout)).map(FlushResult::from)
+        self.inner.flush(py, timeout)
     }
 
     /// Flushes every endpoint for up to ``timeout`` seconds (None: the
     /// sender's ``shutdown_timeout``), then stops. Idempotent.
     #[pyo3(signature = (timeout=None))]
     fn shutdown(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<FlushResult> {
-        let timeout = timeout_arg(py, timeout, self.shutdown_timeout)?;
-        let inner = Arc::clone(&self.inner);
-        wait::interruptible(py, move || inner.shutdown(timeout)).map(FlushResult::from)
+        self.inner.shutdown(py, timeout)
     }
 
     /// ``await sender.aflush(timeout)``: ``flush`` without blocking the event loop.
@@ -213,7 +190,7 @@ impl WebhookSender {
 
     /// Counters summed over endpoints (a message to three endpoints counts three times).
     fn stats(&self) -> Stats {
-        self.inner.stats().into()
+        self.inner.stats()
     }
 
     /// A dict of endpoint URL to its ``Stats``.
