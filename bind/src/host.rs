@@ -37,7 +37,13 @@ pub trait Host {
     ///
     /// The walk is driven from here: `out`'s methods write at once, so a
     /// value's type is tested once, in the host's order, fast paths first.
-    fn describe<D: Describe<Self>>(&self, v: &Self::Value, at: At<'_, Self::Key>, replaced: bool, out: D) -> Result<Described, Self::Error>;
+    fn describe<D: Describe<Self>>(
+        &self,
+        v: &Self::Value,
+        at: At<'_, Self::Key>,
+        replaced: bool,
+        out: D,
+    ) -> Result<Described, Self::Error>;
 
     /// Whether two containers are the same one.
     fn same(&self, a: Self::Id, b: Self::Id) -> Result<bool, Self::Error>;
@@ -46,16 +52,29 @@ pub trait Host {
     fn text<T>(&self, s: &Self::Str, max: usize, f: impl FnOnce(&str) -> T) -> Result<Result<T, Unfit>, Self::Error>;
 
     /// Runs `f` on the text of a mapping key if it takes at most `max` bytes.
-    fn key_text<T>(&self, key: &Self::Key, max: usize, f: impl FnOnce(&str) -> T) -> Result<Result<T, Unfit>, Self::Error>;
+    fn key_text<T>(
+        &self,
+        key: &Self::Key,
+        max: usize,
+        f: impl FnOnce(&str) -> T,
+    ) -> Result<Result<T, Unfit>, Self::Error>;
 
     /// The key as a refusal's path shows it; `None` when it cannot be shown.
     fn path_key(&self, key: &Self::Key) -> Option<Self::PathKey>;
 
     /// Calls `each` with every item of `seq`, in order, with its index.
-    fn items(&self, seq: &Self::Seq, each: impl FnMut(usize, Self::Value) -> Described) -> Result<(), Stop<Self::Error>>;
+    fn items(
+        &self,
+        seq: &Self::Seq,
+        each: impl FnMut(usize, Self::Value) -> Described,
+    ) -> Result<(), Stop<Self::Error>>;
 
     /// Calls `each` with every entry of `map`, in order.
-    fn entries(&self, map: &Self::Map, each: impl FnMut(Self::Key, Self::Value) -> Described) -> Result<(), Stop<Self::Error>>;
+    fn entries(
+        &self,
+        map: &Self::Map,
+        each: impl FnMut(Self::Key, Self::Value) -> Described,
+    ) -> Result<(), Stop<Self::Error>>;
 }
 
 /// What [`Describe`]'s methods return: written, or refused (the reason is

@@ -58,7 +58,13 @@ impl Host for Toy {
 
     const LIMITED: bool = true;
 
-    fn describe<D: Describe<Toy>>(&self, v: &V, _at: At<'_, &'static str>, _replaced: bool, out: D) -> Result<Described, String> {
+    fn describe<D: Describe<Toy>>(
+        &self,
+        v: &V,
+        _at: At<'_, &'static str>,
+        _replaced: bool,
+        out: D,
+    ) -> Result<Described, String> {
         Ok(match v {
             V::Undefined => out.omitted(),
             V::Null => out.null(),
@@ -95,7 +101,12 @@ impl Host for Toy {
         }
     }
 
-    fn key_text<T>(&self, key: &&'static str, max: usize, f: impl FnOnce(&str) -> T) -> Result<Result<T, Unfit>, String> {
+    fn key_text<T>(
+        &self,
+        key: &&'static str,
+        max: usize,
+        f: impl FnOnce(&str) -> T,
+    ) -> Result<Result<T, Unfit>, String> {
         self.text(&V::Str(key), max, f)
     }
 

@@ -156,13 +156,17 @@ impl<'h, H: Host> Walk<'h, H> {
         // still gives valid JSON.
         let mut out = s.serialize_seq(None).map_err(|e| self.halt(e))?;
         // Inlined into the host's loop: the hot path of every array item.
-        let walked = self.host.items(seq, #[inline(always)] |i, item| {
-            let written = self.describe(&item, At::Index(i), ItemSlot { seq: &mut out });
-            if written.is_err() {
-                self.path.borrow_mut().push(Seg::Index(i));
-            }
-            written
-        });
+        let walked = self.host.items(
+            seq,
+            #[inline(always)]
+            |i, item| {
+                let written = self.describe(&item, At::Index(i), ItemSlot { seq: &mut out });
+                if written.is_err() {
+                    self.path.borrow_mut().push(Seg::Index(i));
+                }
+                written
+            },
+        );
         self.stopped(walked)?;
         self.leave();
         out.end().map_err(|e| self.halt(e))
@@ -172,15 +176,19 @@ impl<'h, H: Host> Walk<'h, H> {
         self.enter(id)?;
         self.spend(1)?; // braces, less the comma counted with each entry
         let mut out = s.serialize_map(None).map_err(|e| self.halt(e))?;
-        let walked = self.host.entries(map, #[inline(always)] |key, value| {
-            let written = self.describe(&value, At::Key(&key), EntrySlot { map: &mut out, key: &key });
-            if written.is_err() {
-                if let Some(key) = self.host.path_key(&key) {
-                    self.path.borrow_mut().push(Seg::Key(key));
+        let walked = self.host.entries(
+            map,
+            #[inline(always)]
+            |key, value| {
+                let written = self.describe(&value, At::Key(&key), EntrySlot { map: &mut out, key: &key });
+                if written.is_err() {
+                    if let Some(key) = self.host.path_key(&key) {
+                        self.path.borrow_mut().push(Seg::Key(key));
+                    }
                 }
-            }
-            written
-        });
+                written
+            },
+        );
         self.stopped(walked)?;
         self.leave();
         out.end().map_err(|e| self.halt(e))

@@ -7,8 +7,8 @@ use outbox_core::{Client, DropReason, Event, FlushResult, Json, Stats};
 use serde_json::Value;
 
 use crate::callback::Gate;
-use crate::owner::{self, Owner};
 use crate::config::{millis, outbox_config_t};
+use crate::owner::{self, Owner};
 use crate::status::{guard, outbox_status_t, Failure, OUTBOX_ERR_NOT_DELIVERED};
 use crate::strings::{arg_opt_str, arg_str, check_len, clear_out, put_string};
 
@@ -491,7 +491,10 @@ pub unsafe extern "C" fn outbox_shutdown(
 /// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe.
 #[no_mangle]
 #[must_use]
-pub unsafe extern "C" fn outbox_stats(client: *const outbox_client_t, stats_out: *mut outbox_stats_t) -> outbox_status_t {
+pub unsafe extern "C" fn outbox_stats(
+    client: *const outbox_client_t,
+    stats_out: *mut outbox_stats_t,
+) -> outbox_status_t {
     unsafe { owner::stats(client, stats_out) }
 }
 

@@ -41,7 +41,11 @@ pub(crate) unsafe fn free<T: Owner>(ptr: *mut T) {
     });
 }
 
-pub(crate) unsafe fn flush<T: Owner>(ptr: *const T, timeout_ms: u64, result_out: *mut outbox_flush_result_t) -> outbox_status_t {
+pub(crate) unsafe fn flush<T: Owner>(
+    ptr: *const T,
+    timeout_ms: u64,
+    result_out: *mut outbox_flush_result_t,
+) -> outbox_status_t {
     guard(|| {
         let r = unsafe { owner_ref(ptr) }?.engine().flush(millis(timeout_ms));
         if let Some(out) = unsafe { result_out.as_mut() } {
@@ -51,7 +55,11 @@ pub(crate) unsafe fn flush<T: Owner>(ptr: *const T, timeout_ms: u64, result_out:
     })
 }
 
-pub(crate) unsafe fn shutdown<T: Owner>(ptr: *const T, timeout_ms: u64, result_out: *mut outbox_flush_result_t) -> outbox_status_t {
+pub(crate) unsafe fn shutdown<T: Owner>(
+    ptr: *const T,
+    timeout_ms: u64,
+    result_out: *mut outbox_flush_result_t,
+) -> outbox_status_t {
     guard(|| {
         let owner = unsafe { owner_ref(ptr) }?;
         let r = {

@@ -11,15 +11,11 @@ use outbox_core::webhook::{Endpoint, WebhookOptions, WebhookSender};
 use outbox_core::Json;
 
 use crate::callback::{outbox_on_error_fn, CCallback, Gate};
-use crate::owner::{self, Owner};
 use crate::client::{outbox_flush_result_t, outbox_stats_t};
-<<<<<<< HEAD
 use crate::config::{
-    block_ms_value, count, millis, ms_value, outbox_on_full_t, retries, set_on_full, set_option, set_option_json,
+    block_ms_value, count, ms_value, outbox_on_full_t, retries, set_on_full, set_option, set_option_json,
 };
-=======
-use crate::config::{block_ms_value, count, ms_value, outbox_on_full_t, retries, set_on_full, set_option, set_option_json};
->>>>>>> 19eec5d (One lifecycle path per binding over a core Sender trait)
+use crate::owner::{self, Owner};
 use crate::sign::{outbox_scheme_t, scheme_from};
 use crate::status::{guard, guard_void, outbox_status_t, Failure};
 use crate::strings::{arg_opt_str, arg_str, arg_str_array, check_len, clear_out, put_string};
@@ -537,21 +533,11 @@ pub unsafe extern "C" fn outbox_webhook_shutdown(
 /// endpoints counts three times).
 #[no_mangle]
 #[must_use]
-<<<<<<< HEAD
 pub unsafe extern "C" fn outbox_webhook_stats(
     sender: *const outbox_webhook_sender_t,
     stats_out: *mut outbox_stats_t,
 ) -> outbox_status_t {
-    guard(|| {
-        let s = unsafe { sender_ref(sender) }?;
-        let out = unsafe { stats_out.as_mut() }.ok_or_else(|| Failure::null("stats_out"))?;
-        *out = s.sender.stats().into();
-        Ok(())
-    })
-=======
-pub unsafe extern "C" fn outbox_webhook_stats(sender: *const outbox_webhook_sender_t, stats_out: *mut outbox_stats_t) -> outbox_status_t {
     unsafe { owner::stats(sender, stats_out) }
->>>>>>> 19eec5d (One lifecycle path per binding over a core Sender trait)
 }
 
 /// In test mode: the requests that would have been sent, in order, as a

@@ -2,8 +2,8 @@
 //! in the public `Client` class (argument order, errors, exit hooks).
 
 use std::ffi::c_void;
-use std::ptr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -124,13 +124,16 @@ impl NativeClient {
         let js = Js::new(raw_env);
         let data = Arc::into_raw(self.shared.clone()) as *mut c_void;
         let mut f = ptr::null_mut();
-        let status = unsafe { sys::napi_create_function(raw_env, c"capture".as_ptr(), 7, Some(capture_callback), data, &mut f) };
+        let status =
+            unsafe { sys::napi_create_function(raw_env, c"capture".as_ptr(), 7, Some(capture_callback), data, &mut f) };
         if let Err(fail) = js.check_named(status, "napi_create_function") {
             // SAFETY: the function was not created; the Arc is still ours.
             drop(unsafe { Arc::from_raw(data as *const Shared<Client>) });
             return Err(js.throw(fail));
         }
-        let status = unsafe { sys::napi_add_finalizer(raw_env, f, data, Some(release_shared), ptr::null_mut(), ptr::null_mut()) };
+        let status = unsafe {
+            sys::napi_add_finalizer(raw_env, f, data, Some(release_shared), ptr::null_mut(), ptr::null_mut())
+        };
         // On failure the Arc leaks (the function may still use it): safe, and
         // only possible while the environment is being torn down.
         js.check_named(status, "napi_add_finalizer").map_err(|fail| js.throw(fail))?;
@@ -173,10 +176,16 @@ impl NativeClient {
     }
 
     #[napi]
-    pub fn deliver(&self, env: Env, events: Unknown<'_>, timeout_ms: Unknown<'_>) -> napi::Result<AsyncTask<DeliverTask>> {
+    pub fn deliver(
+        &self,
+        env: Env,
+        events: Unknown<'_>,
+        timeout_ms: Unknown<'_>,
+    ) -> napi::Result<AsyncTask<DeliverTask>> {
         let js = Js::new(env.raw());
         let list = read_events(js, events.raw(), true, self.shared.limit).map_err(|f| js.throw(f))?;
-        let timeout = timeout_arg(js, timeout_ms.raw(), Duration::from_secs(10), "deliver(events, timeoutMs)").map_err(|f| js.throw(f))?;
+        let timeout = timeout_arg(js, timeout_ms.raw(), Duration::from_secs(10), "deliver(events, timeoutMs)")
+            .map_err(|f| js.throw(f))?;
         Ok(AsyncTask::new(DeliverTask { shared: self.shared.clone(), events: list, timeout }))
     }
 
@@ -351,12 +360,18 @@ fn read_event(js: Js, v: Raw, what: &str, limit: Limit) -> R<Event> {
         return Err(invalid_event(format!("{what} must be an event object, not {}", js.describe(v))));
     };
     let kind = match r.get("type")? {
-        Some(t) if js.type_of(t)? == ty::napi_string => Kind::parse(&js.string(t)?).map_err(|e| match core_error(&e) {
-            Fail::Outbox(code, m) => Fail::Outbox(code, format!("{what}: {m}")),
-            other => other,
-        })?,
+        Some(t) if js.type_of(t)? == ty::napi_string => {
+            Kind::parse(&js.string(t)?).map_err(|e| match core_error(&e) {
+                Fail::Outbox(code, m) => Fail::Outbox(code, format!("{what}: {m}")),
+                other => other,
+            })?
+        }
         Some(t) => return Err(r.bad("type", "a string (track, identify, group, alias, page or screen)", t)),
-        None => return Err(invalid_event(format!("{what} needs a \"type\" (track, identify, group, alias, page or screen)"))),
+        None => {
+            return Err(invalid_event(format!(
+                "{what} needs a \"type\" (track, identify, group, alias, page or screen)"
+            )))
+        }
     };
     let mut e = Event::new(kind);
     let field = |name: &str| format!("{what}.{name}");

@@ -33,7 +33,10 @@
 
 use std::cell::Cell;
 
-use outbox_bind::{min_decimal_digits, At, Describe, Described, Host, NumberKind, Numbers, Problem, Refusal, Rules, Seg, Stop, Unfit, MAX_DEPTH};
+use outbox_bind::{
+    min_decimal_digits, At, Describe, Described, Host, NumberKind, Numbers, Problem, Refusal, Rules, Seg, Stop, Unfit,
+    MAX_DEPTH,
+};
 use outbox_core::Json;
 
 use crate::cache::{Builtin, Cache};
@@ -214,7 +217,13 @@ impl Host for Values {
 
     const LIMITED: bool = true;
 
-    fn describe<D: Describe<Self>>(&self, v: &Raw, at: At<'_, Key>, replaced: bool, out: D) -> Result<Described, Failure> {
+    fn describe<D: Describe<Self>>(
+        &self,
+        v: &Raw,
+        at: At<'_, Key>,
+        replaced: bool,
+        out: D,
+    ) -> Result<Described, Failure> {
         let js = self.js;
         let v = *v;
         Ok(match js.type_of(v)? {
@@ -293,7 +302,8 @@ impl Host for Values {
                     let k = js.element(pair, 0).map_err(failed)?;
                     let v = js.element(pair, 1).map_err(failed)?;
                     let t = js.type_of(k).map_err(failed)?;
-                    let keyable = [ty::napi_string, ty::napi_number, ty::napi_bigint, ty::napi_boolean, ty::napi_null].contains(&t);
+                    let keyable = [ty::napi_string, ty::napi_number, ty::napi_bigint, ty::napi_boolean, ty::napi_null]
+                        .contains(&t);
                     if !keyable {
                         return Err(Stop::Host(Box::new(Why::Bad(format!(
                             "has a Map key that is {}; only strings, numbers, bigints and booleans can become JSON object keys",
@@ -384,7 +394,12 @@ impl Values {
 
     /// An object's own enumerable string-keyed properties, in order
     /// (`skip_named`: but `name` and `message`, written first for an Error).
-    fn own(&self, obj: Raw, skip_named: bool, mut each: impl FnMut(Key, Raw) -> Described) -> Result<(), Stop<Failure>> {
+    fn own(
+        &self,
+        obj: Raw,
+        skip_named: bool,
+        mut each: impl FnMut(Key, Raw) -> Described,
+    ) -> Result<(), Stop<Failure>> {
         let js = self.js;
         let keys = self.keys(obj).map_err(failed)?;
         let len = js.array_len(keys).map_err(failed)?;

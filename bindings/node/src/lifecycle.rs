@@ -33,7 +33,8 @@ pub struct Shared<S: Sender> {
 impl<S: Sender> Shared<S> {
     /// Wraps `engine` and registers it with this environment's exit hooks.
     pub fn register(engine: S, route: Arc<Route>, shutdown_timeout: Duration, limit: Limit) -> Arc<Shared<S>> {
-        let shared = Arc::new(Shared { engine: ManuallyDrop::new(engine), key: next_key(), route, shutdown_timeout, limit });
+        let shared =
+            Arc::new(Shared { engine: ManuallyDrop::new(engine), key: next_key(), route, shutdown_timeout, limit });
         let weak: Weak<dyn Closeable> = Arc::downgrade(&(shared.clone() as Arc<dyn Closeable>));
         register(weak);
         shared
@@ -49,7 +50,14 @@ impl<S: Sender> Shared<S> {
         self.task(env, timeout_ms, Op::Shutdown, self.shutdown_timeout, "shutdown(timeoutMs)")
     }
 
-    fn task(self: &Arc<Self>, env: Env, timeout_ms: Unknown<'_>, op: Op, default: Duration, call: &str) -> napi::Result<AsyncTask<FlushTask>> {
+    fn task(
+        self: &Arc<Self>,
+        env: Env,
+        timeout_ms: Unknown<'_>,
+        op: Op,
+        default: Duration,
+        call: &str,
+    ) -> napi::Result<AsyncTask<FlushTask>> {
         let js = Js::new(env.raw());
         let timeout = timeout_arg(js, timeout_ms.raw(), default, call).map_err(|f| js.throw(f))?;
         Ok(AsyncTask::new(FlushTask { target: self.clone(), op, timeout }))
@@ -146,7 +154,10 @@ pub fn timeout_arg(js: Js, v: Raw, default: Duration, call: &str) -> R<Duration>
         return Ok(default);
     }
     millis_value(js, v, true)?.ok_or_else(|| {
-        Fail::Type(format!("{call}: timeoutMs must be a number of milliseconds (0 or more, or Infinity), not {}", js.describe(v)))
+        Fail::Type(format!(
+            "{call}: timeoutMs must be a number of milliseconds (0 or more, or Infinity), not {}",
+            js.describe(v)
+        ))
     })
 }
 

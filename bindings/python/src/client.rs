@@ -65,7 +65,6 @@ impl Client {
         let result = if self.block { py.detach(|| self.inner.capture(e)) } else { self.inner.capture(e) };
         result.map_err(|err| errors::from_core(py, err))
     }
-
 }
 
 #[pymethods]

@@ -15,7 +15,9 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString, PyTuple, PyType};
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString, PyTuple, PyType,
+};
 
 use crate::errors;
 
@@ -106,14 +108,18 @@ fn refused(py: Python<'_>, root: &str, refusal: Refusal<Failure, PathKey>) -> Py
         },
         Problem::Cycle => "circular reference: this value contains itself, so it has no JSON form".into(),
         Problem::TooDeep => format!("nested more than {MAX_DEPTH} levels deep"),
-        Problem::NotFinite(f) => format!("float {} is not valid JSON; send None or a string instead", non_finite_name(f)),
+        Problem::NotFinite(f) => {
+            format!("float {} is not valid JSON; send None or a string instead", non_finite_name(f))
+        }
         Problem::LoneSurrogate => "the string contains a lone surrogate (like '\\ud800'), which is not valid Unicode; \
              JSON text must be UTF-8, so clean or re-encode the string first"
             .into(),
         Problem::NotANumber(text) => format!("{text:?} is not a JSON number"),
         // Not made by Python values and Python's rules.
         Problem::InvalidDate => "an invalid date has no JSON form".into(),
-        Problem::TooLarge { at_least, limit } => format!("would take at least {at_least} bytes, over the limit of {limit}"),
+        Problem::TooLarge { at_least, limit } => {
+            format!("would take at least {at_least} bytes, over the limit of {limit}")
+        }
         Problem::Omitted => "has no JSON form".into(),
         Problem::Engine(e) => e.to_string(),
     };
@@ -182,7 +188,13 @@ impl<'py> Host for Values<'py> {
     // No byte limit here: the engine checks the event's size.
     const LIMITED: bool = false;
 
-    fn describe<D: Describe<Self>>(&self, obj: &Bound<'py, PyAny>, _at: At<'_, Key<'py>>, _replaced: bool, out: D) -> Result<Described, Failure> {
+    fn describe<D: Describe<Self>>(
+        &self,
+        obj: &Bound<'py, PyAny>,
+        _at: At<'_, Key<'py>>,
+        _replaced: bool,
+        out: D,
+    ) -> Result<Described, Failure> {
         // Exact built-in types first: the common case, pointer compares only
         // (under the stable ABI a subclass check is a function call).
         // SAFETY (each `cast_unchecked`, `cast_into_unchecked`): the type was just checked.
@@ -241,7 +253,12 @@ impl<'py> Host for Values<'py> {
         Ok(a == b)
     }
 
-    fn text<T>(&self, s: &Bound<'py, PyString>, _max: usize, f: impl FnOnce(&str) -> T) -> Result<Result<T, Unfit>, Failure> {
+    fn text<T>(
+        &self,
+        s: &Bound<'py, PyString>,
+        _max: usize,
+        f: impl FnOnce(&str) -> T,
+    ) -> Result<Result<T, Unfit>, Failure> {
         Ok(match utf8(s) {
             Ok(text) => Ok(f(text)),
             Err(_) => Err(Unfit::LoneSurrogate),
@@ -265,7 +282,11 @@ impl<'py> Host for Values<'py> {
         })
     }
 
-    fn items(&self, seq: &Sequence<'py>, mut each: impl FnMut(usize, Bound<'py, PyAny>) -> Described) -> Result<(), Stop<Failure>> {
+    fn items(
+        &self,
+        seq: &Sequence<'py>,
+        mut each: impl FnMut(usize, Bound<'py, PyAny>) -> Described,
+    ) -> Result<(), Stop<Failure>> {
         match seq {
             Sequence::List(list) => {
                 // Re-read the length each time: Python code run below may shrink it.
@@ -289,12 +310,17 @@ impl<'py> Host for Values<'py> {
         Ok(())
     }
 
-    fn entries(&self, map: &Mapping<'py>, mut each: impl FnMut(Key<'py>, Bound<'py, PyAny>) -> Described) -> Result<(), Stop<Failure>> {
+    fn entries(
+        &self,
+        map: &Mapping<'py>,
+        mut each: impl FnMut(Key<'py>, Bound<'py, PyAny>) -> Described,
+    ) -> Result<(), Stop<Failure>> {
         match map {
             Mapping::Dict(dict) => self.dict_entries(dict, each),
             Mapping::Other(mapping) => {
                 for item in mapping.call_method0("items").and_then(|items| items.try_iter()).map_err(raised)? {
-                    let (key, value): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item.and_then(|i| i.extract()).map_err(raised)?;
+                    let (key, value): (Bound<'py, PyAny>, Bound<'py, PyAny>) =
+                        item.and_then(|i| i.extract()).map_err(raised)?;
                     each(self.key(key).map_err(Stop::Host)?, value)?;
                 }
                 Ok(())
@@ -314,7 +340,11 @@ impl<'py> Host for Values<'py> {
 impl<'py> Values<'py> {
     /// The entries of a dict (the common mapping: its own loop).
     #[inline]
-    fn dict_entries(&self, dict: &Bound<'py, PyDict>, mut each: impl FnMut(Key<'py>, Bound<'py, PyAny>) -> Described) -> Result<(), Stop<Failure>> {
+    fn dict_entries(
+        &self,
+        dict: &Bound<'py, PyDict>,
+        mut each: impl FnMut(Key<'py>, Bound<'py, PyAny>) -> Described,
+    ) -> Result<(), Stop<Failure>> {
         let len = dict.len();
         let mut pos: ffi::Py_ssize_t = 0;
         let mut k: *mut ffi::PyObject = std::ptr::null_mut();
@@ -368,11 +398,7 @@ impl<'py> Values<'py> {
         if obj.get_type().name().is_ok_and(|n| n == "memoryview") {
             return Ok(out.replace(&obj.call_method0("tobytes")?));
         }
-        let type_name = obj
-            .get_type()
-            .fully_qualified_name()
-            .map(|n| n.to_string())
-            .unwrap_or_else(|_| "?".into());
+        let type_name = obj.get_type().fully_qualified_name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
         Err(type_error(format!(
             "a {type_name:?} object cannot be converted to JSON (supported: dict, list, tuple, set, str, int, \
              float, bool, None, datetime, date, time, Decimal, UUID, Enum, dataclasses, bytes); \
@@ -466,7 +492,8 @@ static TYPES: PyOnceLock<Types> = PyOnceLock::new();
 impl Types {
     pub fn get(py: Python<'_>) -> PyResult<&Types> {
         TYPES.get_or_try_init(py, || {
-            let attr = |module: &str, name: &str| -> PyResult<Py<PyAny>> { Ok(py.import(module)?.getattr(name)?.unbind()) };
+            let attr =
+                |module: &str, name: &str| -> PyResult<Py<PyAny>> { Ok(py.import(module)?.getattr(name)?.unbind()) };
             Ok(Types {
                 datetime: attr("datetime", "datetime")?,
                 date: attr("datetime", "date")?,

@@ -1,7 +1,6 @@
 //! `outbox.WebhookSender` and `outbox.Endpoint`: signed webhooks to your
 //! customers' endpoints, under the same delivery contract as the client.
 
-
 use outbox_core::options::schema::{ENDPOINT_OPTIONS, WEBHOOK_OPTIONS};
 use outbox_core::{Endpoint as CoreEndpoint, Json, OnFull, WebhookOptions, WebhookSender as CoreSender};
 use pyo3::exceptions::PyTypeError;
