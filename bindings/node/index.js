@@ -220,6 +220,17 @@ class Lane {
 
 const TRACK = 0, IDENTIFY = 1, GROUP = 2, ALIAS = 3, PAGE = 4, SCREEN = 5;
 
+// The six capture calls are one native function, `capture(kind, userId,
+// second, payload, options)`: `second` is the event name, group id,
+// previous id or page name.
+function capture(client, kind, userId, second, payload, options) {
+  try {
+    return client[kCapture](kind, userId, second, payload, options);
+  } catch (err) {
+    throw adopt(err);
+  }
+}
+
 class Client extends Lane {
   /**
    * @param {object} options `{ endpoint, apiKey, ... }`, see index.d.ts.
@@ -243,56 +254,32 @@ class Client extends Lane {
 
   /** Queues a `track` event; returns its message id. */
   track(userId, event, properties, options) {
-    try {
-      return this[kCapture](TRACK, userId, event, properties, options);
-    } catch (err) {
-      throw adopt(err);
-    }
+    return capture(this, TRACK, userId, event, properties, options);
   }
 
   /** Queues an `identify` event; returns its message id. */
   identify(userId, traits, options) {
-    try {
-      return this[kCapture](IDENTIFY, userId, undefined, traits, options);
-    } catch (err) {
-      throw adopt(err);
-    }
+    return capture(this, IDENTIFY, userId, undefined, traits, options);
   }
 
   /** Queues a `group` event; returns its message id. */
   group(userId, groupId, traits, options) {
-    try {
-      return this[kCapture](GROUP, userId, groupId, traits, options);
-    } catch (err) {
-      throw adopt(err);
-    }
+    return capture(this, GROUP, userId, groupId, traits, options);
   }
 
   /** Queues an `alias` event (previousId becomes userId); returns its message id. */
   alias(previousId, userId, options) {
-    try {
-      return this[kCapture](ALIAS, userId, previousId, undefined, options);
-    } catch (err) {
-      throw adopt(err);
-    }
+    return capture(this, ALIAS, userId, previousId, undefined, options);
   }
 
   /** Queues a `page` event; returns its message id. */
   page(userId, name, properties, options) {
-    try {
-      return this[kCapture](PAGE, userId, name, properties, options);
-    } catch (err) {
-      throw adopt(err);
-    }
+    return capture(this, PAGE, userId, name, properties, options);
   }
 
   /** Queues a `screen` event; returns its message id. */
   screen(userId, name, properties, options) {
-    try {
-      return this[kCapture](SCREEN, userId, name, properties, options);
-    } catch (err) {
-      throw adopt(err);
-    }
+    return capture(this, SCREEN, userId, name, properties, options);
   }
 
   /**

@@ -8,7 +8,7 @@ use outbox_core::{Client as CoreClient, Event, Kind, Library, OnFull, Options};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::convert::{to_json_opt, value_to_py};
+use crate::convert::value_to_py;
 use crate::errors;
 use crate::event::{self, Common};
 use crate::lifecycle::Engine;
@@ -67,6 +67,67 @@ impl Client {
     }
 }
 
+/// The six capture calls, from one table: each differs from the others only
+/// in its leading arguments (named as in Python, each read by `id`, `text`
+/// or `json` of `event::arg` into the event field of the same name)
+/// and its kind; all take the keyword-only arguments of `Common`.
+macro_rules! capture_calls {
+    ($(
+        $(#[$doc:meta])*
+        fn $name:ident($($arg:ident: $read:ident $(= $default:tt)?),*) -> $kind:ident;
+    )*) => {
+        #[pymethods]
+        impl Client {
+            $(
+                $(#[$doc])*
+                #[pyo3(signature = (
+                    $($arg $(= $default)?,)*
+                    *, anonymous_id=None, timestamp=None, context=None, message_id=None, integrations=None
+                ))]
+                #[allow(clippy::too_many_arguments)]
+                fn $name(
+                    &self,
+                    py: Python<'_>,
+                    $($arg: Option<&Bound<'_, PyAny>>,)*
+                    anonymous_id: Option<&Bound<'_, PyAny>>,
+                    timestamp: Option<&Bound<'_, PyAny>>,
+                    context: Option<&Bound<'_, PyAny>>,
+                    message_id: Option<&Bound<'_, PyAny>>,
+                    integrations: Option<&Bound<'_, PyAny>>,
+                ) -> PyResult<String> {
+                    let mut e = Event::new(Kind::$kind);
+                    $(e.$arg = event::arg::$read(py, $arg, stringify!($arg))?;)*
+                    Common { anonymous_id, timestamp, context, message_id, integrations }.apply(py, &mut e)?;
+                    self.capture(py, e)
+                }
+            )*
+        }
+    };
+}
+
+capture_calls! {
+    /// Queues a ``track`` event (a user did something); returns its message id.
+    ///
+    /// ``user_id`` may be None when ``anonymous_id`` is given. ``properties``
+    /// is a dict (or dataclass, or mapping) converted to JSON right here.
+    fn track(user_id: id, event: text, properties: json = None) -> Track;
+
+    /// Queues an ``identify`` event (who the user is); returns its message id.
+    fn identify(user_id: id, traits: json = None) -> Identify;
+
+    /// Queues a ``group`` event (the user belongs to a group); returns its message id.
+    fn group(user_id: id, group_id: id, traits: json = None) -> Group;
+
+    /// Queues an ``alias`` event (``previous_id`` is now ``user_id``); returns its message id.
+    fn alias(previous_id: id, user_id: id) -> Alias;
+
+    /// Queues a ``page`` event (a web page view); returns its message id.
+    fn page(user_id: id, name: text = None, properties: json = None) -> Page;
+
+    /// Queues a ``screen`` event (a mobile screen view); returns its message id.
+    fn screen(user_id: id, name: text = None, properties: json = None) -> Screen;
+}
+
 #[pymethods]
 impl Client {
     #[new]
@@ -90,143 +151,6 @@ impl Client {
         // threads run meanwhile.
         let inner = py.detach(|| CoreClient::new(options)).map_err(|e| errors::from_core(py, e))?;
         Ok(Client { inner: Engine::new(inner, shutdown_timeout), block, endpoint })
-    }
-
-    /// Queues a ``track`` event (a user did something); returns its message id.
-    ///
-    /// ``user_id`` may be None when ``anonymous_id`` is given. ``properties``
-    /// is a dict (or dataclass, or mapping) converted to JSON right here.
-    #[pyo3(signature = (user_id, event, properties=None, *, anonymous_id=None, timestamp=None, context=None, message_id=None, integrations=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn track(
-        &self,
-        py: Python<'_>,
-        user_id: Option<&Bound<'_, PyAny>>,
-        event: &Bound<'_, PyAny>,
-        properties: Option<&Bound<'_, PyAny>>,
-        anonymous_id: Option<&Bound<'_, PyAny>>,
-        timestamp: Option<&Bound<'_, PyAny>>,
-        context: Option<&Bound<'_, PyAny>>,
-        message_id: Option<&Bound<'_, PyAny>>,
-        integrations: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<String> {
-        let mut e = Event::new(Kind::Track);
-        e.user_id = event::id(user_id, "user_id")?;
-        e.event = event::text(Some(event), "event")?;
-        e.properties = to_json_opt(py, properties, "properties")?;
-        Common { anonymous_id, timestamp, context, message_id, integrations }.apply(py, &mut e)?;
-        self.capture(py, e)
-    }
-
-    /// Queues an ``identify`` event (who the user is); returns its message id.
-    #[pyo3(signature = (user_id, traits=None, *, anonymous_id=None, timestamp=None, context=None, message_id=None, integrations=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn identify(
-        &self,
-        py: Python<'_>,
-        user_id: Option<&Bound<'_, PyAny>>,
-        traits: Option<&Bound<'_, PyAny>>,
-        anonymous_id: Option<&Bound<'_, PyAny>>,
-        timestamp: Option<&Bound<'_, PyAny>>,
-        context: Option<&Bound<'_, PyAny>>,
-        message_id: Option<&Bound<'_, PyAny>>,
-        integrations: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<String> {
-        let mut e = Event::new(Kind::Identify);
-        e.user_id = event::id(user_id, "user_id")?;
-        e.traits = to_json_opt(py, traits, "traits")?;
-        Common { anonymous_id, timestamp, context, message_id, integrations }.apply(py, &mut e)?;
-        self.capture(py, e)
-    }
-
-    /// Queues a ``group`` event (the user belongs to a group); returns its message id.
-    #[pyo3(signature = (user_id, group_id, traits=None, *, anonymous_id=None, timestamp=None, context=None, message_id=None, integrations=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn group(
-        &self,
-        py: Python<'_>,
-        user_id: Option<&Bound<'_, PyAny>>,
-        group_id: &Bound<'_, PyAny>,
-        traits: Option<&Bound<'_, PyAny>>,
-        anonymous_id: Option<&Bound<'_, PyAny>>,
-        timestamp: Option<&Bound<'_, PyAny>>,
-        context: Option<&Bound<'_, PyAny>>,
-        message_id: Option<&Bound<'_, PyAny>>,
-        integrations: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<String> {
-        let mut e = Event::new(Kind::Group);
-        e.user_id = event::id(user_id, "user_id")?;
-        e.group_id = event::id(Some(group_id), "group_id")?;
-        e.traits = to_json_opt(py, traits, "traits")?;
-        Common { anonymous_id, timestamp, context, message_id, integrations }.apply(py, &mut e)?;
-        self.capture(py, e)
-    }
-
-    /// Queues an ``alias`` event (``previous_id`` is now ``user_id``); returns its message id.
-    #[pyo3(signature = (previous_id, user_id, *, anonymous_id=None, timestamp=None, context=None, message_id=None, integrations=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn alias(
-        &self,
-        py: Python<'_>,
-        previous_id: &Bound<'_, PyAny>,
-        user_id: &Bound<'_, PyAny>,
-        anonymous_id: Option<&Bound<'_, PyAny>>,
-        timestamp: Option<&Bound<'_, PyAny>>,
-        context: Option<&Bound<'_, PyAny>>,
-        message_id: Option<&Bound<'_, PyAny>>,
-        integrations: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<String> {
-        let mut e = Event::new(Kind::Alias);
-        e.previous_id = event::id(Some(previous_id), "previous_id")?;
-        e.user_id = event::id(Some(user_id), "user_id")?;
-        Common { anonymous_id, timestamp, context, message_id, integrations }.apply(py, &mut e)?;
-        self.capture(py, e)
-    }
-
-    /// Queues a ``page`` event (a web page view); returns its message id.
-    #[pyo3(signature = (user_id, name=None, properties=None, *, anonymous_id=None, timestamp=None, context=None, message_id=None, integrations=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn page(
-        &self,
-        py: Python<'_>,
-        user_id: Option<&Bound<'_, PyAny>>,
-        name: Option<&Bound<'_, PyAny>>,
-        properties: Option<&Bound<'_, PyAny>>,
-        anonymous_id: Option<&Bound<'_, PyAny>>,
-        timestamp: Option<&Bound<'_, PyAny>>,
-        context: Option<&Bound<'_, PyAny>>,
-        message_id: Option<&Bound<'_, PyAny>>,
-        integrations: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<String> {
-        let mut e = Event::new(Kind::Page);
-        e.user_id = event::id(user_id, "user_id")?;
-        e.name = event::text(name, "name")?;
-        e.properties = to_json_opt(py, properties, "properties")?;
-        Common { anonymous_id, timestamp, context, message_id, integrations }.apply(py, &mut e)?;
-        self.capture(py, e)
-    }
-
-    /// Queues a ``screen`` event (a mobile screen view); returns its message id.
-    #[pyo3(signature = (user_id, name=None, properties=None, *, anonymous_id=None, timestamp=None, context=None, message_id=None, integrations=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn screen(
-        &self,
-        py: Python<'_>,
-        user_id: Option<&Bound<'_, PyAny>>,
-        name: Option<&Bound<'_, PyAny>>,
-        properties: Option<&Bound<'_, PyAny>>,
-        anonymous_id: Option<&Bound<'_, PyAny>>,
-        timestamp: Option<&Bound<'_, PyAny>>,
-        context: Option<&Bound<'_, PyAny>>,
-        message_id: Option<&Bound<'_, PyAny>>,
-        integrations: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<String> {
-        let mut e = Event::new(Kind::Screen);
-        e.user_id = event::id(user_id, "user_id")?;
-        e.name = event::text(name, "name")?;
-        e.properties = to_json_opt(py, properties, "properties")?;
-        Common { anonymous_id, timestamp, context, message_id, integrations }.apply(py, &mut e)?;
-        self.capture(py, e)
     }
 
     /// Queues many events of any type; returns their message ids, in order.

@@ -61,6 +61,28 @@ fn type_error(name: &str, wanted: &str, got: &Bound<'_, PyAny>) -> PyErr {
     PyTypeError::new_err(format!("{name} must be {wanted}, not {got}"))
 }
 
+/// The leading arguments of the capture calls (`capture_calls!` in
+/// client.rs), read by kind, each into the event field of its name.
+pub mod arg {
+    use outbox_core::Json;
+    use pyo3::prelude::*;
+
+    /// A user, group or previous id.
+    pub fn id(_py: Python<'_>, v: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Option<String>> {
+        super::id(v, name)
+    }
+
+    /// An event or page name.
+    pub fn text(_py: Python<'_>, v: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Option<String>> {
+        super::text(v, name)
+    }
+
+    /// Properties or traits, converted to JSON.
+    pub fn json(py: Python<'_>, v: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Option<Json>> {
+        crate::convert::to_json_opt(py, v, name)
+    }
+}
+
 /// The keyword arguments every capture call shares.
 pub struct Common<'a, 'py> {
     pub anonymous_id: Option<&'a Bound<'py, PyAny>>,
