@@ -197,6 +197,14 @@ pub enum Stop<E> {
     Halt(Halt),
 }
 
+impl<E> Stop<E> {
+    /// The host's failure `e` (converted into its error type): for
+    /// `map_err` on the host's own calls inside `items` and `entries`.
+    pub fn host(e: impl Into<E>) -> Stop<E> {
+        Stop::Host(e.into())
+    }
+}
+
 impl<E> From<Halt> for Stop<E> {
     fn from(halt: Halt) -> Stop<E> {
         Stop::Halt(halt)

@@ -87,10 +87,6 @@ impl From<Fail> for Box<Why> {
     }
 }
 
-fn failed(fail: Fail) -> Stop<Failure> {
-    Stop::Host(fail.into())
-}
-
 /// The error for a refusal: what, and where (`properties.a.b[2]`).
 fn refused(js: Js, value: Raw, name: &str, limit: Limit, refusal: Refusal<Failure, PathKey>) -> Fail {
     let where_ = || where_(js, name, &refusal.path);
@@ -278,7 +274,7 @@ impl Host for Values {
 
     fn items(&self, list: &List, mut each: impl FnMut(usize, Raw) -> Described) -> Result<(), Stop<Failure>> {
         for i in 0..list.len {
-            each(i as usize, self.js.element(list.items, i).map_err(failed)?)?;
+            each(i as usize, self.js.element(list.items, i).map_err(Stop::host)?)?;
         }
         Ok(())
     }
@@ -289,7 +285,7 @@ impl Host for Values {
             Mapping::Object(obj) => self.own(obj, false, each),
             Mapping::Error(obj) => {
                 for (name, key) in [("name", c"name"), ("message", c"message")] {
-                    let v = js.named(obj, key).map_err(failed)?;
+                    let v = js.named(obj, key).map_err(Stop::host)?;
                     if js.type_of(v).is_ok_and(|t| t == ty::napi_string) {
                         each(Key::Named(name), v)?;
                     }
@@ -298,10 +294,10 @@ impl Host for Values {
             }
             Mapping::Map { entries, len } => {
                 for i in 0..len {
-                    let pair = js.element(entries, i).map_err(failed)?;
-                    let k = js.element(pair, 0).map_err(failed)?;
-                    let v = js.element(pair, 1).map_err(failed)?;
-                    let t = js.type_of(k).map_err(failed)?;
+                    let pair = js.element(entries, i).map_err(Stop::host)?;
+                    let k = js.element(pair, 0).map_err(Stop::host)?;
+                    let v = js.element(pair, 1).map_err(Stop::host)?;
+                    let t = js.type_of(k).map_err(Stop::host)?;
                     let keyable = [ty::napi_string, ty::napi_number, ty::napi_bigint, ty::napi_boolean, ty::napi_null]
                         .contains(&t);
                     if !keyable {
@@ -401,12 +397,13 @@ impl Values {
         mut each: impl FnMut(Key, Raw) -> Described,
     ) -> Result<(), Stop<Failure>> {
         let js = self.js;
-        let keys = self.keys(obj).map_err(failed)?;
-        let len = js.array_len(keys).map_err(failed)?;
+        let keys = self.keys(obj).map_err(Stop::host)?;
+        let len = js.array_len(keys).map_err(Stop::host)?;
         for i in 0..len {
-            let k = js.element(keys, i).map_err(failed)?;
-            let v = js.property(obj, k).map_err(failed)?;
-            if skip_named && js.with_str(k, 7, |key| key == "name" || key == "message").map_err(failed)? == Ok(true) {
+            let k = js.element(keys, i).map_err(Stop::host)?;
+            let v = js.property(obj, k).map_err(Stop::host)?;
+            if skip_named && js.with_str(k, 7, |key| key == "name" || key == "message").map_err(Stop::host)? == Ok(true)
+            {
                 continue;
             }
             each(Key::Prop(k), v)?;

@@ -69,14 +69,8 @@ pub enum Why {
 }
 
 /// A boxed `Why`: the walk's hot calls return it, and a one-pointer error
-/// keeps their results in registers.
+/// keeps their results in registers. Made by these three.
 type Failure = Box<Why>;
-
-impl From<PyErr> for Box<Why> {
-    fn from(e: PyErr) -> Failure {
-        Box::new(Why::Python(e))
-    }
-}
 
 fn type_error(message: String) -> Failure {
     Box::new(Why::Type(message))
@@ -86,8 +80,11 @@ fn value_error(message: String) -> Failure {
     Box::new(Why::Value(message))
 }
 
-fn raised(e: PyErr) -> Stop<Failure> {
-    Stop::Host(e.into())
+/// `?` on Python calls.
+impl From<PyErr> for Box<Why> {
+    fn from(e: PyErr) -> Failure {
+        Box::new(Why::Python(e))
+    }
 }
 
 /// The exception for a refusal, naming `root` and the path.
@@ -292,7 +289,7 @@ impl<'py> Host for Values<'py> {
                 // Re-read the length each time: Python code run below may shrink it.
                 let mut i = 0;
                 while i < list.len() {
-                    each(i, list.get_item(i).map_err(raised)?)?;
+                    each(i, list.get_item(i).map_err(Stop::host)?)?;
                     i += 1;
                 }
             }
@@ -302,8 +299,8 @@ impl<'py> Host for Values<'py> {
                 }
             }
             Sequence::Set(set) => {
-                for (i, item) in set.try_iter().map_err(raised)?.enumerate() {
-                    each(i, item.map_err(raised)?)?;
+                for (i, item) in set.try_iter().map_err(Stop::host)?.enumerate() {
+                    each(i, item.map_err(Stop::host)?)?;
                 }
             }
         }
@@ -318,17 +315,18 @@ impl<'py> Host for Values<'py> {
         match map {
             Mapping::Dict(dict) => self.dict_entries(dict, each),
             Mapping::Other(mapping) => {
-                for item in mapping.call_method0("items").and_then(|items| items.try_iter()).map_err(raised)? {
+                for item in mapping.call_method0("items").and_then(|items| items.try_iter()).map_err(Stop::host)? {
                     let (key, value): (Bound<'py, PyAny>, Bound<'py, PyAny>) =
-                        item.and_then(|i| i.extract()).map_err(raised)?;
+                        item.and_then(|i| i.extract()).map_err(Stop::host)?;
                     each(self.key(key).map_err(Stop::Host)?, value)?;
                 }
                 Ok(())
             }
             Mapping::Dataclass(obj, fields) => {
                 for field in fields.iter() {
-                    let name = field.getattr("name").and_then(|n| Ok(n.cast_into::<PyString>()?)).map_err(raised)?;
-                    let value = obj.getattr(&name).map_err(raised)?;
+                    let name =
+                        field.getattr("name").and_then(|n| Ok(n.cast_into::<PyString>()?)).map_err(Stop::host)?;
+                    let value = obj.getattr(&name).map_err(Stop::host)?;
                     each(Key::Attr(name), value)?;
                 }
                 Ok(())
