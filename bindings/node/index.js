@@ -95,6 +95,7 @@ function liveObjects() {
 }
 
 const kNative = Symbol('outbox.native');
+const kLifecycle = Symbol('outbox.lifecycle');
 const kCapture = Symbol('outbox.capture');
 const kDispatch = Symbol('outbox.dispatch');
 
@@ -153,10 +154,12 @@ function dropReasons() {
 class Lane {
   constructor(nativeObj, dispatch) {
     this[kNative] = nativeObj;
+    // Flush, shutdown and the counters, the same for both kinds.
+    this[kLifecycle] = nativeObj.lifecycle();
     this[kDispatch] = dispatch;
     this._closed = false;
-    live.set(nativeObj.key, new WeakRef(this));
-    forget.register(this, nativeObj.key);
+    live.set(this[kLifecycle].key, new WeakRef(this));
+    forget.register(this, this[kLifecycle].key);
   }
 
   /**
@@ -167,7 +170,7 @@ class Lane {
   flush(timeoutMs) {
     let task;
     try {
-      task = this[kNative].flush(timeoutMs);
+      task = this[kLifecycle].flush(timeoutMs);
     } catch (err) {
       return Promise.reject(adopt(err));
     }
@@ -182,25 +185,25 @@ class Lane {
   shutdown(timeoutMs) {
     let task;
     try {
-      task = this[kNative].shutdown(timeoutMs);
+      task = this[kLifecycle].shutdown(timeoutMs);
     } catch (err) {
       return Promise.reject(adopt(err));
     }
     this._closed = true;
     return task.then((out) => {
-      live.delete(this[kNative].key);
+      live.delete(this[kLifecycle].key);
       return this._settle(out);
     });
   }
 
   /** Counters: `enqueued == delivered + droppedTotal + pending`. */
   stats() {
-    return toStats(this[kNative].stats());
+    return toStats(this[kLifecycle].stats());
   }
 
   /** How long exit hooks wait for delivery, in milliseconds. */
   get shutdownTimeoutMs() {
-    return this[kNative].shutdownTimeoutMs;
+    return this[kLifecycle].shutdownTimeoutMs;
   }
 
   _settle(out) {
@@ -539,7 +542,7 @@ function verifyUserHash(secret, userId, hash) {
 // left (reported to onError) so that this never loops.
 let exitDeadlines = null;
 function onBeforeExit() {
-  const busy = liveObjects().filter((c) => !c._closed && c[kNative].pending() > 0);
+  const busy = liveObjects().filter((c) => !c._closed && c[kLifecycle].pending() > 0);
   if (busy.length === 0) {
     exitDeadlines = null;
     return;
@@ -547,7 +550,7 @@ function onBeforeExit() {
   exitDeadlines ??= new Map();
   const now = Date.now();
   for (const c of busy) {
-    const timeout = c[kNative].shutdownTimeoutMs;
+    const timeout = c[kLifecycle].shutdownTimeoutMs;
     if (timeout <= 0) continue; // shutdownTimeoutMs: 0 sends nothing at exit
     let deadline = exitDeadlines.get(c);
     if (deadline === undefined) {
@@ -557,7 +560,7 @@ function onBeforeExit() {
     const left = deadline - now;
     if (left <= 0) {
       c._closed = true;
-      c._report(c[kNative].shutdownSync(0).errors);
+      c._report(c[kLifecycle].shutdownSync(0).errors);
     } else {
       c.flush(left).catch(() => {});
     }

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::callback::Gate;
 use crate::config::{millis, outbox_config_t};
-use crate::owner::{self, Owner};
+use crate::owner::{self, owner_ref, Owner};
 use crate::status::{guard, outbox_status_t, Failure, OUTBOX_ERR_NOT_DELIVERED};
 use crate::strings::{arg_opt_str, arg_str, check_len, clear_out, put_string};
 
@@ -139,16 +139,9 @@ pub struct outbox_deliver_result_t {
 impl Owner for outbox_client_t {
     type Engine = Client;
     const NAME: &'static str = "client";
-    fn engine(&self) -> &Client {
-        &self.client
+    fn parts(&self) -> (&Client, Option<&Arc<Gate>>) {
+        (&self.client, self.gate.as_ref())
     }
-    fn gate(&self) -> Option<&Arc<Gate>> {
-        self.gate.as_ref()
-    }
-}
-
-unsafe fn client_ref<'a>(client: *const outbox_client_t) -> Result<&'a outbox_client_t, Failure> {
-    unsafe { owner::owner_ref(client) }
 }
 
 /// Creates a client from `config` (which is only read: free it whenever you
@@ -174,26 +167,15 @@ pub unsafe extern "C" fn outbox_client_new(
     client_out: *mut *mut outbox_client_t,
 ) -> outbox_status_t {
     guard(|| {
-        unsafe { clear_out(client_out) };
-        if client_out.is_null() {
-            return Err(Failure::null("client_out"));
-        }
+        let out = unsafe { owner::out_slot(client_out, "client_out") }?;
         let config = unsafe { config.as_ref() }.ok_or_else(|| Failure::null("config"))?;
         let mut options = config.options.clone();
-        let (on_error, gate) = match config.on_error {
-            Some(cb) => {
-                let (f, g) = cb.install();
-                (Some(f), Some(g))
-            }
-            None => (None, None),
-        };
+        let (on_error, gate) = owner::on_error(config.on_error);
         options.delivery.on_error = on_error;
         let max_event_bytes = options.max_event_bytes;
         let max_queue_bytes = options.delivery.max_queue_bytes;
         let client = Client::new(options)?;
-        crate::exit::install();
-        let boxed = Box::new(outbox_client_t { client, gate, max_event_bytes, max_queue_bytes });
-        unsafe { *client_out = Box::into_raw(boxed) };
+        *out = owner::hand_out(outbox_client_t { client, gate, max_event_bytes, max_queue_bytes });
         Ok(())
     })
 }
@@ -264,7 +246,7 @@ pub unsafe extern "C" fn outbox_track(
 ) -> outbox_status_t {
     guard(|| {
         unsafe { clear_out(message_id_out) };
-        let c = unsafe { client_ref(client) }?;
+        let c = unsafe { owner_ref(client) }?;
         let mut e = Event::track(unsafe { arg_str(user_id, "user_id") }?, unsafe { arg_str(event, "event") }?);
         e.properties = json_arg(unsafe { arg_opt_str(properties, "properties") }?, "properties", c.max_event_bytes)?;
         capture(c, e, message_id_out)
@@ -283,7 +265,7 @@ pub unsafe extern "C" fn outbox_identify(
 ) -> outbox_status_t {
     guard(|| {
         unsafe { clear_out(message_id_out) };
-        let c = unsafe { client_ref(client) }?;
+        let c = unsafe { owner_ref(client) }?;
         let mut e = Event::identify(unsafe { arg_str(user_id, "user_id") }?);
         e.traits = json_arg(unsafe { arg_opt_str(traits, "traits") }?, "traits", c.max_event_bytes)?;
         capture(c, e, message_id_out)
@@ -304,7 +286,7 @@ pub unsafe extern "C" fn outbox_group(
 ) -> outbox_status_t {
     guard(|| {
         unsafe { clear_out(message_id_out) };
-        let c = unsafe { client_ref(client) }?;
+        let c = unsafe { owner_ref(client) }?;
         let mut e = Event::group(unsafe { arg_str(user_id, "user_id") }?, unsafe { arg_str(group_id, "group_id") }?);
         e.traits = json_arg(unsafe { arg_opt_str(traits, "traits") }?, "traits", c.max_event_bytes)?;
         capture(c, e, message_id_out)
@@ -323,7 +305,7 @@ pub unsafe extern "C" fn outbox_alias(
 ) -> outbox_status_t {
     guard(|| {
         unsafe { clear_out(message_id_out) };
-        let c = unsafe { client_ref(client) }?;
+        let c = unsafe { owner_ref(client) }?;
         let e = Event::alias(unsafe { arg_str(previous_id, "previous_id") }?, unsafe { arg_str(user_id, "user_id") }?);
         capture(c, e, message_id_out)
     })
@@ -343,7 +325,7 @@ pub unsafe extern "C" fn outbox_page(
 ) -> outbox_status_t {
     guard(|| {
         unsafe { clear_out(message_id_out) };
-        let c = unsafe { client_ref(client) }?;
+        let c = unsafe { owner_ref(client) }?;
         let name = unsafe { arg_opt_str(name, "name") }?.map(str::to_owned);
         let mut e = Event::page(unsafe { arg_str(user_id, "user_id") }?, name);
         e.properties = json_arg(unsafe { arg_opt_str(properties, "properties") }?, "properties", c.max_event_bytes)?;
@@ -364,7 +346,7 @@ pub unsafe extern "C" fn outbox_screen(
 ) -> outbox_status_t {
     guard(|| {
         unsafe { clear_out(message_id_out) };
-        let c = unsafe { client_ref(client) }?;
+        let c = unsafe { owner_ref(client) }?;
         let name = unsafe { arg_opt_str(name, "name") }?.map(str::to_owned);
         let mut e = Event::screen(unsafe { arg_str(user_id, "user_id") }?, name);
         e.properties = json_arg(unsafe { arg_opt_str(properties, "properties") }?, "properties", c.max_event_bytes)?;
@@ -401,7 +383,7 @@ pub unsafe extern "C" fn outbox_capture(
 ) -> outbox_status_t {
     guard(|| {
         unsafe { clear_out(message_id_out) };
-        let c = unsafe { client_ref(client) }?;
+        let c = unsafe { owner_ref(client) }?;
         let text = unsafe { arg_str(event_json, "event_json") }?;
         let mut events = parse_events(text, "event_json", c.max_event_bytes, "max_event_bytes")?;
         if events.len() != 1 || !text.trim_start().starts_with('{') {
@@ -430,7 +412,7 @@ pub unsafe extern "C" fn outbox_batch(
 ) -> outbox_status_t {
     guard(|| {
         unsafe { clear_out(message_ids_out) };
-        let c = unsafe { client_ref(client) }?;
+        let c = unsafe { owner_ref(client) }?;
         let text = unsafe { arg_str(events_json, "events_json") }?;
         if !text.trim_start().starts_with('[') {
             check_len(text, c.max_queue_bytes, "events_json", "max_queue_bytes")?;
@@ -520,7 +502,7 @@ pub unsafe extern "C" fn outbox_deliver(
         if let Some(out) = unsafe { result_out.as_mut() } {
             *out = outbox_deliver_result_t::default();
         }
-        let c = unsafe { client_ref(client) }?;
+        let c = unsafe { owner_ref(client) }?;
         let text = unsafe { arg_str(events_json, "events_json") }?;
         let events = parse_events(text, "events_json", c.max_queue_bytes, "max_queue_bytes")?;
         let outcome = c.client.deliver(&events, millis(timeout_ms))?;
@@ -558,7 +540,7 @@ pub unsafe extern "C" fn outbox_captured(
         if json_out.is_null() {
             return Err(Failure::null("json_out"));
         }
-        let c = unsafe { client_ref(client) }?;
+        let c = unsafe { owner_ref(client) }?;
         let text = serde_json::to_string(&c.client.captured())
             .map_err(|e| Failure::from(outbox_core::Error::InvalidJson(e.to_string())))?;
         unsafe { put_string(json_out, &text) };
@@ -578,7 +560,7 @@ pub unsafe extern "C" fn outbox_spool_recovery(
     recovery_out: *mut outbox_spool_recovery_t,
 ) -> outbox_status_t {
     guard(|| {
-        let c = unsafe { client_ref(client) }?;
+        let c = unsafe { owner_ref(client) }?;
         let out = unsafe { recovery_out.as_mut() }.ok_or_else(|| Failure::null("recovery_out"))?;
         let r = c.client.recovery();
         *out = outbox_spool_recovery_t { adopted: r.adopted, events: r.events, damaged: r.damage.len() };
@@ -593,7 +575,7 @@ pub unsafe extern "C" fn outbox_spool_recovery(
 #[must_use]
 pub unsafe extern "C" fn outbox_clear_captured(client: *const outbox_client_t) -> outbox_status_t {
     guard(|| {
-        unsafe { client_ref(client) }?.client.clear_captured();
+        unsafe { owner_ref(client) }?.client.clear_captured();
         Ok(())
     })
 }

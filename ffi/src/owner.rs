@@ -5,20 +5,46 @@
 
 use std::sync::Arc;
 
-use outbox_core::Sender;
+use outbox_core::{OnError, Sender};
 
-use crate::callback::{free_owner, Gate, Inside};
+use crate::callback::{free_owner, CCallback, Gate, Inside};
 use crate::client::{outbox_flush_result_t, outbox_stats_t};
 use crate::config::millis;
 use crate::status::{guard, guard_void, outbox_status_t, Failure};
+use crate::strings::clear_out;
 
 /// An engine object as the C ABI hands it out, with its callback gate.
 pub(crate) trait Owner: 'static {
     type Engine: Sender;
     /// Its argument's name in messages ("client", "sender").
     const NAME: &'static str;
-    fn engine(&self) -> &Self::Engine;
-    fn gate(&self) -> Option<&Arc<Gate>>;
+    /// Its engine object, and the gate of its error callback.
+    fn parts(&self) -> (&Self::Engine, Option<&Arc<Gate>>);
+}
+
+/// `*out`, cleared, to receive a new object; or the null-argument failure.
+pub(crate) unsafe fn out_slot<'a, T>(out: *mut *mut T, name: &str) -> Result<&'a mut *mut T, Failure> {
+    unsafe { clear_out(out) };
+    unsafe { out.as_mut() }.ok_or_else(|| Failure::null(name))
+}
+
+/// The engine's `on_error` for a config's C callback, and the gate that
+/// frees of the new object wait on.
+pub(crate) fn on_error(callback: Option<CCallback>) -> (Option<OnError>, Option<Arc<Gate>>) {
+    match callback {
+        Some(cb) => {
+            let (f, gate) = cb.install();
+            (Some(f), Some(gate))
+        }
+        None => (None, None),
+    }
+}
+
+/// A new object, owned by the caller from now on. The first client or
+/// sender of the process installs the exit hook.
+pub(crate) fn hand_out<T: Owner>(owner: T) -> *mut T {
+    crate::exit::install();
+    Box::into_raw(Box::new(owner))
 }
 
 /// `ptr` as a reference, or the null-argument failure.
@@ -33,7 +59,7 @@ pub(crate) unsafe fn free<T: Owner>(ptr: *mut T) {
         return;
     }
     guard_void(|| {
-        let gate = unsafe { &*ptr }.gate().cloned();
+        let gate = unsafe { &*ptr }.parts().1.cloned();
         // SAFETY: the caller gives the object up; `free_owner` runs this
         // once, when nothing else on this thread still uses it.
         let free = Box::new(move || drop(unsafe { Box::from_raw(ptr) }));
@@ -47,7 +73,7 @@ pub(crate) unsafe fn flush<T: Owner>(
     result_out: *mut outbox_flush_result_t,
 ) -> outbox_status_t {
     guard(|| {
-        let r = unsafe { owner_ref(ptr) }?.engine().flush(millis(timeout_ms));
+        let r = unsafe { owner_ref(ptr) }?.parts().0.flush(millis(timeout_ms));
         if let Some(out) = unsafe { result_out.as_mut() } {
             *out = r.into();
         }
@@ -61,14 +87,14 @@ pub(crate) unsafe fn shutdown<T: Owner>(
     result_out: *mut outbox_flush_result_t,
 ) -> outbox_status_t {
     guard(|| {
-        let owner = unsafe { owner_ref(ptr) }?;
+        let (engine, gate) = unsafe { owner_ref(ptr) }?.parts();
         let r = {
             // Its reports run here: a callback that frees the object has
             // the free wait until shutdown is done with it.
-            let _inside = Inside::call(owner.gate());
-            owner.engine().shutdown(millis(timeout_ms))
+            let _inside = Inside::call(gate);
+            engine.shutdown(millis(timeout_ms))
         };
-        // `owner` may be freed by now.
+        // The object may be freed by now.
         if let Some(out) = unsafe { result_out.as_mut() } {
             *out = r.into();
         }
@@ -78,9 +104,9 @@ pub(crate) unsafe fn shutdown<T: Owner>(
 
 pub(crate) unsafe fn stats<T: Owner>(ptr: *const T, stats_out: *mut outbox_stats_t) -> outbox_status_t {
     guard(|| {
-        let owner = unsafe { owner_ref(ptr) }?;
+        let (engine, _) = unsafe { owner_ref(ptr) }?.parts();
         let out = unsafe { stats_out.as_mut() }.ok_or_else(|| Failure::null("stats_out"))?;
-        *out = owner.engine().stats().into();
+        *out = engine.stats().into();
         Ok(())
     })
 }

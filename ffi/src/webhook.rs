@@ -15,7 +15,7 @@ use crate::client::{outbox_flush_result_t, outbox_stats_t};
 use crate::config::{
     block_ms_value, count, ms_value, outbox_on_full_t, retries, set_on_full, set_option, set_option_json,
 };
-use crate::owner::{self, Owner};
+use crate::owner::{self, owner_ref, Owner};
 use crate::sign::{outbox_scheme_t, scheme_from};
 use crate::status::{guard, guard_void, outbox_status_t, Failure};
 use crate::strings::{arg_opt_str, arg_str, arg_str_array, check_len, clear_out, put_string};
@@ -46,16 +46,9 @@ unsafe fn wconfig_mut<'a>(config: *mut outbox_webhook_config_t) -> Result<&'a mu
 impl Owner for outbox_webhook_sender_t {
     type Engine = WebhookSender;
     const NAME: &'static str = "sender";
-    fn engine(&self) -> &WebhookSender {
-        &self.sender
+    fn parts(&self) -> (&WebhookSender, Option<&Arc<Gate>>) {
+        (&self.sender, self.gate.as_ref())
     }
-    fn gate(&self) -> Option<&Arc<Gate>> {
-        self.gate.as_ref()
-    }
-}
-
-unsafe fn sender_ref<'a>(sender: *const outbox_webhook_sender_t) -> Result<&'a outbox_webhook_sender_t, Failure> {
-    unsafe { owner::owner_ref(sender) }
 }
 
 fn set_sender(config: &mut outbox_webhook_config_t, name: &str, value: Value) -> Result<(), Failure> {
@@ -444,24 +437,14 @@ pub unsafe extern "C" fn outbox_webhook_sender_new(
     sender_out: *mut *mut outbox_webhook_sender_t,
 ) -> outbox_status_t {
     guard(|| {
-        unsafe { clear_out(sender_out) };
-        if sender_out.is_null() {
-            return Err(Failure::null("sender_out"));
-        }
+        let out = unsafe { owner::out_slot(sender_out, "sender_out") }?;
         let config = unsafe { config.as_ref() }.ok_or_else(|| Failure::null("config"))?;
         let mut options = config.options.clone();
-        let (on_error, gate) = match config.on_error {
-            Some(cb) => {
-                let (f, g) = cb.install();
-                (Some(f), Some(g))
-            }
-            None => (None, None),
-        };
+        let (on_error, gate) = owner::on_error(config.on_error);
         options.delivery.on_error = on_error;
         let max_message_bytes = options.max_message_bytes;
         let sender = WebhookSender::new(options)?;
-        crate::exit::install();
-        unsafe { *sender_out = Box::into_raw(Box::new(outbox_webhook_sender_t { sender, gate, max_message_bytes })) };
+        *out = owner::hand_out(outbox_webhook_sender_t { sender, gate, max_message_bytes });
         Ok(())
     })
 }
@@ -495,7 +478,7 @@ pub unsafe extern "C" fn outbox_webhook_send(
 ) -> outbox_status_t {
     guard(|| {
         unsafe { clear_out(message_id_out) };
-        let s = unsafe { sender_ref(sender) }?;
+        let s = unsafe { owner_ref(sender) }?;
         let event_type = unsafe { arg_str(event_type, "event_type") }?;
         let data = unsafe { arg_str(data_json, "data_json") }?;
         check_len(data, s.max_message_bytes, "data_json", "max_message_bytes")?;
@@ -556,7 +539,7 @@ pub unsafe extern "C" fn outbox_webhook_captured(
         if json_out.is_null() {
             return Err(Failure::null("json_out"));
         }
-        let s = unsafe { sender_ref(sender) }?;
+        let s = unsafe { owner_ref(sender) }?;
         let requests: Vec<serde_json::Value> = s
             .sender
             .captured()

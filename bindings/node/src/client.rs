@@ -16,7 +16,7 @@ use outbox_core::{Client, Event, Kind, Library};
 
 use crate::convert::{to_json, Limit};
 use crate::js::{core_error, invalid_event, ty, Fail, Js, Raw, R};
-use crate::lifecycle::{route_for, timeout_arg, FlushOutput, FlushTask, OnErrorFn, Shared, StatsOutput};
+use crate::lifecycle::{route_for, timeout_arg, NativeLifecycle, OnErrorFn, Shared};
 use crate::options::{client_options, Reader};
 
 /// The outcome of `deliver`, or the reason it was refused.
@@ -148,31 +148,10 @@ impl NativeClient {
         self.shared.engine.batch(&list).map_err(|e| js.throw(core_error(&e)))
     }
 
+    /// Flush, shutdown and the counters (see lifecycle.rs).
     #[napi]
-    pub fn flush(&self, env: Env, timeout_ms: Unknown<'_>) -> napi::Result<AsyncTask<FlushTask>> {
-        self.shared.flush(env, timeout_ms)
-    }
-
-    #[napi]
-    pub fn shutdown(&self, env: Env, timeout_ms: Unknown<'_>) -> napi::Result<AsyncTask<FlushTask>> {
-        self.shared.shutdown(env, timeout_ms)
-    }
-
-    /// Shuts down on this thread (exit hooks: at most `timeoutMs`).
-    #[napi]
-    pub fn shutdown_sync(&self, timeout_ms: f64) -> FlushOutput {
-        self.shared.shutdown_sync(timeout_ms)
-    }
-
-    #[napi]
-    pub fn stats(&self) -> StatsOutput {
-        self.shared.stats()
-    }
-
-    /// Events queued or in flight (cheaper than `stats()` for exit hooks).
-    #[napi]
-    pub fn pending(&self) -> f64 {
-        self.shared.pending()
+    pub fn lifecycle(&self) -> NativeLifecycle {
+        self.shared.lifecycle()
     }
 
     #[napi]
@@ -198,16 +177,6 @@ impl NativeClient {
     #[napi]
     pub fn clear_captured(&self) {
         self.shared.engine.clear_captured();
-    }
-
-    #[napi(getter)]
-    pub fn key(&self) -> u32 {
-        self.shared.key
-    }
-
-    #[napi(getter)]
-    pub fn shutdown_timeout_ms(&self) -> f64 {
-        self.shared.shutdown_timeout_ms()
     }
 }
 

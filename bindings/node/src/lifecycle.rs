@@ -40,46 +40,9 @@ impl<S: Sender> Shared<S> {
         shared
     }
 
-    /// `flush(timeoutMs)`: a Promise of the outcome (default 30 s).
-    pub fn flush(self: &Arc<Self>, env: Env, timeout_ms: Unknown<'_>) -> napi::Result<AsyncTask<FlushTask>> {
-        self.task(env, timeout_ms, Op::Flush, Duration::from_secs(30), "flush(timeoutMs)")
-    }
-
-    /// `shutdown(timeoutMs)`: a Promise of the outcome (default `shutdownTimeoutMs`).
-    pub fn shutdown(self: &Arc<Self>, env: Env, timeout_ms: Unknown<'_>) -> napi::Result<AsyncTask<FlushTask>> {
-        self.task(env, timeout_ms, Op::Shutdown, self.shutdown_timeout, "shutdown(timeoutMs)")
-    }
-
-    fn task(
-        self: &Arc<Self>,
-        env: Env,
-        timeout_ms: Unknown<'_>,
-        op: Op,
-        default: Duration,
-        call: &str,
-    ) -> napi::Result<AsyncTask<FlushTask>> {
-        let js = Js::new(env.raw());
-        let timeout = timeout_arg(js, timeout_ms.raw(), default, call).map_err(|f| js.throw(f))?;
-        Ok(AsyncTask::new(FlushTask { target: self.clone(), op, timeout }))
-    }
-
-    /// Shuts down on this thread (exit hooks: at most `timeoutMs`).
-    pub fn shutdown_sync(&self, timeout_ms: f64) -> FlushOutput {
-        let timeout = Duration::try_from_secs_f64(timeout_ms.max(0.0) / 1000.0).unwrap_or(Duration::ZERO);
-        run_flush(self, Op::Shutdown, timeout)
-    }
-
-    pub fn stats(&self) -> StatsOutput {
-        self.engine.stats().into()
-    }
-
-    /// Events queued or in flight (cheaper than `stats()` for exit hooks).
-    pub fn pending(&self) -> f64 {
-        self.engine.stats().pending as f64
-    }
-
-    pub fn shutdown_timeout_ms(&self) -> f64 {
-        self.shutdown_timeout.as_secs_f64() * 1000.0
+    /// The lifecycle half of the native object, for `index.js`.
+    pub fn lifecycle(self: &Arc<Self>) -> NativeLifecycle {
+        NativeLifecycle { target: self.clone() }
     }
 }
 
@@ -98,6 +61,75 @@ impl<S: Sender> Closeable for Shared<S> {
     }
     fn flush(&self, timeout: Duration) -> FlushResult {
         self.engine.flush(timeout)
+    }
+    fn stats(&self) -> Stats {
+        self.engine.stats()
+    }
+}
+
+/// Flush, shutdown, the counters and what the exit hooks read, for a client
+/// and a webhook sender alike: `index.js`'s `Lane` (the base of `Client`
+/// and `WebhookSender`) drives both through it.
+#[napi]
+pub struct NativeLifecycle {
+    target: Arc<dyn Closeable>,
+}
+
+#[napi]
+impl NativeLifecycle {
+    /// `flush(timeoutMs)`: a Promise of the outcome (default 30 s).
+    #[napi]
+    pub fn flush(&self, env: Env, timeout_ms: Unknown<'_>) -> napi::Result<AsyncTask<FlushTask>> {
+        self.task(env, timeout_ms, Op::Flush, Duration::from_secs(30), "flush(timeoutMs)")
+    }
+
+    /// `shutdown(timeoutMs)`: a Promise of the outcome (default `shutdownTimeoutMs`).
+    #[napi]
+    pub fn shutdown(&self, env: Env, timeout_ms: Unknown<'_>) -> napi::Result<AsyncTask<FlushTask>> {
+        self.task(env, timeout_ms, Op::Shutdown, self.target.shutdown_timeout(), "shutdown(timeoutMs)")
+    }
+
+    /// Shuts down on this thread (exit hooks: at most `timeoutMs`).
+    #[napi]
+    pub fn shutdown_sync(&self, timeout_ms: f64) -> FlushOutput {
+        let timeout = Duration::try_from_secs_f64(timeout_ms.max(0.0) / 1000.0).unwrap_or(Duration::ZERO);
+        run_flush(self.target.as_ref(), Op::Shutdown, timeout)
+    }
+
+    #[napi]
+    pub fn stats(&self) -> StatsOutput {
+        self.target.stats().into()
+    }
+
+    /// Events queued or in flight (cheaper than `stats()` for exit hooks).
+    #[napi]
+    pub fn pending(&self) -> f64 {
+        self.target.stats().pending as f64
+    }
+
+    #[napi(getter)]
+    pub fn key(&self) -> u32 {
+        self.target.key()
+    }
+
+    #[napi(getter)]
+    pub fn shutdown_timeout_ms(&self) -> f64 {
+        self.target.shutdown_timeout().as_secs_f64() * 1000.0
+    }
+}
+
+impl NativeLifecycle {
+    fn task(
+        &self,
+        env: Env,
+        timeout_ms: Unknown<'_>,
+        op: Op,
+        default: Duration,
+        call: &str,
+    ) -> napi::Result<AsyncTask<FlushTask>> {
+        let js = Js::new(env.raw());
+        let timeout = timeout_arg(js, timeout_ms.raw(), default, call).map_err(|f| js.throw(f))?;
+        Ok(AsyncTask::new(FlushTask { target: self.target.clone(), op, timeout }))
     }
 }
 

@@ -17,7 +17,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Status;
 use napi_derive::napi;
 
-use outbox_core::{DeliveryError, FlushResult};
+use outbox_core::{DeliveryError, FlushResult, Stats};
 
 /// What JavaScript's `onError` dispatcher receives.
 #[napi(object)]
@@ -99,6 +99,7 @@ pub trait Closeable: Send + Sync {
     fn shutdown_timeout(&self) -> Duration;
     fn shutdown(&self, timeout: Duration) -> FlushResult;
     fn flush(&self, timeout: Duration) -> FlushResult;
+    fn stats(&self) -> Stats;
 }
 
 static NEXT_KEY: AtomicU32 = AtomicU32::new(1);

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use napi::bindgen_prelude::{AsyncTask, Unknown};
+use napi::bindgen_prelude::Unknown;
 use napi::{Env, JsValue};
 use napi_derive::napi;
 
@@ -10,7 +10,7 @@ use outbox_core::WebhookSender;
 
 use crate::convert::{value_to_json, Limit};
 use crate::js::{core_error, Fail, Js, R};
-use crate::lifecycle::{route_for, FlushOutput, FlushTask, OnErrorFn, Shared, StatsOutput};
+use crate::lifecycle::{route_for, NativeLifecycle, OnErrorFn, Shared, StatsOutput};
 use crate::options::webhook_options;
 
 #[napi]
@@ -60,34 +60,15 @@ impl NativeWebhookSender {
         run().map_err(|f| js.throw(f))
     }
 
+    /// Flush, shutdown and the counters (see lifecycle.rs).
     #[napi]
-    pub fn flush(&self, env: Env, timeout_ms: Unknown<'_>) -> napi::Result<AsyncTask<FlushTask>> {
-        self.shared.flush(env, timeout_ms)
-    }
-
-    #[napi]
-    pub fn shutdown(&self, env: Env, timeout_ms: Unknown<'_>) -> napi::Result<AsyncTask<FlushTask>> {
-        self.shared.shutdown(env, timeout_ms)
-    }
-
-    #[napi]
-    pub fn shutdown_sync(&self, timeout_ms: f64) -> FlushOutput {
-        self.shared.shutdown_sync(timeout_ms)
-    }
-
-    #[napi]
-    pub fn stats(&self) -> StatsOutput {
-        self.shared.stats()
+    pub fn lifecycle(&self) -> NativeLifecycle {
+        self.shared.lifecycle()
     }
 
     #[napi]
     pub fn endpoint_stats(&self) -> Vec<StatsOutput> {
         self.shared.engine.endpoint_stats().into_iter().map(Into::into).collect()
-    }
-
-    #[napi]
-    pub fn pending(&self) -> f64 {
-        self.shared.pending()
     }
 
     /// In test mode: the requests that would have been sent, as JSON
@@ -108,15 +89,5 @@ impl NativeWebhookSender {
             })
             .collect();
         serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
-    }
-
-    #[napi(getter)]
-    pub fn key(&self) -> u32 {
-        self.shared.key
-    }
-
-    #[napi(getter)]
-    pub fn shutdown_timeout_ms(&self) -> f64 {
-        self.shared.shutdown_timeout_ms()
     }
 }

@@ -11,7 +11,7 @@ use pyo3::types::{PyDict, PyList};
 use crate::convert::value_to_py;
 use crate::errors;
 use crate::event::{self, Common};
-use crate::lifecycle::Engine;
+use crate::lifecycle::{lifecycle_methods, Engine};
 use crate::options::{timeout_arg, Kwargs};
 use crate::results::{DeliverOutcome, FlushResult, Stats};
 use crate::wait;
@@ -128,6 +128,27 @@ capture_calls! {
     fn screen(user_id: id, name: text = None, properties: json = None) -> Screen;
 }
 
+lifecycle_methods! {
+    Client,
+    /// Waits until every event queued before the call is delivered or given
+    /// up, or ``timeout`` seconds pass (None: no deadline; Ctrl-C still
+    /// interrupts). Releases the GIL while it waits. Returns a ``FlushResult``.
+    flush,
+    /// Flushes for up to ``timeout`` seconds (None: the client's
+    /// ``shutdown_timeout``), then gives up what is left (reported to
+    /// ``on_error`` with reason ``"shutdown"``) and stops. Idempotent;
+    /// capture calls afterwards raise ``outbox.ClosedError``.
+    shutdown,
+    /// ``await client.aflush(timeout)``: ``flush`` on asyncio's default
+    /// executor, so the event loop keeps running while it waits.
+    aflush,
+    /// ``await client.ashutdown(timeout)``: ``shutdown`` without blocking the event loop.
+    ashutdown,
+    /// The client's counters (a ``Stats``); they always balance:
+    /// ``enqueued == delivered + dropped + pending``.
+    stats,
+}
+
 #[pymethods]
 impl Client {
     #[new]
@@ -164,42 +185,6 @@ impl Client {
         let events = event::many(py, events)?;
         let result = if self.block { py.detach(|| self.inner.batch(&events)) } else { self.inner.batch(&events) };
         result.map_err(|err| errors::from_core(py, err))
-    }
-
-    /// Waits until every event queued before the call is delivered or given
-    /// up, or ``timeout`` seconds pass (None: no deadline; Ctrl-C still
-    /// interrupts). Releases the GIL while it waits. Returns a ``FlushResult``.
-    #[pyo3(signature = (timeout=None))]
-    fn flush(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<FlushResult> {
-        self.inner.flush(py, timeout)
-    }
-
-    /// Flushes for up to ``timeout`` seconds (None: the client's
-    /// ``shutdown_timeout``), then gives up what is left (reported to
-    /// ``on_error`` with reason ``"shutdown"``) and stops. Idempotent;
-    /// capture calls afterwards raise ``outbox.ClosedError``.
-    #[pyo3(signature = (timeout=None))]
-    fn shutdown(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<FlushResult> {
-        self.inner.shutdown(py, timeout)
-    }
-
-    /// ``await client.aflush(timeout)``: ``flush`` on asyncio's default
-    /// executor, so the event loop keeps running while it waits.
-    #[pyo3(signature = (timeout=None))]
-    fn aflush<'py>(slf: &Bound<'py, Self>, timeout: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        wait::in_executor(slf.py(), slf.getattr("flush")?, timeout)
-    }
-
-    /// ``await client.ashutdown(timeout)``: ``shutdown`` without blocking the event loop.
-    #[pyo3(signature = (timeout=None))]
-    fn ashutdown<'py>(slf: &Bound<'py, Self>, timeout: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        wait::in_executor(slf.py(), slf.getattr("shutdown")?, timeout)
-    }
-
-    /// The client's counters (a ``Stats``); they always balance:
-    /// ``enqueued == delivered + dropped + pending``.
-    fn stats(&self) -> Stats {
-        self.inner.stats()
     }
 
     /// Sends one event (a dict as in ``batch``) or a list of them in one

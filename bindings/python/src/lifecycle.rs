@@ -1,7 +1,8 @@
 //! What `outbox.Client` and `outbox.WebhookSender` share, written once over
 //! `outbox_core::Sender`: the engine object they hold, flush and shutdown
 //! with the GIL released (Ctrl-C still interrupts the wait), the counters,
-//! and a drop that never runs engine code during interpreter teardown.
+//! a drop that never runs engine code during interpreter teardown, and
+//! their Python methods (`lifecycle_methods!`).
 
 use std::mem::ManuallyDrop;
 use std::ops::Deref;
@@ -77,3 +78,51 @@ impl<S: Sender> Drop for Engine<S> {
         py.detach(move || drop(inner));
     }
 }
+
+/// The lifecycle methods of a Python class that holds an `Engine` in
+/// `inner`: `flush`, `shutdown`, their asyncio forms `aflush` and
+/// `ashutdown`, and `stats`, each with the docstring written before its name.
+macro_rules! lifecycle_methods {
+    (
+        $class:ident,
+        $(#[$flush:meta])* flush,
+        $(#[$shutdown:meta])* shutdown,
+        $(#[$aflush:meta])* aflush,
+        $(#[$ashutdown:meta])* ashutdown,
+        $(#[$stats:meta])* stats $(,)?
+    ) => {
+        #[pymethods]
+        impl $class {
+            $(#[$flush])*
+            #[pyo3(signature = (timeout=None))]
+            fn flush(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<FlushResult> {
+                self.inner.flush(py, timeout)
+            }
+
+            $(#[$shutdown])*
+            #[pyo3(signature = (timeout=None))]
+            fn shutdown(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<FlushResult> {
+                self.inner.shutdown(py, timeout)
+            }
+
+            $(#[$aflush])*
+            #[pyo3(signature = (timeout=None))]
+            fn aflush<'py>(slf: &Bound<'py, Self>, timeout: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+                $crate::wait::in_executor(slf.py(), slf.getattr("flush")?, timeout)
+            }
+
+            $(#[$ashutdown])*
+            #[pyo3(signature = (timeout=None))]
+            fn ashutdown<'py>(slf: &Bound<'py, Self>, timeout: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+                $crate::wait::in_executor(slf.py(), slf.getattr("shutdown")?, timeout)
+            }
+
+            $(#[$stats])*
+            fn stats(&self) -> Stats {
+                self.inner.stats()
+            }
+        }
+    };
+}
+
+pub(crate) use lifecycle_methods;

@@ -9,11 +9,10 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 use crate::convert::to_json;
 use crate::errors;
-use crate::lifecycle::Engine;
+use crate::lifecycle::{lifecycle_methods, Engine};
 use crate::options::Kwargs;
 use crate::results::{FlushResult, Stats};
 use crate::signing;
-use crate::wait;
 
 /// One webhook destination: its URL, signing secret(s) and scheme.
 ///
@@ -118,6 +117,22 @@ pub struct WebhookSender {
     urls: Vec<String>,
 }
 
+lifecycle_methods! {
+    WebhookSender,
+    /// Waits (up to ``timeout`` seconds in all; None: no deadline) until every
+    /// message queued before the call is delivered or given up at every endpoint.
+    flush,
+    /// Flushes every endpoint for up to ``timeout`` seconds (None: the
+    /// sender's ``shutdown_timeout``), then stops. Idempotent.
+    shutdown,
+    /// ``await sender.aflush(timeout)``: ``flush`` without blocking the event loop.
+    aflush,
+    /// ``await sender.ashutdown(timeout)``: ``shutdown`` without blocking the event loop.
+    ashutdown,
+    /// Counters summed over endpoints (a message to three endpoints counts three times).
+    stats,
+}
+
 #[pymethods]
 impl WebhookSender {
     #[new]
@@ -159,37 +174,6 @@ impl WebhookSender {
         let json = Json::parse(text).map_err(|e| errors::from_core(py, e))?;
         let result = if self.block { py.detach(|| self.inner.send_raw(&json)) } else { self.inner.send_raw(&json) };
         result.map_err(|e| errors::from_core(py, e))
-    }
-
-    /// Waits (up to ``timeout`` seconds in all; None: no deadline) until every
-    /// message queued before the call is delivered or given up at every endpoint.
-    #[pyo3(signature = (timeout=None))]
-    fn flush(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<FlushResult> {
-        self.inner.flush(py, timeout)
-    }
-
-    /// Flushes every endpoint for up to ``timeout`` seconds (None: the
-    /// sender's ``shutdown_timeout``), then stops. Idempotent.
-    #[pyo3(signature = (timeout=None))]
-    fn shutdown(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<FlushResult> {
-        self.inner.shutdown(py, timeout)
-    }
-
-    /// ``await sender.aflush(timeout)``: ``flush`` without blocking the event loop.
-    #[pyo3(signature = (timeout=None))]
-    fn aflush<'py>(slf: &Bound<'py, Self>, timeout: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        wait::in_executor(slf.py(), slf.getattr("flush")?, timeout)
-    }
-
-    /// ``await sender.ashutdown(timeout)``: ``shutdown`` without blocking the event loop.
-    #[pyo3(signature = (timeout=None))]
-    fn ashutdown<'py>(slf: &Bound<'py, Self>, timeout: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        wait::in_executor(slf.py(), slf.getattr("shutdown")?, timeout)
-    }
-
-    /// Counters summed over endpoints (a message to three endpoints counts three times).
-    fn stats(&self) -> Stats {
-        self.inner.stats()
     }
 
     /// A dict of endpoint URL to its ``Stats``.
