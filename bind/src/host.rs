@@ -11,10 +11,16 @@ pub trait Host {
     type Value;
     /// A string, as [`Describe::str`] takes it.
     type Str;
-    /// A sequence (list, tuple, array, set), as [`Describe::seq`] takes it.
-    type Seq;
-    /// A mapping (dict, object, `Map`), as [`Describe::map`] takes it.
-    type Map;
+    /// A sequence (list, tuple, array, set), as [`Describe::seq`] takes it:
+    /// it may borrow the value it was described from.
+    type Seq<'v>
+    where
+        Self: 'v;
+    /// A mapping (dict, object, `Map`), as [`Describe::map`] takes it; it
+    /// may borrow the value.
+    type Map<'v>
+    where
+        Self: 'v;
     /// A key of a mapping, as [`Host::entries`] yields it.
     type Key;
     /// A key kept for the path of a refusal.
@@ -65,14 +71,14 @@ pub trait Host {
     /// Calls `each` with every item of `seq`, in order, with its index.
     fn items(
         &self,
-        seq: &Self::Seq,
+        seq: &Self::Seq<'_>,
         each: impl FnMut(usize, Self::Value) -> Described,
     ) -> Result<(), Stop<Self::Error>>;
 
     /// Calls `each` with every entry of `map`, in order.
     fn entries(
         &self,
-        map: &Self::Map,
+        map: &Self::Map<'_>,
         each: impl FnMut(Self::Key, Self::Value) -> Described,
     ) -> Result<(), Stop<Self::Error>>;
 }
@@ -123,9 +129,9 @@ pub trait Describe<H: Host + ?Sized>: Sized {
     /// A sequence: an array of its items, read through [`Host::items`].
     /// `len`, when known before reading it, lets the byte limit refuse a
     /// long one at once.
-    fn seq(self, id: H::Id, seq: &H::Seq, len: Option<usize>) -> Described;
+    fn seq(self, id: H::Id, seq: &H::Seq<'_>, len: Option<usize>) -> Described;
     /// A mapping: an object of its entries, read through [`Host::entries`].
-    fn map(self, id: H::Id, map: &H::Map) -> Described;
+    fn map(self, id: H::Id, map: &H::Map<'_>) -> Described;
     /// Another value stands for this one (an `Enum`'s value, what `toJSON`
     /// returned): it is described in turn, with `replaced` set.
     fn replace(self, v: &H::Value) -> Described;

@@ -49,8 +49,8 @@ struct Toy {
 impl Host for Toy {
     type Value = V;
     type Str = V;
-    type Seq = Rc<RefCell<Vec<V>>>;
-    type Map = Rc<RefCell<Vec<(&'static str, V)>>>;
+    type Seq<'v> = Rc<RefCell<Vec<V>>>;
+    type Map<'v> = Rc<RefCell<Vec<(&'static str, V)>>>;
     type Key = &'static str;
     type PathKey = String;
     type Id = usize;
@@ -114,7 +114,7 @@ impl Host for Toy {
         Some((*key).to_owned())
     }
 
-    fn items(&self, seq: &Self::Seq, mut each: impl FnMut(usize, V) -> Described) -> Result<(), Stop<String>> {
+    fn items(&self, seq: &Self::Seq<'_>, mut each: impl FnMut(usize, V) -> Described) -> Result<(), Stop<String>> {
         let len = seq.borrow().len();
         for i in 0..len {
             let item = seq.borrow()[i].clone();
@@ -124,7 +124,11 @@ impl Host for Toy {
         Ok(())
     }
 
-    fn entries(&self, map: &Self::Map, mut each: impl FnMut(&'static str, V) -> Described) -> Result<(), Stop<String>> {
+    fn entries(
+        &self,
+        map: &Self::Map<'_>,
+        mut each: impl FnMut(&'static str, V) -> Described,
+    ) -> Result<(), Stop<String>> {
         let entries = map.borrow().clone();
         for (k, v) in entries {
             each(k, v)?;

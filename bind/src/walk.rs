@@ -140,7 +140,7 @@ impl<'h, H: Host> Walk<'h, H> {
         }
     }
 
-    fn seq<S: Serializer>(&self, id: H::Id, seq: &H::Seq, len: Option<usize>, s: S) -> Result<S::Ok, Halt> {
+    fn seq<S: Serializer>(&self, id: H::Id, seq: &H::Seq<'_>, len: Option<usize>, s: S) -> Result<S::Ok, Halt> {
         self.enter(id)?;
         match len {
             // Brackets and commas; the items count themselves, a byte at
@@ -172,7 +172,7 @@ impl<'h, H: Host> Walk<'h, H> {
         out.end().map_err(|e| self.halt(e))
     }
 
-    fn map<S: Serializer>(&self, id: H::Id, map: &H::Map, s: S) -> Result<S::Ok, Halt> {
+    fn map<S: Serializer>(&self, id: H::Id, map: &H::Map<'_>, s: S) -> Result<S::Ok, Halt> {
         self.enter(id)?;
         self.spend(1)?; // braces, less the comma counted with each entry
         let mut out = s.serialize_map(None).map_err(|e| self.halt(e))?;
@@ -488,13 +488,13 @@ impl<H: Host, T: Slot<H>> Describe<H> for Out<'_, '_, '_, H, T> {
     }
 
     #[inline(always)]
-    fn seq(mut self, id: H::Id, seq: &H::Seq, len: Option<usize>) -> Described {
+    fn seq(mut self, id: H::Id, seq: &H::Seq<'_>, len: Option<usize>) -> Described {
         self.open()?;
         self.slot.put(self.walk, &SeqOf { walk: self.walk, id, seq, len })
     }
 
     #[inline(always)]
-    fn map(mut self, id: H::Id, map: &H::Map) -> Described {
+    fn map(mut self, id: H::Id, map: &H::Map<'_>) -> Described {
         self.open()?;
         self.slot.put(self.walk, &MapOf { walk: self.walk, id, map })
     }
@@ -529,14 +529,14 @@ impl<H: Host> Serialize for Root<'_, '_, '_, H> {
 }
 
 /// A sequence, as `serde` sees it.
-struct SeqOf<'w, 'h, 's, H: Host> {
+struct SeqOf<'w, 'h, 's, 'v, H: Host + 'v> {
     walk: &'w Walk<'h, H>,
     id: H::Id,
-    seq: &'s H::Seq,
+    seq: &'s H::Seq<'v>,
     len: Option<usize>,
 }
 
-impl<H: Host> Serialize for SeqOf<'_, '_, '_, H> {
+impl<'v, H: Host + 'v> Serialize for SeqOf<'_, '_, '_, 'v, H> {
     #[inline(always)]
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.walk.seq(self.id, self.seq, self.len, s).map_err(|_| S::Error::custom("refused"))
@@ -544,13 +544,13 @@ impl<H: Host> Serialize for SeqOf<'_, '_, '_, H> {
 }
 
 /// A mapping, as `serde` sees it.
-struct MapOf<'w, 'h, 'm, H: Host> {
+struct MapOf<'w, 'h, 'm, 'v, H: Host + 'v> {
     walk: &'w Walk<'h, H>,
     id: H::Id,
-    map: &'m H::Map,
+    map: &'m H::Map<'v>,
 }
 
-impl<H: Host> Serialize for MapOf<'_, '_, '_, H> {
+impl<'v, H: Host + 'v> Serialize for MapOf<'_, '_, '_, 'v, H> {
     #[inline(always)]
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.walk.map(self.id, self.map, s).map_err(|_| S::Error::custom("refused"))

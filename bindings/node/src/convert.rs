@@ -204,8 +204,8 @@ enum PathKey {
 impl Host for Values {
     type Value = Raw;
     type Str = Raw;
-    type Seq = List;
-    type Map = Mapping;
+    type Seq<'v> = List;
+    type Map<'v> = Mapping;
     type Key = Key;
     type PathKey = PathKey;
     type Id = Raw;

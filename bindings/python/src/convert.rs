@@ -138,19 +138,21 @@ struct Values<'py> {
     py: Python<'py>,
 }
 
-enum Sequence<'py> {
-    List(Bound<'py, PyList>),
-    Tuple(Bound<'py, PyTuple>),
+/// A sequence, borrowed from the value described.
+enum Sequence<'v, 'py> {
+    List(&'v Bound<'py, PyList>),
+    Tuple(&'v Bound<'py, PyTuple>),
     /// A set or frozenset: an array in iteration order.
-    Set(Bound<'py, PyAny>),
+    Set(&'v Bound<'py, PyAny>),
 }
 
-enum Mapping<'py> {
-    Dict(Bound<'py, PyDict>),
+/// A mapping, borrowed from the value described.
+enum Mapping<'v, 'py> {
+    Dict(&'v Bound<'py, PyDict>),
     /// Any other `collections.abc.Mapping`, read through `.items()`.
-    Other(Bound<'py, PyAny>),
+    Other(&'v Bound<'py, PyAny>),
     /// A dataclass instance and its `dataclasses.fields()`.
-    Dataclass(Bound<'py, PyAny>, Bound<'py, PyTuple>),
+    Dataclass(&'v Bound<'py, PyAny>, Bound<'py, PyTuple>),
 }
 
 /// A key as `json.dumps` makes it a string.
@@ -175,8 +177,14 @@ fn id(obj: &Bound<'_, PyAny>) -> usize {
 impl<'py> Host for Values<'py> {
     type Value = Bound<'py, PyAny>;
     type Str = Bound<'py, PyString>;
-    type Seq = Sequence<'py>;
-    type Map = Mapping<'py>;
+    type Seq<'v>
+        = Sequence<'v, 'py>
+    where
+        Self: 'v;
+    type Map<'v>
+        = Mapping<'v, 'py>
+    where
+        Self: 'v;
     type Key = Key<'py>;
     type PathKey = PathKey;
     type Id = usize;
@@ -194,7 +202,7 @@ impl<'py> Host for Values<'py> {
     ) -> Result<Described, Failure> {
         // Exact built-in types first: the common case, pointer compares only
         // (under the stable ABI a subclass check is a function call).
-        // SAFETY (each `cast_unchecked`, `cast_into_unchecked`): the type was just checked.
+        // SAFETY (each `cast_unchecked`): the type was just checked.
         if obj.is_exact_instance_of::<PyString>() {
             return Ok(out.str(unsafe { obj.cast_unchecked() }));
         }
@@ -205,7 +213,7 @@ impl<'py> Host for Values<'py> {
             return Ok(out.float(obj.extract()?));
         }
         if obj.is_exact_instance_of::<PyDict>() {
-            return Ok(out.map(id(obj), &Mapping::Dict(unsafe { obj.clone().cast_into_unchecked() })));
+            return Ok(out.map(id(obj), &Mapping::Dict(unsafe { obj.cast_unchecked() })));
         }
         // Then subclasses (and None, bool), in the same order.
         if obj.is_instance_of::<PyString>() {
@@ -224,18 +232,16 @@ impl<'py> Host for Values<'py> {
             return Ok(out.float(obj.extract()?));
         }
         if obj.is_instance_of::<PyDict>() {
-            return Ok(out.map(id(obj), &Mapping::Dict(unsafe { obj.clone().cast_into_unchecked() })));
+            return Ok(out.map(id(obj), &Mapping::Dict(unsafe { obj.cast_unchecked() })));
         }
         if obj.is_instance_of::<PyList>() {
-            let list: Bound<'py, PyList> = unsafe { obj.clone().cast_into_unchecked() };
-            return Ok(out.seq(id(obj), &Sequence::List(list), None));
+            return Ok(out.seq(id(obj), &Sequence::List(unsafe { obj.cast_unchecked() }), None));
         }
         if obj.is_instance_of::<PyTuple>() {
-            let tuple: Bound<'py, PyTuple> = unsafe { obj.clone().cast_into_unchecked() };
-            return Ok(out.seq(id(obj), &Sequence::Tuple(tuple), None));
+            return Ok(out.seq(id(obj), &Sequence::Tuple(unsafe { obj.cast_unchecked() }), None));
         }
         if obj.is_instance_of::<PySet>() || obj.is_instance_of::<PyFrozenSet>() {
-            return Ok(out.seq(id(obj), &Sequence::Set(obj.clone()), None));
+            return Ok(out.seq(id(obj), &Sequence::Set(obj), None));
         }
         if obj.is_instance_of::<PyBytes>() {
             return Ok(out.bytes(unsafe { obj.cast_unchecked::<PyBytes>() }.as_bytes()));
@@ -281,7 +287,7 @@ impl<'py> Host for Values<'py> {
 
     fn items(
         &self,
-        seq: &Sequence<'py>,
+        seq: &Sequence<'_, 'py>,
         mut each: impl FnMut(usize, Bound<'py, PyAny>) -> Described,
     ) -> Result<(), Stop<Failure>> {
         match seq {
@@ -309,7 +315,7 @@ impl<'py> Host for Values<'py> {
 
     fn entries(
         &self,
-        map: &Mapping<'py>,
+        map: &Mapping<'_, 'py>,
         mut each: impl FnMut(Key<'py>, Bound<'py, PyAny>) -> Described,
     ) -> Result<(), Stop<Failure>> {
         match map {
@@ -388,10 +394,10 @@ impl<'py> Values<'py> {
         }
         if is_dataclass_instance(obj)? {
             let fields = types.fields.bind(py).call1((obj,))?.cast_into::<PyTuple>().map_err(PyErr::from)?;
-            return Ok(out.map(id(obj), &Mapping::Dataclass(obj.clone(), fields)));
+            return Ok(out.map(id(obj), &Mapping::Dataclass(obj, fields)));
         }
         if obj.is_instance(types.mapping.bind(py))? {
-            return Ok(out.map(id(obj), &Mapping::Other(obj.clone())));
+            return Ok(out.map(id(obj), &Mapping::Other(obj)));
         }
         if obj.get_type().name().is_ok_and(|n| n == "memoryview") {
             return Ok(out.replace(&obj.call_method0("tobytes")?));
