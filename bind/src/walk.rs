@@ -235,20 +235,21 @@ impl<'h, H: Host> Walk<'h, H> {
     /// Enters a container: refuses one nested too deep, or inside itself.
     fn enter(&self, id: H::Id) -> Result<(), Halt> {
         let mut stack = self.stack.borrow_mut();
-        let problem = if stack.len() >= MAX_DEPTH {
-            Problem::TooDeep
-        } else {
-            match stack.iter().try_fold(false, |seen, &outer| Ok(seen || self.host.same(outer, id)?)) {
-                Ok(false) => {
-                    stack.push(id);
-                    return Ok(());
-                }
+        if stack.len() >= MAX_DEPTH {
+            drop(stack);
+            return Err(self.fail(Problem::TooDeep));
+        }
+        for &outer in stack.iter() {
+            let problem = match self.host.same(outer, id) {
+                Ok(false) => continue,
                 Ok(true) => Problem::Cycle,
                 Err(e) => Problem::Host(e),
-            }
-        };
-        drop(stack);
-        Err(self.fail(problem))
+            };
+            drop(stack);
+            return Err(self.fail(problem));
+        }
+        stack.push(id);
+        Ok(())
     }
 
     fn leave(&self) {

@@ -285,6 +285,7 @@ impl<'py> Host for Values<'py> {
         })
     }
 
+    #[inline]
     fn items(
         &self,
         seq: &Sequence<'_, 'py>,
@@ -313,6 +314,7 @@ impl<'py> Host for Values<'py> {
         Ok(())
     }
 
+    #[inline]
     fn entries(
         &self,
         map: &Mapping<'_, 'py>,
