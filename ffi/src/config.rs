@@ -4,7 +4,7 @@ use std::ffi::{c_char, c_void};
 use std::time::Duration;
 
 use outbox_core::options::check_backoff;
-use outbox_core::options::schema::{self, Kind, Naming, Table, Value, CLIENT_OPTIONS};
+use outbox_core::options::schema::{self, Kind, Naming, OptionSpec, Table, Value, CLIENT_OPTIONS};
 use outbox_core::{Library, Options};
 
 use crate::callback::{outbox_on_error_fn, CCallback};
@@ -60,8 +60,20 @@ pub(crate) unsafe fn config_mut<'a>(config: *mut outbox_config_t) -> Result<&'a 
 /// Sets one option through the engine's schema: the one place an option's
 /// range is checked and its message written, for every face.
 pub(crate) fn set_option<T>(table: &Table<T>, target: &mut T, name: &str, value: Value) -> Result<(), Failure> {
-    let spec = table.get(name).ok_or_else(|| Failure::option(format!("there is no option named {name:?}")))?;
-    schema::set(spec, target, value).map_err(|m| Failure::option(Naming::Snake.render(&format!("{name} {m}"))))
+    set_spec(spec_named(table, name)?, target, value)
+}
+
+/// The option `name` of `table`, or an error with the closest name as a hint.
+fn spec_named<'t, T>(table: &'t Table<T>, name: &str) -> Result<&'t OptionSpec<T>, Failure> {
+    table.get(name).ok_or_else(|| {
+        let names = table.names(Naming::Snake);
+        let known: Vec<&str> = names.iter().map(|n| n.as_ref()).collect();
+        Failure::option(schema::unknown_name("option", name, &known, "this config"))
+    })
+}
+
+fn set_spec<T>(spec: &OptionSpec<T>, target: &mut T, value: Value) -> Result<(), Failure> {
+    schema::set(spec, target, value).map_err(|m| Failure::option(Naming::Snake.render(&format!("{} {m}", spec.name))))
 }
 
 fn set_client(config: &mut outbox_config_t, name: &str, value: Value) -> Result<(), Failure> {
@@ -164,15 +176,9 @@ pub(crate) fn value_from_json(kind: Kind, name: &str, json: &str) -> Result<Valu
 
 /// Sets the option `name` of `table` from JSON text, checked by the schema.
 pub(crate) fn set_option_json<T>(table: &Table<T>, target: &mut T, name: &str, json: &str) -> Result<(), Failure> {
-    let spec = table.get(name).ok_or_else(|| {
-        let names = table.names(Naming::Snake);
-        match schema::suggest(name, names.iter().map(|n| n.as_ref())) {
-            Some(close) => Failure::option(format!("there is no option named {name:?} (did you mean {close:?}?)")),
-            None => Failure::option(format!("there is no option named {name:?}")),
-        }
-    })?;
+    let spec = spec_named(table, name)?;
     let value = value_from_json(spec.kind(), name, json)?;
-    set_option(table, target, name, value)
+    set_spec(spec, target, value)
 }
 
 /// Sets any option by its name in the option table (`docs/c-abi.md`), from

@@ -72,12 +72,8 @@ impl<'a> Reader<'a> {
         for i in 0..self.js.array_len(keys)? {
             let key = self.js.string(self.js.element(keys, i)?)?;
             if !known.contains(&key.as_str()) {
-                let hint = match schema::suggest(&key, known.iter().copied()) {
-                    Some(s) => format!(" (did you mean {s:?}?)"),
-                    None => format!(" (known: {})", known.join(", ")),
-                };
                 let noun = if self.event { "field" } else { "option" };
-                return Err(self.fail(format!("unknown {noun} {key:?} in {}{hint}", self.what)));
+                return Err(self.fail(schema::unknown_name(noun, &key, known, self.what)));
             }
         }
         Ok(())

@@ -128,11 +128,6 @@ impl ErrorCode {
         }
     }
 
-    /// The code named `name`, if any.
-    pub fn parse(name: &str) -> Option<ErrorCode> {
-        ErrorCode::ALL.into_iter().find(|c| c.as_str() == name)
-    }
-
     /// A reason a received webhook failed verification (its own family of
     /// codes in the typings; `no_secret` and `invalid_secret` belong to both).
     pub fn is_verification(self) -> bool {

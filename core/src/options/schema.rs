@@ -169,15 +169,6 @@ impl<T> OptionSpec<T> {
         }
     }
 
-    /// This option's name marked for a message (see `names`).
-    pub fn marked(&self) -> String {
-        if self.kind().is_duration() {
-            crate::names::duration(self.name)
-        } else {
-            crate::names::option(self.name)
-        }
-    }
-
     /// The default as a value, read off `T`'s defaults (so docs cannot drift).
     pub fn default_of(&self, defaults: &T) -> Default {
         match &self.access {
@@ -362,14 +353,14 @@ impl<T> Table<T> {
         }
         Ok(())
     }
+}
 
-    /// The message for a name this table does not declare, with a hint.
-    pub fn unknown(&self, unknown: &str, naming: Naming, what: &str) -> String {
-        let names = self.names(naming);
-        match suggest(unknown, names.iter().map(|n| n.as_ref())) {
-            Some(close) => format!("unknown option {unknown:?} in {what} (did you mean {close:?}?)"),
-            None => format!("unknown option {unknown:?} in {what} (known: {})", names.join(", ")),
-        }
+/// The message for a name nobody declared (`noun`: "option", "field"),
+/// with the closest known one as a hint, or the list when none is close.
+pub fn unknown_name(noun: &str, unknown: &str, known: &[&str], what: &str) -> String {
+    match suggest(unknown, known.iter().copied()) {
+        Some(close) => format!("unknown {noun} {unknown:?} in {what} (did you mean {close:?}?)"),
+        None => format!("unknown {noun} {unknown:?} in {what} (known: {})", known.join(", ")),
     }
 }
 

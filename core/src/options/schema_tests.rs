@@ -202,7 +202,8 @@ fn hints_for_unknown_names() {
     assert_eq!(suggest("flush_att", snake.iter().map(|n| n.as_ref())), Some("flush_at"));
     assert!(suggest("spool", camel.iter().map(|n| n.as_ref())).is_some_and(|s| s.starts_with("spool")));
     assert_eq!(suggest("completely_else", snake.iter().map(|n| n.as_ref())), None);
-    let message = CLIENT_OPTIONS.unknown("flushInterval", Naming::Camel, "options");
+    let known: Vec<&str> = camel.iter().map(|n| n.as_ref()).collect();
+    let message = unknown_name("option", "flushInterval", &known, "options");
     assert_eq!(message, "unknown option \"flushInterval\" in options (did you mean \"flushIntervalMs\"?)");
 }
 
