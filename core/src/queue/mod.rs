@@ -10,7 +10,10 @@
 
 use std::collections::VecDeque;
 
-use crate::error::{DeliveryError, DropReason, Stats, MAX_REPORTED_IDS};
+mod ledger;
+
+use crate::error::{DeliveryError, DropReason, Stats};
+use ledger::Ledger;
 
 /// One serialized event waiting for delivery.
 #[derive(Debug, Clone)]
@@ -58,11 +61,7 @@ pub struct Queue {
     max_bytes: usize,
     next_seq: u64,
     next_batch: u64,
-    stats: Stats,
-    reports: Vec<DeliveryError>,
-    endpoint: Option<String>,
-    /// Spool ids of events that left for good, to acknowledge in the spool.
-    acks: Vec<u64>,
+    ledger: Ledger,
 }
 
 impl Queue {
@@ -77,16 +76,13 @@ impl Queue {
             max_bytes: max_bytes.max(1),
             next_seq: 0,
             next_batch: 0,
-            stats: Stats::default(),
-            reports: Vec::new(),
-            endpoint: None,
-            acks: Vec::new(),
+            ledger: Ledger::default(),
         }
     }
 
     /// Names the endpoint in drop reports (webhook senders).
     pub fn set_endpoint(&mut self, url: &str) {
-        self.endpoint = Some(url.to_owned());
+        self.ledger.set_endpoint(url);
     }
 
     pub fn len(&self) -> usize {
@@ -129,13 +125,13 @@ impl Queue {
 
     /// `push` for an event already written to the spool as `sid`.
     pub fn push_spooled(&mut self, id: Box<str>, json: Box<[u8]>, sid: u64, when_full: WhenFull) -> bool {
-        self.stats.enqueued += 1;
+        self.ledger.enqueued();
         let bytes = json.len();
         while !self.has_room(bytes) {
             if when_full == WhenFull::DropOldest {
                 if let Some(oldest) = self.items.pop_front() {
                     self.queued_bytes -= oldest.json.len();
-                    self.record_drop(
+                    self.ledger.drop_items(
                         std::iter::once(oldest),
                         DropReason::QueueFull,
                         None,
@@ -145,8 +141,8 @@ impl Queue {
                 }
             }
             // Drop-newest, or nothing queued to push out (all in flight).
-            self.ack(sid);
-            self.record_drop_ids(
+            self.ledger.ack(sid);
+            self.ledger.drop_ids(
                 std::iter::once(&*id),
                 1,
                 DropReason::QueueFull,
@@ -163,8 +159,8 @@ impl Queue {
 
     /// Counts an event as enqueued and at once dropped (its endpoint is disabled).
     pub fn push_dropped(&mut self, id: &str, reason: DropReason, status: Option<u16>, message: &str) {
-        self.stats.enqueued += 1;
-        self.record_drop_ids(std::iter::once(id), 1, reason, status, message);
+        self.ledger.enqueued();
+        self.ledger.drop_ids(std::iter::once(id), 1, reason, status, message);
     }
 
     /// Takes up to `max_items` events / `max_bytes` of event JSON from the
@@ -224,9 +220,9 @@ impl Queue {
     /// The receiver acknowledged these events.
     pub fn delivered(&mut self, batch: u64, items: &[Item]) {
         if self.settle(batch, items) {
-            self.stats.delivered += items.len() as u64;
+            self.ledger.delivered(items.len());
             for item in items {
-                self.ack(item.sid);
+                self.ledger.ack(item.sid);
             }
         }
     }
@@ -234,7 +230,7 @@ impl Queue {
     /// These events will never be delivered.
     pub fn give_up(&mut self, batch: u64, items: Vec<Item>, reason: DropReason, status: Option<u16>, message: &str) {
         if self.settle(batch, &items) {
-            self.record_drop(items.into_iter(), reason, status, message);
+            self.ledger.drop_items(items.into_iter(), reason, status, message);
         }
     }
 
@@ -256,7 +252,7 @@ impl Queue {
             return 0;
         }
         self.settle(batch, &unsent);
-        self.stats.retries += 1;
+        self.ledger.retried();
         let (mut keep, mut spent) = (Vec::with_capacity(failed.len() + unsent.len()), Vec::new());
         for mut item in failed {
             item.attempts = item.attempts.saturating_add(1);
@@ -267,7 +263,7 @@ impl Queue {
             }
         }
         if !spent.is_empty() {
-            self.record_drop(spent.into_iter(), DropReason::RetriesExhausted, status, message);
+            self.ledger.drop_items(spent.into_iter(), DropReason::RetriesExhausted, status, message);
         }
         keep.extend(unsent);
         keep.sort_by_key(|i| i.seq);
@@ -284,9 +280,9 @@ impl Queue {
         self.in_flight_items -= entry.seqs.len();
         self.in_flight_bytes -= entry.bytes.min(self.in_flight_bytes);
         for (_, sid) in &entry.seqs {
-            self.ack(*sid);
+            self.ledger.ack(*sid);
         }
-        self.record_drop_ids(std::iter::empty(), entry.seqs.len() as u64, reason, status, message);
+        self.ledger.drop_ids(std::iter::empty(), entry.seqs.len() as u64, reason, status, message);
     }
 
     /// Puts events back, keeping the queue ordered by sequence number.
@@ -323,17 +319,17 @@ impl Queue {
         let queued: Vec<Item> = self.items.drain(..).collect();
         self.queued_bytes = 0;
         let mut count = queued.len() as u64;
-        self.record_drop(queued.into_iter(), reason, status, message);
+        self.ledger.drop_items(queued.into_iter(), reason, status, message);
         let in_flight = std::mem::take(&mut self.in_flight);
         for batch in in_flight {
             count += batch.seqs.len() as u64;
             if reason != DropReason::Shutdown {
                 for (_, sid) in &batch.seqs {
-                    self.ack(*sid);
+                    self.ledger.ack(*sid);
                 }
             }
             // Ids of in-flight events live with their request; report the count.
-            self.record_drop_ids(std::iter::empty(), batch.seqs.len() as u64, reason, status, message);
+            self.ledger.drop_ids(std::iter::empty(), batch.seqs.len() as u64, reason, status, message);
         }
         self.in_flight_items = 0;
         self.in_flight_bytes = 0;
@@ -343,10 +339,7 @@ impl Queue {
     /// Counts one request sent; `from_split` when it is a part of a batch
     /// split to isolate events the receiver refused.
     pub fn count_request(&mut self, from_split: bool) {
-        self.stats.requests += 1;
-        if from_split {
-            self.stats.split_requests += 1;
-        }
+        self.ledger.request(from_split);
     }
 
     /// The lowest sequence number not yet delivered or given up, if any.
@@ -372,83 +365,28 @@ impl Queue {
     }
 
     pub fn stats(&self) -> Stats {
-        Stats { pending: (self.items.len() + self.in_flight_items) as u64, ..self.stats }
+        self.ledger.stats((self.items.len() + self.in_flight_items) as u64)
     }
 
     /// Reports waiting to be handed to `on_error`.
     pub fn take_reports(&mut self) -> Vec<DeliveryError> {
-        std::mem::take(&mut self.reports)
+        self.ledger.take_reports()
     }
 
     pub fn has_reports(&self) -> bool {
-        !self.reports.is_empty()
+        self.ledger.has_reports()
     }
 
     /// Spool ids to acknowledge since the last call.
     pub fn take_acks(&mut self) -> Vec<u64> {
-        std::mem::take(&mut self.acks)
-    }
-
-    fn ack(&mut self, sid: u64) {
-        if sid != 0 {
-            self.acks.push(sid);
-        }
-    }
-
-    fn record_drop(
-        &mut self,
-        items: impl Iterator<Item = Item>,
-        reason: DropReason,
-        status: Option<u16>,
-        message: &str,
-    ) {
-        let items: Vec<Item> = items.collect();
-        // Given up at shutdown is not given up for good: with a spool, the
-        // next process delivers them.
-        if reason != DropReason::Shutdown {
-            for item in &items {
-                self.ack(item.sid);
-            }
-        }
-        let n = items.len() as u64;
-        self.record_drop_ids(items.iter().map(|i| &*i.id), n, reason, status, message);
-    }
-
-    fn record_drop_ids<'a>(
-        &mut self,
-        ids: impl Iterator<Item = &'a str>,
-        count: u64,
-        reason: DropReason,
-        status: Option<u16>,
-        message: &str,
-    ) {
-        if count == 0 {
-            return;
-        }
-        self.stats.dropped_by_reason[reason.index()] += count;
-        let report = match self.reports.last_mut() {
-            Some(r) if r.reason == reason && r.status == status && r.message == message => r,
-            _ => {
-                self.reports.push(DeliveryError {
-                    reason,
-                    status,
-                    message: message.to_owned(),
-                    count: 0,
-                    message_ids: Vec::new(),
-                    endpoint: self.endpoint.clone(),
-                });
-                self.reports.last_mut().expect("just pushed")
-            }
-        };
-        report.count += count;
-        let room = MAX_REPORTED_IDS.saturating_sub(report.message_ids.len());
-        report.message_ids.extend(ids.take(room).map(str::to_owned));
+        self.ledger.take_acks()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::MAX_REPORTED_IDS;
 
     fn push(q: &mut Queue, id: &str, when_full: WhenFull) -> bool {
         q.push(id.into(), vec![b'x'; 10].into_boxed_slice(), when_full)
