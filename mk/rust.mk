@@ -8,7 +8,7 @@ RECEIVER_BIN := $(TARGET_DIR)/debug/outbox-test-receiver
 
 # The engine, the binding kernel, the receiver and the examples; each binding, the C ABI and the
 # CLI run their own crates' tests from their own fragments.
-RUST_TEST_PACKAGES := -p outbox-core -p outbox-bind -p outbox-test-receiver -p outbox-examples -p outbox-bench
+RUST_TEST_PACKAGES := -p outbox-engine -p outbox-bind -p outbox-test-receiver -p outbox-examples -p outbox-bench
 
 test-rust:
 	cargo test $(RUST_TEST_PACKAGES)
@@ -33,4 +33,4 @@ test-rust-examples:
 SOAK_SECONDS ?= 600
 .PHONY: soak
 soak:
-	OUTBOX_SOAK_SECONDS=$(SOAK_SECONDS) OUTBOX_SOAK_FORKS=1 cargo test -p outbox-core --test soak -- --nocapture soak
+	OUTBOX_SOAK_SECONDS=$(SOAK_SECONDS) OUTBOX_SOAK_FORKS=1 cargo test -p outbox-engine --test soak -- --nocapture soak

@@ -4,11 +4,11 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use outbox_core::body;
-use outbox_core::event::{Encoder, Event, Library};
-use outbox_core::queue::{Queue, WhenFull};
-use outbox_core::sign::{Scheme, Signer};
-use outbox_core::{Client, HttpRequest, HttpResponse, Options, Transport};
+use outbox_engine::body;
+use outbox_engine::event::{Encoder, Event, Library};
+use outbox_engine::queue::{Queue, WhenFull};
+use outbox_engine::sign::{Scheme, Signer};
+use outbox_engine::{Client, HttpRequest, HttpResponse, Options, Transport};
 use serde_json::json;
 
 /// A realistic event: ~300 bytes once serialized.
@@ -27,7 +27,7 @@ fn typical_event() -> Event {
 struct Discard;
 
 impl Transport for Discard {
-    fn send(&self, _request: HttpRequest) -> outbox_core::transport::SendFuture {
+    fn send(&self, _request: HttpRequest) -> outbox_engine::transport::SendFuture {
         Box::pin(async { Ok(HttpResponse { status: 200, retry_after: None }) })
     }
 }
@@ -38,14 +38,14 @@ fn enqueue(c: &mut Criterion) {
     // The real queue and dispatcher, delivering to a receiver that answers at once.
     let client = Client::new(Options {
         gzip: false,
-        delivery: outbox_core::DeliveryOptions {
+        delivery: outbox_engine::DeliveryOptions {
             transport: Some(std::sync::Arc::new(Discard)),
-            ..outbox_core::DeliveryOptions::for_client()
+            ..outbox_engine::DeliveryOptions::for_client()
         },
         ..Options::default()
     })
     .unwrap();
-    let props = outbox_core::Json::from(typical_properties());
+    let props = outbox_engine::Json::from(typical_properties());
     group.bench_function("capture (prebuilt properties)", |b| {
         b.iter(|| {
             let mut e = Event::track("user-1234567", "Order Completed");

@@ -1,7 +1,7 @@
 //! Text forms the walk writes: dates, and the sizes it counts before
 //! writing.
 
-use outbox_core::bindings::civil_from_days;
+use outbox_engine::bindings::civil_from_days;
 
 const MS_PER_DAY: i64 = 86_400_000;
 

@@ -43,4 +43,4 @@ pub use walk::{to_json, Rules};
 
 /// The deepest nesting accepted (the value itself is level 1): core's
 /// limit, so every language refuses the same events.
-pub const MAX_DEPTH: usize = outbox_core::event::MAX_DEPTH;
+pub const MAX_DEPTH: usize = outbox_engine::event::MAX_DEPTH;

@@ -30,7 +30,7 @@ pub enum Problem<E> {
     /// is false.
     Omitted,
     /// The serializer failed on its own.
-    Engine(outbox_core::Error),
+    Engine(outbox_engine::Error),
 }
 
 /// One step of the path to a refused value.

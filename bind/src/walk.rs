@@ -11,7 +11,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt::Display;
 
 use base64::Engine as _;
-use outbox_core::Json;
+use outbox_engine::Json;
 use serde::ser::{Error as _, SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
@@ -64,7 +64,7 @@ struct Walk<'h, H: Host> {
 }
 
 impl<'h, H: Host> Walk<'h, H> {
-    fn into_refusal(self, serializer: outbox_core::Error) -> Refusal<H::Error, H::PathKey> {
+    fn into_refusal(self, serializer: outbox_engine::Error) -> Refusal<H::Error, H::PathKey> {
         let problem = self.problem.into_inner().unwrap_or(Problem::Engine(serializer));
         let mut path = self.path.into_inner();
         path.reverse();
@@ -85,7 +85,7 @@ impl<'h, H: Host> Walk<'h, H> {
     #[cold]
     fn halt(&self, e: impl Display) -> Halt {
         if self.problem.borrow().is_none() {
-            return self.fail(Problem::Engine(outbox_core::Error::InvalidJson(e.to_string())));
+            return self.fail(Problem::Engine(outbox_engine::Error::InvalidJson(e.to_string())));
         }
         Halt(())
     }

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use outbox_core::webhook::{Endpoint, WebhookOptions, WebhookSender};
-use outbox_core::{Client, DeliveryError, Event, Library, Options};
+use outbox_engine::webhook::{Endpoint, WebhookOptions, WebhookSender};
+use outbox_engine::{Client, DeliveryError, Event, Library, Options};
 use outbox_test_receiver::{Fault, Hooks, OnRequest, Receiver, ReceiverOptions, RecordedRequest};
 use serde_json::json;
 
@@ -49,10 +49,10 @@ pub fn run(color: ColorWhen) -> CliResult {
     let client = Client::new(Options {
         signing_secrets: vec![SECRET.into()],
         library: Library { name: "outbox-cli".into(), version: env!("CARGO_PKG_VERSION").into() },
-        delivery: outbox_core::DeliveryOptions {
+        delivery: outbox_engine::DeliveryOptions {
             retry_initial_backoff: Duration::from_millis(200),
             on_error: Some(Arc::new(move |e: &DeliveryError| sink.push(e))),
-            ..outbox_core::DeliveryOptions::for_client()
+            ..outbox_engine::DeliveryOptions::for_client()
         },
         ..Options::new(url.clone())
     })
@@ -62,7 +62,7 @@ pub fn run(color: ColorWhen) -> CliResult {
         out(&format!("\n{} {}\n{}\n", p.bold(&format!("{n}.")), p.bold(title), p.dim(&format!("{MARGIN}{detail}"))));
     };
     let note = |text: &str| out(&format!("{MARGIN}{} {text}\n", p.yellow("→")));
-    let demo_err = |e: outbox_core::Error| Fail::failed(format!("demo: {e}"));
+    let demo_err = |e: outbox_engine::Error| Fail::failed(format!("demo: {e}"));
 
     // 1. A batch.
     step(
@@ -149,9 +149,9 @@ pub fn run(color: ColorWhen) -> CliResult {
             Endpoint::new(format!("{url}/hooks/old")).secret(SECRET),
             Endpoint::new(format!("{url}/hooks/new")).secret(SECRET),
         ],
-        delivery: outbox_core::DeliveryOptions {
+        delivery: outbox_engine::DeliveryOptions {
             on_error: Some(Arc::new(move |e: &DeliveryError| hook_sink.push(e))),
-            ..outbox_core::DeliveryOptions::for_webhooks()
+            ..outbox_engine::DeliveryOptions::for_webhooks()
         },
         ..WebhookOptions::default()
     })

@@ -5,7 +5,7 @@ use std::io::ErrorKind;
 use std::sync::Arc;
 use std::time::Duration;
 
-use outbox_core::sign::{Scheme, Signer};
+use outbox_engine::sign::{Scheme, Signer};
 use outbox_test_receiver::{Hooks, OnRequest, Receiver, ReceiverOptions, RecordedRequest};
 use serde_json::json;
 
@@ -26,7 +26,7 @@ pub fn run(args: ListenArgs, color: ColorWhen) -> CliResult {
         // Catch unusable secrets now rather than on every request.
         let probe = scheme.clone().unwrap_or_else(|| {
             Scheme::hmac_sha256_with_header(
-                args.signature_header.clone().unwrap_or_else(|| outbox_core::sign::DEFAULT_HMAC_HEADER.into()),
+                args.signature_header.clone().unwrap_or_else(|| outbox_engine::sign::DEFAULT_HMAC_HEADER.into()),
             )
         });
         Signer::new(probe, &args.secrets).map_err(|e| Fail::usage(sign_error(&e)))?;

@@ -2,7 +2,7 @@
 //!
 //! `listen` (a local receiver that prints and verifies), `send` (events and
 //! webhooks from the shell, cron or CI), `sign`, `verify`, `token` and
-//! `demo`. Every delivery, retry and signature is computed by `outbox-core`;
+//! `demo`. Every delivery, retry and signature is computed by `outbox-engine`;
 //! this crate only parses arguments and prints. See `docs/cli.md`.
 
 mod args;
@@ -20,7 +20,7 @@ mod sig;
 use std::process::ExitCode;
 
 use clap::Parser;
-use outbox_core::sign::{Scheme, SignError};
+use outbox_engine::sign::{Scheme, SignError};
 
 use args::{Cli, Command, SchemeArg};
 use error::CliResult;
@@ -64,6 +64,6 @@ pub(crate) fn sign_error(e: &SignError) -> String {
 }
 
 /// An engine error as a sentence (it already says what is wrong).
-pub(crate) fn core_error(e: &outbox_core::Error) -> String {
+pub(crate) fn core_error(e: &outbox_engine::Error) -> String {
     e.to_string()
 }

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
-use outbox_core::sign::{self, Scheme, VerifyError, VerifyOptions, DEFAULT_HMAC_HEADER, WEBHOOK_SIGNATURE_HEADER};
+use outbox_engine::sign::{self, Scheme, VerifyError, VerifyOptions, DEFAULT_HMAC_HEADER, WEBHOOK_SIGNATURE_HEADER};
 use outbox_test_receiver::RecordedRequest;
 use serde_json::{json, Map, Value};
 
@@ -297,7 +297,7 @@ impl Monitor {
         let body = body.unwrap_or_else(|| Value::String(String::from_utf8_lossy(&r.body).into_owned()));
         let line = json!({
             "n": c.requests,
-            "time": outbox_core::bindings::rfc3339_millis(SystemTime::now()),
+            "time": outbox_engine::bindings::rfc3339_millis(SystemTime::now()),
             "method": r.method,
             "path": r.path,
             "status": r.status,
@@ -331,7 +331,7 @@ impl Monitor {
         let p = &self.paint;
         let m = self.margin;
         let mut s = String::new();
-        let now = outbox_core::bindings::rfc3339_millis(SystemTime::now());
+        let now = outbox_engine::bindings::rfc3339_millis(SystemTime::now());
         let clock = now.get(11..23).unwrap_or(&now);
 
         let status = match r.status {

@@ -3,7 +3,7 @@
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use outbox_core::DeliveryError;
+use outbox_engine::DeliveryError;
 
 /// Collects what `on_error` reports. The engine reports drops from its
 /// background thread, possibly just after `flush` returned, so a command that

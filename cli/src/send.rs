@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use outbox_core::webhook::{Endpoint, WebhookOptions, WebhookSender};
-use outbox_core::{AuthScheme, Client, DeliveryError, DeliveryOptions, Event, Json, Library, OnFull, Options};
+use outbox_engine::webhook::{Endpoint, WebhookOptions, WebhookSender};
+use outbox_engine::{AuthScheme, Client, DeliveryError, DeliveryOptions, Event, Json, Library, OnFull, Options};
 use serde_json::{json, Value};
 
 use crate::args::{AuthArg, BatchArgs, ClientArgs, ColorWhen, EventArgs, SendCommand, SigningArgs, WebhookArgs};
@@ -110,7 +110,7 @@ fn apply_common(mut e: Event, common: &EventArgs) -> CliResult<Event> {
     }
     e.anonymous_id = common.anonymous_id.clone();
     e.timestamp = common.timestamp.clone();
-    e.message_id = Some(common.message_id.clone().unwrap_or_else(outbox_core::bindings::new_message_id));
+    e.message_id = Some(common.message_id.clone().unwrap_or_else(outbox_engine::bindings::new_message_id));
     if let Some(ctx) = &common.context {
         e.context = Some(Json::from(object_only("context", json_arg("context", ctx)?)?));
     }
@@ -207,13 +207,13 @@ fn webhook(a: WebhookArgs, color: ColorWhen) -> CliResult {
     let sink = errors.clone();
     let sender = WebhookSender::new(WebhookOptions {
         endpoints,
-        delivery: outbox_core::DeliveryOptions {
+        delivery: outbox_engine::DeliveryOptions {
             max_retries: a.max_retries,
             proxy: a.proxy.clone(),
             debug: a.output.verbose,
             shutdown_timeout: Duration::ZERO,
             on_error: Some(Arc::new(move |e: &DeliveryError| sink.push(e))),
-            ..outbox_core::DeliveryOptions::for_webhooks()
+            ..outbox_engine::DeliveryOptions::for_webhooks()
         },
         ..WebhookOptions::default()
     })
@@ -238,7 +238,7 @@ fn webhook(a: WebhookArgs, color: ColorWhen) -> CliResult {
         let error = errors.iter().find(|e| e.endpoint.as_deref() == Some(url.as_str()));
         let why = if delivered {
             None
-        } else if let Some(e) = error.filter(|e| e.reason != outbox_core::DropReason::Shutdown) {
+        } else if let Some(e) = error.filter(|e| e.reason != outbox_engine::DropReason::Shutdown) {
             Some(e.to_string())
         } else {
             Some(format!(

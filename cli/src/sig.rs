@@ -1,7 +1,7 @@
 //! `outbox sign`, `outbox verify` and `outbox token`: thin shells over
-//! `outbox_core::sign`.
+//! `outbox_engine::sign`.
 
-use outbox_core::sign::{self, Scheme, VerifyOptions, WEBHOOK_SIGNATURE_HEADER};
+use outbox_engine::sign::{self, Scheme, VerifyOptions, WEBHOOK_SIGNATURE_HEADER};
 use serde_json::{json, Map, Value};
 
 use crate::args::{ColorWhen, SignArgs, TokenArgs, VerifyArgs};
@@ -13,11 +13,11 @@ use crate::{scheme_of, sign_error};
 pub fn sign(a: SignArgs) -> CliResult {
     let scheme = scheme_of(a.scheme, a.signature_header.as_deref());
     let body = read_input(&a.file)?;
-    let id = a.id.unwrap_or_else(|| format!("msg_{}", outbox_core::bindings::new_message_id().replace('-', "")));
+    let id = a.id.unwrap_or_else(|| format!("msg_{}", outbox_engine::bindings::new_message_id().replace('-', "")));
     if id.is_empty() || id.bytes().any(|b| b.is_ascii_control()) {
         return Err(Fail::usage("--id must be non-empty and without control characters"));
     }
-    let timestamp = a.timestamp.unwrap_or_else(outbox_core::bindings::unix_now);
+    let timestamp = a.timestamp.unwrap_or_else(outbox_engine::bindings::unix_now);
     if timestamp < 0 {
         return Err(Fail::usage("--timestamp must be unix seconds (0 or more)"));
     }

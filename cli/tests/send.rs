@@ -3,7 +3,7 @@
 mod common;
 
 use common::{assert_exit, run, run_with, stderr, stdout, OTHER_SECRET, SECRET};
-use outbox_core::sign::{self, Scheme, VerifyOptions};
+use outbox_engine::sign::{self, Scheme, VerifyOptions};
 use outbox_test_receiver::{Fault, Receiver, RecordedRequest};
 use serde_json::Value;
 

@@ -1,4 +1,4 @@
-//! outbox-core: the one delivery engine behind every Outbox binding.
+//! outbox-engine: the one delivery engine behind every Outbox binding.
 //!
 //! A [`Client`] validates and serializes each event at the call site, queues
 //! it in a bounded buffer, and a background runtime batches, sends, retries
@@ -6,7 +6,7 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use outbox_core::{Client, Options};
+//! use outbox_engine::{Client, Options};
 //!
 //! let client = Client::new(Options::new("http://127.0.0.1:8080")).unwrap();
 //! client.track("user-1", "Signed Up", Some(serde_json::json!({"plan": "pro"}))).unwrap();

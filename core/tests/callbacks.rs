@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use common::*;
-use outbox_core::{Client, DeliveryError, Event};
+use outbox_engine::{Client, DeliveryError, Event};
 
 /// A client whose events are all refused (400), so on_error runs for each
 /// flush, and whose callback is `callback(client)`.

@@ -2,13 +2,13 @@
 
 mod common;
 
-use outbox_core::options::DeliveryOptions;
+use outbox_engine::options::DeliveryOptions;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
-use outbox_core::{DropReason, Error, Event, OnFull, Options};
+use outbox_engine::{DropReason, Error, Event, OnFull, Options};
 use serde_json::json;
 
 #[test]
@@ -112,7 +112,7 @@ fn basic_auth_for_segment_write_keys() {
     let receiver = Receiver::start();
     let mut opts = options(&receiver);
     opts.api_key = Some("writekey".into());
-    opts.auth_scheme = outbox_core::AuthScheme::Basic;
+    opts.auth_scheme = outbox_engine::AuthScheme::Basic;
     let client = client(opts);
     client.track("u", "e", None).unwrap();
     client.flush(SECS(10));
@@ -146,7 +146,7 @@ fn bad_input_fails_at_the_call_site_and_loses_nothing_else() {
     assert!(matches!(too_big, Error::EventTooLarge { limit: 1_000, .. }), "{too_big}");
     let not_object = client.track("u", "e", Some(json!("just a string"))).unwrap_err();
     assert!(not_object.to_string().contains("properties must be a JSON object"));
-    let invalid_json = outbox_core::Json::parse("{\"unterminated\": ").unwrap_err();
+    let invalid_json = outbox_engine::Json::parse("{\"unterminated\": ").unwrap_err();
     assert!(matches!(invalid_json, Error::InvalidJson(_)));
     let empty_name = client.track("u", "", None).unwrap_err();
     assert!(empty_name.to_string().contains("event name"));
@@ -266,7 +266,7 @@ fn a_panicking_on_error_never_stops_delivery() {
     let receiver = Receiver::start();
     receiver.push_fault(Fault::status(400));
     let mut opts = options(&receiver);
-    opts.delivery.on_error = Some(Arc::new(|_e: &outbox_core::DeliveryError| panic!("user callback bug")));
+    opts.delivery.on_error = Some(Arc::new(|_e: &outbox_engine::DeliveryError| panic!("user callback bug")));
     let client = client(opts);
     client.track("u", "rejected", None).unwrap();
     client.flush(SECS(5));
@@ -376,7 +376,7 @@ fn flush_reports_everything_delivered_since_the_previous_flush() {
     }
     // Most of these leave before the flush starts; it still reports them all.
     assert!(receiver.wait_for_unique(900, SECS(10)));
-    assert_eq!(client.flush(SECS(10)), outbox_core::FlushResult { delivered: 1000, failed: 0, pending: 0 });
+    assert_eq!(client.flush(SECS(10)), outbox_engine::FlushResult { delivered: 1000, failed: 0, pending: 0 });
     client.track("u", "e", None).unwrap();
     assert_eq!(client.flush(SECS(10)).delivered, 1);
 }

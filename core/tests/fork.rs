@@ -50,9 +50,9 @@ fn parent_and_child_each_deliver_their_own_events_once() {
 fn forking_process() {
     let Ok(url) = std::env::var(ROLE) else { return };
     let client = Arc::new(
-        outbox_core::Client::new(outbox_core::Options {
+        outbox_engine::Client::new(outbox_engine::Options {
             flush_interval: Duration::from_millis(20),
-            ..outbox_core::Options::new(url)
+            ..outbox_engine::Options::new(url)
         })
         .unwrap(),
     );
@@ -136,9 +136,9 @@ fn racing_child_process() {
     let Ok(role) = std::env::var(FIRST_USE_ROLE) else { return };
     let (url, root) = role.split_once('|').unwrap();
     let client = Arc::new(
-        outbox_core::Client::new(outbox_core::Options {
+        outbox_engine::Client::new(outbox_engine::Options {
             spool_dir: Some(root.into()),
-            ..outbox_core::Options::new(url)
+            ..outbox_engine::Options::new(url)
         })
         .unwrap(),
     );

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use common::*;
-use outbox_core::Client;
+use outbox_engine::Client;
 
 static CLIENT: OnceLock<Client> = OnceLock::new();
 

@@ -1,13 +1,13 @@
 //! The option tables of the README and the guides, the option blocks of the
 //! Python and TypeScript typings and Node's list of error codes are
 //! generated from the option schema; this test fails when one is out of
-//! date. `OUTBOX_BLESS=1 cargo test -p outbox-core --test option_docs`
+//! date. `OUTBOX_BLESS=1 cargo test -p outbox-engine --test option_docs`
 //! rewrites them.
 
 use std::path::{Path, PathBuf};
 
-use outbox_core::options::docs::{c_setter, fill_markers, Object};
-use outbox_core::options::schema::{CLIENT_OPTIONS, ENDPOINT_OPTIONS, WEBHOOK_OPTIONS};
+use outbox_engine::options::docs::{c_setter, fill_markers, Object};
+use outbox_engine::options::schema::{CLIENT_OPTIONS, ENDPOINT_OPTIONS, WEBHOOK_OPTIONS};
 
 const GENERATED_IN: [&str; 7] = [
     "README.md",
@@ -42,7 +42,7 @@ fn generated_option_docs_are_up_to_date() {
     }
     assert!(
         stale.is_empty(),
-        "generated option docs are out of date in {stale:?}: run `OUTBOX_BLESS=1 cargo test -p outbox-core --test option_docs` and commit"
+        "generated option docs are out of date in {stale:?}: run `OUTBOX_BLESS=1 cargo test -p outbox-engine --test option_docs` and commit"
     );
 }
 

@@ -12,17 +12,17 @@ use serde_json::json;
 
 /// Options with the engine's default backoff (the thing under test) and
 /// small batches, so several requests are in flight when the outage starts.
-fn outage_options(receiver: &Receiver) -> outbox_core::Options {
-    outbox_core::Options {
+fn outage_options(receiver: &Receiver) -> outbox_engine::Options {
+    outbox_engine::Options {
         flush_interval: Duration::from_millis(50),
         max_batch_size: 20,
         flush_at: 20,
         request_timeout: Duration::from_secs(5),
-        ..outbox_core::Options::new(receiver.url())
+        ..outbox_engine::Options::new(receiver.url())
     }
 }
 
-fn track_n(client: &outbox_core::Client, n: usize) -> Vec<String> {
+fn track_n(client: &outbox_engine::Client, n: usize) -> Vec<String> {
     (0..n).map(|i| client.track("u", "e", Some(json!({ "i": i }))).unwrap()).collect()
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use common::*;
-use outbox_core::DropReason;
+use outbox_engine::DropReason;
 use serde_json::json;
 
 #[test]

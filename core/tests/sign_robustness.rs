@@ -1,9 +1,9 @@
-//! Robustness of `outbox_core::sign` through its public API: huge, empty,
+//! Robustness of `outbox_engine::sign` through its public API: huge, empty,
 //! odd and pseudo-random inputs give an error (or a match), never a panic.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use outbox_core::sign::{
+use outbox_engine::sign::{
     sign, user_hash, verify, verify_user_hash, Scheme, Signer, VerifyError, VerifyOptions, DEFAULT_HMAC_HEADER,
 };
 

@@ -1,11 +1,11 @@
 //! Runs every vector of `tests/vectors/signatures.json` (shared with the C,
-//! Python and Node suites) through the Rust API of `outbox_core::sign`.
+//! Python and Node suites) through the Rust API of `outbox_engine::sign`.
 
 use std::collections::BTreeMap;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use outbox_core::sign::{
+use outbox_engine::sign::{
     sign, user_hash, verify, verify_user_hash, Scheme, Signer, VerifyOptions, DEFAULT_TOLERANCE_SECS,
 };
 use serde_json::Value;

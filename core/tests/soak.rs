@@ -11,7 +11,7 @@
 
 mod common;
 
-use outbox_core::options::DeliveryOptions;
+use outbox_engine::options::DeliveryOptions;
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::*;
-use outbox_core::{Client, Event, Options};
+use outbox_engine::{Client, Event, Options};
 use serde_json::json;
 
 const ROLE: &str = "OUTBOX_SOAK_ROLE";

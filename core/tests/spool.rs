@@ -3,7 +3,7 @@
 
 mod common;
 
-use outbox_core::options::DeliveryOptions;
+use outbox_engine::options::DeliveryOptions;
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use outbox_core::options::SpoolSync;
-use outbox_core::{Client, Options};
+use outbox_engine::options::SpoolSync;
+use outbox_engine::{Client, Options};
 
 const ROLE: &str = "OUTBOX_SPOOL_TEST_ROLE";
 

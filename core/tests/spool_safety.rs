@@ -5,7 +5,7 @@
 
 mod common;
 
-use outbox_core::options::DeliveryOptions;
+use outbox_engine::options::DeliveryOptions;
 use std::collections::HashSet;
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 
 #[allow(unused_imports)]
 use common::*;
-use outbox_core::options::OnFull;
-use outbox_core::spool::{Spool, SpoolSync};
-use outbox_core::{Client, Options};
+use outbox_engine::options::OnFull;
+use outbox_engine::spool::{Spool, SpoolSync};
+use outbox_engine::{Client, Options};
 
 const ROLE: &str = "OUTBOX_SPOOL_SAFETY_ROLE";
 

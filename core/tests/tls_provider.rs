@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use outbox_core::transport::{HttpSettings, HttpTransport};
-use outbox_core::{Client, HttpRequest, Options, Transport};
+use outbox_engine::transport::{HttpSettings, HttpTransport};
+use outbox_engine::{Client, HttpRequest, Options, Transport};
 use outbox_test_receiver::Receiver;
 use rustls::crypto::CryptoProvider;
 
@@ -29,7 +29,7 @@ fn outbox_leaves_the_process_wide_tls_provider_alone() {
         body: b"{}".to_vec(),
         timeout: Duration::from_secs(1),
     };
-    let error = outbox_core::runtime::handle().block_on(transport.send(request)).expect_err("not a TLS server");
+    let error = outbox_engine::runtime::handle().block_on(transport.send(request)).expect_err("not a TLS server");
     assert!(!error.is_permanent(), "{error}");
     assert!(CryptoProvider::get_default().is_none(), "a TLS handshake installed a provider");
 

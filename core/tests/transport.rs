@@ -5,15 +5,15 @@
 
 mod common;
 
-use outbox_core::options::DeliveryOptions;
+use outbox_engine::options::DeliveryOptions;
 use std::time::{Duration, Instant};
 
 use common::*;
-use outbox_core::options::MAX_DURATION;
-use outbox_core::sign::{Scheme, Signer};
-use outbox_core::transport::{HttpSettings, HttpTransport};
-use outbox_core::webhook::{Endpoint, WebhookOptions, WebhookSender};
-use outbox_core::{Client, DropReason, Error, HttpRequest, OnFull, Options, Transport, TransportError};
+use outbox_engine::options::MAX_DURATION;
+use outbox_engine::sign::{Scheme, Signer};
+use outbox_engine::transport::{HttpSettings, HttpTransport};
+use outbox_engine::webhook::{Endpoint, WebhookOptions, WebhookSender};
+use outbox_engine::{Client, DropReason, Error, HttpRequest, OnFull, Options, Transport, TransportError};
 use serde_json::json;
 
 fn invalid_option(result: Result<impl Sized, Error>) -> String {
@@ -32,14 +32,14 @@ fn send(
     transport: &HttpTransport,
     url: &str,
     headers: &[(&str, &str)],
-) -> Result<outbox_core::HttpResponse, TransportError> {
+) -> Result<outbox_engine::HttpResponse, TransportError> {
     let request = HttpRequest {
         url: url.into(),
         headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
         body: b"{}".to_vec(),
         timeout: SECS(5),
     };
-    outbox_core::runtime::handle().block_on(transport.send(request))
+    outbox_engine::runtime::handle().block_on(transport.send(request))
 }
 
 // ---- H1: what the HTTP client refuses is refused when the client is created
@@ -262,9 +262,9 @@ fn a_client_refuses_duration_max_instead_of_stalling() {
 /// a builder error).
 struct Unbuildable;
 
-impl outbox_core::Transport for Unbuildable {
-    fn send(&self, _: outbox_core::HttpRequest) -> outbox_core::transport::SendFuture {
-        Box::pin(async { Err(outbox_core::TransportError::Invalid("header value has a line break".into())) })
+impl outbox_engine::Transport for Unbuildable {
+    fn send(&self, _: outbox_engine::HttpRequest) -> outbox_engine::transport::SendFuture {
+        Box::pin(async { Err(outbox_engine::TransportError::Invalid("header value has a line break".into())) })
     }
 }
 
@@ -275,12 +275,12 @@ fn a_request_that_cannot_be_built_is_rejected_and_reported_never_retried() {
     opts.delivery.transport = Some(std::sync::Arc::new(Unbuildable));
     opts.flush_interval = Duration::from_millis(20);
     reports.install(&mut opts);
-    let client = outbox_core::Client::new(opts).unwrap();
+    let client = outbox_engine::Client::new(opts).unwrap();
     client.track("u", "e", None).unwrap();
     let result = client.flush(SECS(10));
     assert_eq!((result.failed, result.pending), (1, 0), "{result:?}");
     assert_eq!(client.stats().requests, 1, "never retried");
     let all = reports.all();
-    assert_eq!(all[0].reason, outbox_core::DropReason::Rejected);
+    assert_eq!(all[0].reason, outbox_engine::DropReason::Rejected);
     assert!(all[0].message.contains("invalid request"), "{}", all[0].message);
 }

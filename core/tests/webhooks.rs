@@ -2,13 +2,13 @@
 
 mod common;
 
-use outbox_core::options::DeliveryOptions;
+use outbox_engine::options::DeliveryOptions;
 use std::time::Duration;
 
 use common::*;
-use outbox_core::sign::{self, Scheme, VerifyOptions};
-use outbox_core::webhook::{Endpoint, WebhookOptions, WebhookSender};
-use outbox_core::{DropReason, Options};
+use outbox_engine::sign::{self, Scheme, VerifyOptions};
+use outbox_engine::webhook::{Endpoint, WebhookOptions, WebhookSender};
+use outbox_engine::{DropReason, Options};
 use serde_json::json;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -67,7 +67,7 @@ fn raw_bodies_and_the_sha256_scheme() {
         .secret("It's a Secret to Everybody")
         .scheme(Scheme::hmac_sha256());
     let sender = WebhookSender::new(webhook_options(vec![ep])).unwrap();
-    let raw = outbox_core::Json::parse(r#"{"action":"opened","number":7}"#).unwrap();
+    let raw = outbox_engine::Json::parse(r#"{"action":"opened","number":7}"#).unwrap();
     sender.send_raw(&raw).unwrap();
     assert!(sender.flush(SECS(10)).is_complete());
     let req = &receiver.requests()[0];
@@ -157,7 +157,7 @@ fn a_full_endpoint_under_on_full_block_does_not_delay_the_others() {
     receiver.push_fault(Fault::kind(FaultKind::Hang).on_path("/stuck").forever());
     let mut opts = webhook_options(vec![endpoint(&receiver, "/stuck"), endpoint(&receiver, "/up")]);
     opts.delivery.max_queue_size = 1;
-    opts.delivery.on_full = outbox_core::OnFull::Block(Duration::from_secs(3));
+    opts.delivery.on_full = outbox_engine::OnFull::Block(Duration::from_secs(3));
     opts.delivery.shutdown_timeout = Duration::ZERO;
     let sender = std::sync::Arc::new(WebhookSender::new(opts).unwrap());
     sender.send("first", json!({})).unwrap();

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-use outbox_core::{Client, Event, Json, Kind, Options};
+use outbox_engine::{Client, Event, Json, Kind, Options};
 use outbox_test_receiver::Receiver;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
@@ -240,7 +240,7 @@ fn send(client: &Client, call: &Arg, numbers: NumericIds) -> String {
 // ---- comparing ------------------------------------------------------------
 
 fn library() -> String {
-    format!("{{\"name\":\"outbox-rust\",\"version\":\"{}\"}}", outbox_core::VERSION)
+    format!("{{\"name\":\"outbox-rust\",\"version\":\"{}\"}}", outbox_engine::VERSION)
 }
 
 fn is_uuid_v4(s: &str) -> bool {
@@ -364,7 +364,7 @@ fn the_file_is_complete() {
     for v in &vectors {
         assert!(names.insert(v.name.as_str()), "vector {} appears twice", v.name);
         let expected = v.expected.as_deref().unwrap_or_else(|| {
-            panic!("vector {} has no expected bytes: print them with `cargo test -p outbox-core --test wire_vectors -- --ignored --nocapture print_expected`", v.name)
+            panic!("vector {} has no expected bytes: print them with `cargo test -p outbox-engine --test wire_vectors -- --ignored --nocapture print_expected`", v.name)
         });
         serde_json::from_str::<Value>(&expected.replace(LIBRARY_MASK, "{}"))
             .unwrap_or_else(|e| panic!("{}: expected is not JSON: {e}", v.name));
@@ -404,7 +404,7 @@ fn every_vector_is_sent_byte_for_byte() {
 #[test]
 fn test_mode_captures_every_vector() {
     let client = Client::new(Options {
-        delivery: outbox_core::DeliveryOptions { test_mode: true, ..outbox_core::DeliveryOptions::for_client() },
+        delivery: outbox_engine::DeliveryOptions { test_mode: true, ..outbox_engine::DeliveryOptions::for_client() },
         ..Options::default()
     })
     .expect("valid options");

@@ -6,7 +6,7 @@ use std::ffi::{c_char, c_void, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use outbox_core::{DeliveryError, DropReason, OnError};
+use outbox_engine::{DeliveryError, DropReason, OnError};
 
 use crate::cstr::c_string_lossy;
 use crate::status::keeping_last_error;
@@ -172,7 +172,7 @@ const RUNNING: u64 = FREEING - 1;
 const FLAGS: u64 = CLOSED | FREEING;
 
 fn generation() -> u64 {
-    outbox_core::bindings::generation() & 0xFFFF_FFFF
+    outbox_engine::bindings::generation() & 0xFFFF_FFFF
 }
 
 impl Gate {

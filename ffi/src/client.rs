@@ -3,7 +3,7 @@
 use std::ffi::c_char;
 use std::sync::Arc;
 
-use outbox_core::{Client, DropReason, Event, FlushResult, Json, Stats};
+use outbox_engine::{Client, DropReason, Event, FlushResult, Json, Stats};
 use serde_json::Value;
 
 use crate::callback::Gate;
@@ -208,9 +208,9 @@ fn json_arg(text: Option<&str>, name: &str, limit: usize) -> Result<Option<Json>
     Json::parse(text).map(Some).map_err(|e| Failure::from(prefixed(e, name)))
 }
 
-fn prefixed(e: outbox_core::Error, name: &str) -> outbox_core::Error {
+fn prefixed(e: outbox_engine::Error, name: &str) -> outbox_engine::Error {
     match e {
-        outbox_core::Error::InvalidJson(m) => outbox_core::Error::InvalidJson(format!("{name}: {m}")),
+        outbox_engine::Error::InvalidJson(m) => outbox_engine::Error::InvalidJson(format!("{name}: {m}")),
         other => other,
     }
 }
@@ -360,8 +360,8 @@ fn parse_events(text: &str, name: &str, limit: usize, limit_name: &str) -> Resul
     check_len(text, limit, name, limit_name)?;
     if !text.trim_start().starts_with(['[', '{']) {
         serde_json::from_str::<serde_json::Value>(text)
-            .map_err(|e| Failure::from(outbox_core::Error::InvalidJson(e.to_string())))?;
-        return Err(Failure::from(outbox_core::Error::InvalidEvent(
+            .map_err(|e| Failure::from(outbox_engine::Error::InvalidJson(e.to_string())))?;
+        return Err(Failure::from(outbox_engine::Error::InvalidEvent(
             "events must be a JSON array of event objects".into(),
         )));
     }
@@ -387,7 +387,7 @@ pub unsafe extern "C" fn outbox_capture(
         let text = unsafe { arg_str(event_json, "event_json") }?;
         let mut events = parse_events(text, "event_json", c.max_event_bytes, "max_event_bytes")?;
         if events.len() != 1 || !text.trim_start().starts_with('{') {
-            return Err(Failure::from(outbox_core::Error::InvalidEvent("event_json must be one JSON object".into())));
+            return Err(Failure::from(outbox_engine::Error::InvalidEvent("event_json must be one JSON object".into())));
         }
         capture(c, events.remove(0), message_id_out)
     })
@@ -417,15 +417,15 @@ pub unsafe extern "C" fn outbox_batch(
         if !text.trim_start().starts_with('[') {
             check_len(text, c.max_queue_bytes, "events_json", "max_queue_bytes")?;
             serde_json::from_str::<Value>(text)
-                .map_err(|e| Failure::from(outbox_core::Error::InvalidJson(e.to_string())))?;
-            return Err(Failure::from(outbox_core::Error::InvalidEvent(
+                .map_err(|e| Failure::from(outbox_engine::Error::InvalidJson(e.to_string())))?;
+            return Err(Failure::from(outbox_engine::Error::InvalidEvent(
                 "events_json must be a JSON array of events".into(),
             )));
         }
         let events = parse_events(text, "events_json", c.max_queue_bytes, "max_queue_bytes")?;
         let ids = c.client.batch(&events)?;
         let ids_json =
-            serde_json::to_string(&ids).map_err(|e| Failure::from(outbox_core::Error::InvalidJson(e.to_string())))?;
+            serde_json::to_string(&ids).map_err(|e| Failure::from(outbox_engine::Error::InvalidJson(e.to_string())))?;
         unsafe { put_string(message_ids_out, &ids_json) };
         Ok(())
     })
@@ -542,7 +542,7 @@ pub unsafe extern "C" fn outbox_captured(
         }
         let c = unsafe { owner_ref(client) }?;
         let text = serde_json::to_string(&c.client.captured())
-            .map_err(|e| Failure::from(outbox_core::Error::InvalidJson(e.to_string())))?;
+            .map_err(|e| Failure::from(outbox_engine::Error::InvalidJson(e.to_string())))?;
         unsafe { put_string(json_out, &text) };
         Ok(())
     })

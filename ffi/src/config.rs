@@ -3,9 +3,9 @@
 use std::ffi::{c_char, c_void};
 use std::time::Duration;
 
-use outbox_core::options::check_backoff;
-use outbox_core::options::schema::{self, Kind, Naming, OptionSpec, Table, Value, CLIENT_OPTIONS};
-use outbox_core::{Library, Options};
+use outbox_engine::options::check_backoff;
+use outbox_engine::options::schema::{self, Kind, Naming, OptionSpec, Table, Value, CLIENT_OPTIONS};
+use outbox_engine::{Library, Options};
 
 use crate::callback::{outbox_on_error_fn, CCallback};
 use crate::sign::{outbox_scheme_t, scheme_from};
@@ -216,7 +216,7 @@ pub unsafe extern "C" fn outbox_config_new(config_out: *mut *mut outbox_config_t
         let out = unsafe { config_out.as_mut() }.ok_or_else(|| Failure::null("config_out"))?;
         *out = std::ptr::null_mut();
         let options = Options {
-            library: Library { name: "outbox-c".into(), version: outbox_core::VERSION.into() },
+            library: Library { name: "outbox-c".into(), version: outbox_engine::VERSION.into() },
             ..Options::default()
         };
         *out = Box::into_raw(Box::new(outbox_config_t { options, on_error: None }));

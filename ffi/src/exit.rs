@@ -23,7 +23,7 @@ extern "C" fn at_exit() {
     EXITING.store(true, Ordering::Release);
     // Clients already freed or shut down are skipped by `shutdown_all`; a
     // forked child sees only its own clients' queues.
-    let _ = catch_unwind(AssertUnwindSafe(outbox_core::shutdown_all));
+    let _ = catch_unwind(AssertUnwindSafe(outbox_engine::shutdown_all));
 }
 
 /// Registers the hook once per process (on the first client or sender).

@@ -1,6 +1,6 @@
 //! outbox-ffi: the C ABI of Outbox (`liboutbox.so`, `liboutbox.a`).
 //!
-//! Every entry point here is a thin shell over `outbox-core`: it checks its
+//! Every entry point here is a thin shell over `outbox-engine`: it checks its
 //! pointers and strings, converts them, calls the core, and converts back. No
 //! delivery policy lives here. The header `include/outbox.h` is generated
 //! from these declarations by cbindgen (see `build.rs`); the doc comments on
@@ -61,6 +61,6 @@ mod tests {
     #[test]
     fn version_is_the_core_version() {
         let v = unsafe { CStr::from_ptr(outbox_version()) }.to_str().unwrap();
-        assert_eq!(v, outbox_core::VERSION);
+        assert_eq!(v, outbox_engine::VERSION);
     }
 }

@@ -1,11 +1,11 @@
 //! What `outbox_client_t` and `outbox_webhook_sender_t` share, written once
-//! over `outbox_core::Sender`: free (also from inside their own error
+//! over `outbox_engine::Sender`: free (also from inside their own error
 //! callback), flush, shutdown and stats. The exported functions of
 //! `client.rs` and `webhook.rs` call into here.
 
 use std::sync::Arc;
 
-use outbox_core::{OnError, Sender};
+use outbox_engine::{OnError, Sender};
 
 use crate::callback::{free_owner, CCallback, Gate, Inside};
 use crate::client::{outbox_flush_result_t, outbox_stats_t};

@@ -3,7 +3,7 @@
 
 use std::ffi::{c_char, CString};
 
-use outbox_core::sign::{self, Scheme, VerifyOptions};
+use outbox_engine::sign::{self, Scheme, VerifyOptions};
 
 use crate::status::{guard, guard_void, outbox_status_t, Failure, OUTBOX_ERR_BUFFER, OUTBOX_ERR_VERIFY};
 use crate::strings::{arg_bytes, arg_opt_str, arg_str, arg_str_array, clear_out, put_string};

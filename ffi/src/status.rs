@@ -6,8 +6,8 @@ use std::cell::RefCell;
 use std::ffi::{c_char, c_int, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use outbox_core::sign::{SignError, VerifyError};
-use outbox_core::ErrorCode;
+use outbox_engine::sign::{SignError, VerifyError};
+use outbox_engine::ErrorCode;
 
 /// What a function did. `OUTBOX_OK` is zero; every other value is a failure
 /// whose details (a message and a stable code) `outbox_last_error()` and
@@ -181,9 +181,9 @@ impl Failure {
     }
 }
 
-impl From<outbox_core::Error> for Failure {
-    fn from(e: outbox_core::Error) -> Failure {
-        use outbox_core::Error as E;
+impl From<outbox_engine::Error> for Failure {
+    fn from(e: outbox_engine::Error) -> Failure {
+        use outbox_engine::Error as E;
         let status = match &e {
             E::InvalidEvent(_) => OUTBOX_ERR_INVALID_EVENT,
             E::EventTooLarge { .. } => OUTBOX_ERR_TOO_LARGE,

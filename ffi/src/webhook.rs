@@ -4,11 +4,11 @@ use std::ffi::{c_char, c_void};
 use std::sync::Arc;
 use std::time::Duration;
 
-use outbox_core::options::check_backoff;
-use outbox_core::options::schema::{Naming, Value, ENDPOINT_OPTIONS, WEBHOOK_OPTIONS};
-use outbox_core::sign::Signer;
-use outbox_core::webhook::{Endpoint, WebhookOptions, WebhookSender};
-use outbox_core::Json;
+use outbox_engine::options::check_backoff;
+use outbox_engine::options::schema::{Naming, Value, ENDPOINT_OPTIONS, WEBHOOK_OPTIONS};
+use outbox_engine::sign::Signer;
+use outbox_engine::webhook::{Endpoint, WebhookOptions, WebhookSender};
+use outbox_engine::Json;
 
 use crate::callback::{outbox_on_error_fn, CCallback, Gate};
 use crate::client::{outbox_flush_result_t, outbox_stats_t};

@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use outbox_core::{Client, Event, Json, Options};
+use outbox_engine::{Client, Event, Json, Options};
 use serde_json::json;
 
 struct Run {
@@ -34,7 +34,7 @@ fn main() {
     let gzip = arg("--gzip", "off") == "on";
     let spool = match arg("--spool", "off").as_str() {
         "off" => None,
-        mode => Some(outbox_core::options::SpoolSync::parse(mode).expect("--spool off|batch|event")),
+        mode => Some(outbox_engine::options::SpoolSync::parse(mode).expect("--spool off|batch|event")),
     };
     let receiver_bin = arg(
         "--receiver",
@@ -75,7 +75,7 @@ fn one_run(
     url: &str,
     events: u64,
     gzip: bool,
-    spool: Option<outbox_core::options::SpoolSync>,
+    spool: Option<outbox_engine::options::SpoolSync>,
     receiver_pid: u32,
 ) -> Run {
     let spool_dir = std::env::temp_dir().join(format!("outbox-bench-spool-{}", std::process::id()));
@@ -84,10 +84,10 @@ fn one_run(
         gzip,
         spool_dir: spool.map(|_| spool_dir.clone()),
         spool_sync: spool.unwrap_or_default(),
-        delivery: outbox_core::DeliveryOptions {
+        delivery: outbox_engine::DeliveryOptions {
             max_queue_size: events as usize,
             max_queue_bytes: 1 << 30,
-            ..outbox_core::DeliveryOptions::for_client()
+            ..outbox_engine::DeliveryOptions::for_client()
         },
         ..Options::new(url)
     })

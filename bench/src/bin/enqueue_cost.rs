@@ -4,17 +4,17 @@
 
 use std::time::{Duration, Instant};
 
-use outbox_core::{Client, Event, Json, Options};
+use outbox_engine::{Client, Event, Json, Options};
 use serde_json::json;
 
 fn main() {
     let n: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(200_000);
     let client = Client::new(Options {
-        delivery: outbox_core::DeliveryOptions {
+        delivery: outbox_engine::DeliveryOptions {
             test_mode: true,
             max_queue_size: n as usize,
             max_queue_bytes: 1 << 30,
-            ..outbox_core::DeliveryOptions::for_client()
+            ..outbox_engine::DeliveryOptions::for_client()
         },
         ..Options::default()
     })

@@ -18,7 +18,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use outbox_core::{Client, Options};
+use outbox_engine::{Client, Options};
 use serde_json::json;
 
 fn main() {

@@ -12,7 +12,7 @@ use napi::{sys, Env, JsValue, Task};
 use napi_derive::napi;
 
 use outbox_bind::iso_date;
-use outbox_core::{Client, Event, Kind, Library};
+use outbox_engine::{Client, Event, Kind, Library};
 
 use crate::convert::{to_json, Limit};
 use crate::js::{core_error, invalid_event, ty, Fail, Js, Raw, R};

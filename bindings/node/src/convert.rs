@@ -37,7 +37,7 @@ use outbox_bind::{
     min_decimal_digits, At, Describe, Described, Host, NumberKind, Numbers, Problem, Refusal, Rules, Seg, Stop, Unfit,
     MAX_DEPTH,
 };
-use outbox_core::Json;
+use outbox_engine::Json;
 
 use crate::cache::{Builtin, Cache};
 use crate::js::{core_error, format_number, invalid_event, ty, Fail, Js, Raw, R};

@@ -37,8 +37,8 @@ pub fn invalid_option(msg: impl Into<String>) -> Fail {
 
 /// The code and message of a core error, naming options and fields as
 /// Node does (`maxEventBytes`, `userId`).
-pub fn core_error(e: &outbox_core::Error) -> Fail {
-    Fail::Outbox(e.code().as_str(), e.message(outbox_core::options::schema::Naming::Camel))
+pub fn core_error(e: &outbox_engine::Error) -> Fail {
+    Fail::Outbox(e.code().as_str(), e.message(outbox_engine::options::schema::Naming::Camel))
 }
 
 #[derive(Clone, Copy)]

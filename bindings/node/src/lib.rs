@@ -1,4 +1,4 @@
-//! The npm package `outbox`: napi-rs bindings over `outbox-core`.
+//! The npm package `outbox`: napi-rs bindings over `outbox-engine`.
 //!
 //! This crate is thin by design: it converts arguments (JavaScript values
 //! to event JSON, option objects to `Options`), maps errors to JavaScript
@@ -31,7 +31,7 @@ use napi_derive::napi;
 /// The version of the engine this addon was built from.
 #[napi]
 pub fn version() -> String {
-    outbox_core::VERSION.to_string()
+    outbox_engine::VERSION.to_string()
 }
 
 /// Shuts down at process (or worker) exit; see `report::shutdown_at_exit`.

@@ -1,5 +1,5 @@
 //! What a `NativeClient` and a `NativeWebhookSender` share, written once
-//! over `outbox_core::Sender`: the engine object with what the exit hooks
+//! over `outbox_engine::Sender`: the engine object with what the exit hooks
 //! need ([`Shared`]), flush and shutdown on Node's thread pool, the
 //! counters, and a drop that never blocks Node's thread.
 
@@ -12,7 +12,7 @@ use napi::bindgen_prelude::{AsyncTask, Function, Unknown};
 use napi::{Env, JsValue, Task};
 use napi_derive::napi;
 
-use outbox_core::{DropReason, FlushResult, Sender, Stats};
+use outbox_engine::{DropReason, FlushResult, Sender, Stats};
 
 use crate::convert::Limit;
 use crate::js::{Fail, Js, Raw, R};

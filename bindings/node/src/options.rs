@@ -1,20 +1,20 @@
 //! Reading option objects (`new Client({...})`, call options) with clear
 //! errors. Which options exist, their camelCase names, ranges, messages
 //! and typo hints come from the engine's schema
-//! (`outbox_core::options::schema`); this file only reads JavaScript values
+//! (`outbox_engine::options::schema`); this file only reads JavaScript values
 //! of each kind.
 
 use std::time::Duration;
 
-use outbox_core::options::schema::{
+use outbox_engine::options::schema::{
     self, Kind, Naming, OptionSpec, Source, Table, Value, CLIENT_OPTIONS, ENDPOINT_OPTIONS, WEBHOOK_OPTIONS,
 };
-use outbox_core::{Endpoint, Options, WebhookOptions};
+use outbox_engine::{Endpoint, Options, WebhookOptions};
 
 use crate::js::{invalid_option, ty, Fail, Js, Raw, R};
 
-impl From<outbox_core::Error> for Fail {
-    fn from(e: outbox_core::Error) -> Fail {
+impl From<outbox_engine::Error> for Fail {
+    fn from(e: outbox_engine::Error) -> Fail {
         crate::js::core_error(&e)
     }
 }

@@ -17,7 +17,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Status;
 use napi_derive::napi;
 
-use outbox_core::{DeliveryError, FlushResult, Stats};
+use outbox_engine::{DeliveryError, FlushResult, Stats};
 
 /// What JavaScript's `onError` dispatcher receives.
 #[napi(object)]
@@ -85,7 +85,7 @@ impl Route {
     }
 
     /// The `on_error` option for the engine.
-    pub fn on_error(self: &Arc<Route>) -> Option<outbox_core::OnError> {
+    pub fn on_error(self: &Arc<Route>) -> Option<outbox_engine::OnError> {
         self.tsfn.as_ref()?;
         let route = self.clone();
         Some(Arc::new(move |e: &DeliveryError| route.report(e)))
@@ -134,7 +134,7 @@ pub struct CapturedReports {
 }
 
 /// Shuts down at exit. On the main thread every open client and sender of
-/// the process goes (`outbox_core::shutdown_all`: each with its own
+/// the process goes (`outbox_engine::shutdown_all`: each with its own
 /// `shutdownTimeoutMs`, all at once); in a worker, those this worker made.
 /// Reports of this environment's clients are returned for `onError`.
 pub fn shutdown_at_exit(main_thread: bool) -> Vec<CapturedReports> {
@@ -143,7 +143,7 @@ pub fn shutdown_at_exit(main_thread: bool) -> Vec<CapturedReports> {
         item.route().begin_capture();
     }
     if main_thread {
-        outbox_core::shutdown_all();
+        outbox_engine::shutdown_all();
     } else {
         let open: Vec<&Arc<dyn Closeable>> = items.iter().filter(|i| !i.shutdown_timeout().is_zero()).collect();
         std::thread::scope(|scope| {

@@ -1,12 +1,12 @@
 //! Signing helpers: `sign`, `verify`, `userHash`, `verifyUserHash`. Pure
-//! functions of `outbox_core::sign`; `index.js` checks argument types and
+//! functions of `outbox_engine::sign`; `index.js` checks argument types and
 //! shapes the results.
 
 use napi::bindgen_prelude::Unknown;
 use napi::{Env, JsValue};
 use napi_derive::napi;
 
-use outbox_core::sign::{self, Scheme, VerifyOptions};
+use outbox_engine::sign::{self, Scheme, VerifyOptions};
 
 use crate::js::{ty, Fail, Js, Raw, R};
 
@@ -132,7 +132,7 @@ pub fn verify_user_hash(secret: String, user_id: String, hash: String) -> bool {
 /// A fresh webhook message id (`msg_` + 32 hex digits), as the sender makes.
 #[napi]
 pub fn new_webhook_id() -> String {
-    format!("msg_{}", outbox_core::bindings::new_message_id().replace('-', ""))
+    format!("msg_{}", outbox_engine::bindings::new_message_id().replace('-', ""))
 }
 
 /// The canonical name of a scheme (`standard-webhooks` or `hmac-sha256`).

@@ -6,7 +6,7 @@ use napi::bindgen_prelude::Unknown;
 use napi::{Env, JsValue};
 use napi_derive::napi;
 
-use outbox_core::WebhookSender;
+use outbox_engine::WebhookSender;
 
 use crate::convert::{value_to_json, Limit};
 use crate::js::{core_error, Fail, Js, R};

@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use outbox_core::options::schema::CLIENT_OPTIONS;
-use outbox_core::options::SpoolSync;
-use outbox_core::{Client as CoreClient, Event, Kind, Library, OnFull, Options};
+use outbox_engine::options::schema::CLIENT_OPTIONS;
+use outbox_engine::options::SpoolSync;
+use outbox_engine::{Client as CoreClient, Event, Kind, Library, OnFull, Options};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 

@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 
 use outbox_bind::{At, Describe, Described, Host, Problem, Refusal, Rules, Seg, Stop, Unfit, MAX_DEPTH};
-use outbox_core::Json;
+use outbox_engine::Json;
 use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;

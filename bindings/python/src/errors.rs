@@ -3,7 +3,7 @@
 //! Python (`outbox/_errors.py`, with docstrings and multiple inheritance,
 //! e.g. `InvalidEventError` is also a `ValueError`) and looked up here.
 
-use outbox_core::ErrorCode;
+use outbox_engine::ErrorCode;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyType;
@@ -32,8 +32,8 @@ pub fn invalid_option(py: Python<'_>, message: String) -> PyErr {
 }
 
 /// Maps an engine error to its exception.
-pub fn from_core(py: Python<'_>, e: outbox_core::Error) -> PyErr {
-    use outbox_core::Error;
+pub fn from_core(py: Python<'_>, e: outbox_engine::Error) -> PyErr {
+    use outbox_engine::Error;
     let message = e.to_string();
     let code = e.code().as_str();
     match e {
@@ -48,12 +48,12 @@ pub fn from_core(py: Python<'_>, e: outbox_core::Error) -> PyErr {
 }
 
 /// A signing failure: `outbox.SigningError` with its code.
-pub fn from_sign(py: Python<'_>, e: outbox_core::sign::SignError) -> PyErr {
+pub fn from_sign(py: Python<'_>, e: outbox_engine::sign::SignError) -> PyErr {
     raise(py, "SigningError", (e.to_string(), e.code()))
 }
 
 /// A verification failure: `outbox.WebhookVerificationError` with its code.
-pub fn from_verify(py: Python<'_>, e: outbox_core::sign::VerifyError) -> PyErr {
+pub fn from_verify(py: Python<'_>, e: outbox_engine::sign::VerifyError) -> PyErr {
     raise(py, "WebhookVerificationError", (e.to_string(), e.code()))
 }
 

@@ -1,6 +1,6 @@
 //! Building engine events from Python arguments and from Segment-shaped dicts.
 
-use outbox_core::{Event, Json, Kind};
+use outbox_engine::{Event, Json, Kind};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyString};
@@ -64,7 +64,7 @@ fn type_error(name: &str, wanted: &str, got: &Bound<'_, PyAny>) -> PyErr {
 /// The leading arguments of the capture calls (`capture_calls!` in
 /// client.rs), read by kind, each into the event field of its name.
 pub mod arg {
-    use outbox_core::Json;
+    use outbox_engine::Json;
     use pyo3::prelude::*;
 
     /// A user, group or previous id.

@@ -1,7 +1,7 @@
 //! The native half of the Python package `outbox` (imported as
 //! `outbox._outbox`; users import `outbox`). Thin by design: argument
 //! conversion, Python idioms, exit and fork hooks. Every decision about
-//! delivery, retries, batching and signing is made by `outbox-core`.
+//! delivery, retries, batching and signing is made by `outbox-engine`.
 
 use std::time::Duration;
 
@@ -29,7 +29,7 @@ mod webhook;
 #[pyfunction]
 fn _at_exit(py: Python<'_>) {
     py.detach(|| {
-        outbox_core::shutdown_all();
+        outbox_engine::shutdown_all();
     });
     logging::drain_now(py);
     py.detach(|| gil::close_and_wait(Duration::from_secs(2)));
@@ -66,7 +66,7 @@ fn _outbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_after_fork_in_child, m)?)?;
     m.add_function(wrap_pyfunction!(_to_json, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add("CORE_VERSION", outbox_core::VERSION)?;
+    m.add("CORE_VERSION", outbox_engine::VERSION)?;
     m.add("ERROR_CODES", pyo3::types::PyTuple::new(m.py(), errors::codes())?)?;
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! What `outbox.Client` and `outbox.WebhookSender` share, written once over
-//! `outbox_core::Sender`: the engine object they hold, flush and shutdown
+//! `outbox_engine::Sender`: the engine object they hold, flush and shutdown
 //! with the GIL released (Ctrl-C still interrupts the wait), the counters,
 //! a drop that never runs engine code during interpreter teardown, and
 //! their Python methods (`lifecycle_methods!`).
@@ -9,7 +9,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
-use outbox_core::Sender;
+use outbox_engine::Sender;
 use pyo3::prelude::*;
 
 use crate::options::timeout_arg;

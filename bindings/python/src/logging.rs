@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
-use outbox_core::bindings::PerProcess;
+use outbox_engine::bindings::PerProcess;
 use parking_lot::{Condvar, Mutex};
 use pyo3::prelude::*;
 

@@ -1,13 +1,14 @@
 //! Keyword options, read at construction. Which options exist, their
 //! ranges, messages and typo hints come from the engine's schema
-//! (`outbox_core::options::schema`); this file reads Python values of each
+//! (`outbox_engine::options::schema`); this file reads Python values of each
 //! kind and raises `TypeError` for a value of the wrong type.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use outbox_core::options::schema::{self, Kind, Naming, OptionSpec, Source, Table, Value};
-use outbox_core::{DeliveryError as CoreDeliveryError, OnError};
+use outbox_engine::options::schema::{self, Kind, Naming, OptionSpec, Source, Table, Value};
+use outbox_engine::webhook::Endpoint;
+use outbox_engine::{DeliveryError as CoreDeliveryError, OnError};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
@@ -27,17 +28,20 @@ pub struct Kwargs<'py> {
     /// How the call is named in messages (`"Client()"`).
     what: &'static str,
     dict: Bound<'py, PyDict>,
+    /// `WebhookSender()`'s endpoints, converted by its constructor before
+    /// the schema runs (reading them needs `Endpoint()`, which reads options).
+    endpoints: Option<Vec<Endpoint>>,
 }
 
 /// Why options were refused: a Python exception (a value of the wrong
 /// type) or the engine's verdict on a value.
 pub enum Refused {
     Py(PyErr),
-    Core(outbox_core::Error),
+    Core(outbox_engine::Error),
 }
 
-impl From<outbox_core::Error> for Refused {
-    fn from(e: outbox_core::Error) -> Refused {
+impl From<outbox_engine::Error> for Refused {
+    fn from(e: outbox_engine::Error) -> Refused {
         Refused::Core(e)
     }
 }
@@ -54,7 +58,7 @@ impl<'py> Kwargs<'py> {
             Some(d) => d.copy()?,
             None => PyDict::new(py),
         };
-        Ok(Kwargs { py, what, dict })
+        Ok(Kwargs { py, what, dict, endpoints: None })
     }
 
     /// Puts a named argument in, as if it had been given as a keyword.
@@ -65,6 +69,11 @@ impl<'py> Kwargs<'py> {
         Ok(())
     }
 
+    /// Gives the already converted `endpoints` option.
+    pub fn put_endpoints(&mut self, endpoints: Vec<Endpoint>) {
+        self.endpoints = Some(endpoints);
+    }
+
     /// Reads every option of `table` into `target` (each value checked by
     /// the engine), then refuses any keyword left over.
     pub fn apply<T>(mut self, table: &Table<T>, target: &mut T) -> PyResult<()> {
@@ -72,7 +81,7 @@ impl<'py> Kwargs<'py> {
         let prefix = format!("{}: ", self.what);
         table.apply(target, Naming::Snake, &prefix, &mut self).map_err(|refused| match refused {
             Refused::Py(e) => e,
-            Refused::Core(outbox_core::Error::InvalidOption(m)) => errors::invalid_option(py, m.to_string()),
+            Refused::Core(outbox_engine::Error::InvalidOption(m)) => errors::invalid_option(py, m.to_string()),
             Refused::Core(e) => errors::from_core(py, e),
         })?;
         self.finish(table)
@@ -152,6 +161,9 @@ impl<T> Source<T> for Kwargs<'_> {
     type Error = Refused;
 
     fn read(&mut self, spec: &OptionSpec<T>, name: &str) -> Result<Option<Value>, Refused> {
+        if let Kind::Endpoints = spec.kind() {
+            return Ok(self.endpoints.take().map(Value::Endpoints));
+        }
         let Some(v) = self.take(name)? else { return Ok(None) };
         let value = match spec.kind() {
             Kind::Text | Kind::Choice(_) => Value::Text(self.text(name, &v)?),
@@ -171,7 +183,7 @@ impl<T> Source<T> for Kwargs<'_> {
             Kind::Callback => {
                 return Err(self.type_error(name, "a callable taking one outbox.DeliveryError", &v).into())
             }
-            Kind::Endpoints => Value::Endpoints(crate::webhook::endpoints_from(self.py, &v)?),
+            Kind::Endpoints => return Err(self.type_error(name, "given to WebhookSender() itself", &v).into()),
         };
         Ok(Some(value))
     }

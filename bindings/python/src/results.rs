@@ -1,6 +1,6 @@
 //! Small result objects: `FlushResult`, `Stats`, `DeliveryError`, `DeliverOutcome`.
 
-use outbox_core::{
+use outbox_engine::{
     DeliverOutcome as CoreOutcome, DeliveryError as CoreDeliveryError, DropReason, FlushResult as CoreFlush,
     Stats as CoreStats,
 };

@@ -1,9 +1,9 @@
 //! `outbox.sign`, `outbox.verify`, `outbox.user_hash`, `outbox.verify_user_hash`:
-//! thin wrappers over `outbox_core::sign` (all the logic lives there).
+//! thin wrappers over `outbox_engine::sign` (all the logic lives there).
 
 use std::borrow::Cow;
 
-use outbox_core::sign::{self as core_sign, Scheme, SignError, VerifyOptions};
+use outbox_engine::sign::{self as core_sign, Scheme, SignError, VerifyOptions};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyString};
@@ -116,8 +116,8 @@ pub fn sign<'py>(
     let secrets =
         options::strings(secret).map_err(|_| PyTypeError::new_err("secret must be a str or a list of str"))?;
     let scheme = self::scheme(py, scheme, header)?;
-    let id = msg_id.unwrap_or_else(|| format!("msg_{}", outbox_core::bindings::new_message_id().replace('-', "")));
-    let ts = unix_seconds(py, timestamp, "timestamp")?.unwrap_or_else(outbox_core::bindings::unix_now);
+    let id = msg_id.unwrap_or_else(|| format!("msg_{}", outbox_engine::bindings::new_message_id().replace('-', "")));
+    let ts = unix_seconds(py, timestamp, "timestamp")?.unwrap_or_else(outbox_engine::bindings::unix_now);
     let headers = core_sign::sign(&scheme, &secrets, &id, ts, &body).map_err(|e| sign_error(py, e))?;
     let out = PyDict::new(py);
     for (name, value) in headers {

@@ -21,11 +21,11 @@ where
     let rx = std::sync::Mutex::new(rx);
     // Called from inside on_error, the job acts for that callback: a flush
     // must not wait for the report this very callback is handling.
-    let in_callback = outbox_core::bindings::in_callback();
+    let in_callback = outbox_engine::bindings::in_callback();
     std::thread::Builder::new()
         .name("outbox-wait".into())
         .spawn(move || {
-            let _scope = in_callback.then(outbox_core::bindings::CallbackScope::enter);
+            let _scope = in_callback.then(outbox_engine::bindings::CallbackScope::enter);
             // The receiver may be gone (interrupted); nothing to do then.
             let _ = tx.send(job());
         })

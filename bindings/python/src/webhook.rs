@@ -1,8 +1,8 @@
 //! `outbox.WebhookSender` and `outbox.Endpoint`: signed webhooks to your
 //! customers' endpoints, under the same delivery contract as the client.
 
-use outbox_core::options::schema::{ENDPOINT_OPTIONS, WEBHOOK_OPTIONS};
-use outbox_core::{Endpoint as CoreEndpoint, Json, OnFull, WebhookOptions, WebhookSender as CoreSender};
+use outbox_engine::options::schema::{ENDPOINT_OPTIONS, WEBHOOK_OPTIONS};
+use outbox_engine::{Endpoint as CoreEndpoint, Json, OnFull, WebhookOptions, WebhookSender as CoreSender};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
@@ -49,7 +49,7 @@ impl Endpoint {
         inner.scheme = signing::scheme(py, scheme, header)?;
         if !inner.secrets.is_empty() {
             // Checked now, so a bad secret fails where it is written.
-            outbox_core::Signer::new(inner.scheme.clone(), &inner.secrets).map_err(|e| signing::sign_error(py, e))?;
+            outbox_engine::Signer::new(inner.scheme.clone(), &inner.secrets).map_err(|e| signing::sign_error(py, e))?;
         }
         Ok(Endpoint { inner })
     }
@@ -78,7 +78,7 @@ impl Endpoint {
 
 /// `endpoints`: one `Endpoint` (or URL, or dict of `Endpoint` arguments) or
 /// a list of them.
-pub fn endpoints_from(py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<Vec<CoreEndpoint>> {
+fn endpoints_from(py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<Vec<CoreEndpoint>> {
     if v.is_instance_of::<PyList>() || v.is_instance_of::<pyo3::types::PyTuple>() {
         return v.try_iter()?.map(|e| endpoint_from(py, &e?)).collect();
     }
@@ -142,8 +142,8 @@ impl WebhookSender {
         endpoints: &Bound<'_, PyAny>,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<WebhookSender> {
-        let kw = Kwargs::new(py, "WebhookSender()", options)?;
-        kw.put("endpoints", Some(endpoints))?;
+        let mut kw = Kwargs::new(py, "WebhookSender()", options)?;
+        kw.put_endpoints(endpoints_from(py, endpoints)?);
         let mut o = WebhookOptions::default();
         kw.apply(&WEBHOOK_OPTIONS, &mut o)?;
         if o.delivery.debug {

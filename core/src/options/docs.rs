@@ -6,7 +6,7 @@
 //! (`<!-- generated:client:python -->` ... `<!-- /generated -->`,
 //! and the same words in a `#` or `//` comment in code); [`fill_markers`]
 //! rewrites it, and `core/tests/option_docs.rs` fails when a file is out of
-//! date (`OUTBOX_BLESS=1 cargo test -p outbox-core --test option_docs`
+//! date (`OUTBOX_BLESS=1 cargo test -p outbox-engine --test option_docs`
 //! rewrites them).
 
 use std::time::Duration;

@@ -24,7 +24,7 @@
 //! [`hmac::Mac::verify_slice`], which is constant time and length-checked.
 //!
 //! ```
-//! use outbox_core::sign::{sign, verify, Scheme, VerifyOptions};
+//! use outbox_engine::sign::{sign, verify, Scheme, VerifyOptions};
 //!
 //! let secrets = ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"];
 //! let body = br#"{"test": 2432232314}"#;
@@ -33,7 +33,7 @@
 //!
 //! let opts = VerifyOptions { now: Some(1614265330), ..VerifyOptions::default() };
 //! assert!(verify(&Scheme::StandardWebhooks, body, &headers, &secrets, &opts).is_ok());
-//! # Ok::<(), outbox_core::sign::SignError>(())
+//! # Ok::<(), outbox_engine::sign::SignError>(())
 //! ```
 //!
 //! [Standard Webhooks]: https://www.standardwebhooks.com/

@@ -1,11 +1,11 @@
 //! Shared helpers for the engine's integration tests.
 #![allow(dead_code)]
 
-use outbox_core::options::DeliveryOptions;
+use outbox_engine::options::DeliveryOptions;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use outbox_core::{Client, DeliveryError, Options};
+use outbox_engine::{Client, DeliveryError, Options};
 // Not every test binary uses every one.
 #[allow(unused_imports)]
 pub use outbox_test_receiver::{Fault, FaultKind, Receiver};
@@ -25,15 +25,15 @@ pub fn options(receiver: &Receiver) -> Options {
 }
 
 /// Webhook options for `endpoints`, with short retry timers.
-pub fn webhook_options(endpoints: Vec<outbox_core::webhook::Endpoint>) -> outbox_core::webhook::WebhookOptions {
-    outbox_core::webhook::WebhookOptions {
+pub fn webhook_options(endpoints: Vec<outbox_engine::webhook::Endpoint>) -> outbox_engine::webhook::WebhookOptions {
+    outbox_engine::webhook::WebhookOptions {
         endpoints,
         delivery: DeliveryOptions {
             retry_initial_backoff: Duration::from_millis(20),
             retry_max_backoff: Duration::from_millis(100),
             ..DeliveryOptions::for_webhooks()
         },
-        ..outbox_core::webhook::WebhookOptions::default()
+        ..outbox_engine::webhook::WebhookOptions::default()
     }
 }
 

@@ -10,7 +10,7 @@
 //! to the same JSON value (to the same bytes when it came from a JSON value:
 //! raw properties keep the caller's key order and duplicates on first pass).
 
-use outbox_core::event::{Encoder, Event, Json, Library, MAX_DEPTH};
+use outbox_engine::event::{Encoder, Event, Json, Library, MAX_DEPTH};
 use serde_json::Value;
 
 use crate::input::Input;
@@ -57,7 +57,7 @@ fn encode_and_check(encoder: &Encoder, event: &Event, max_event_bytes: usize, sa
     let re_encoded = match encoder.encode(&again) {
         Ok(e) => e,
         // Read back through a JSON value, raw numbers like 1E2 grow (100.0).
-        Err(outbox_core::Error::EventTooLarge { .. }) if !same_bytes => return,
+        Err(outbox_engine::Error::EventTooLarge { .. }) if !same_bytes => return,
         Err(e) => panic!("an encoded event does not encode again: {e}"),
     };
     if same_bytes {

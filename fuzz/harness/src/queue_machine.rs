@@ -1,5 +1,5 @@
 //! The queue as a state machine: the input is a program of operations on
-//! `outbox_core::queue::Queue`, in the ways the pipeline uses it.
+//! `outbox_engine::queue::Queue`, in the ways the pipeline uses it.
 //!
 //! Operations: push (drop-oldest or drop-newest, spooled or not), an event
 //! dropped on arrival, take a batch, and for any request in flight: deliver,
@@ -19,8 +19,8 @@
 
 use std::collections::HashSet;
 
-use outbox_core::queue::{Item, Queue, WhenFull};
-use outbox_core::DropReason;
+use outbox_engine::queue::{Item, Queue, WhenFull};
+use outbox_engine::DropReason;
 
 use crate::input::Input;
 

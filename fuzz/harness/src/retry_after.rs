@@ -9,8 +9,8 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use outbox_core::backoff::{Backoff, Schedule};
-use outbox_core::retry::{next_delay, parse_retry_after};
+use outbox_engine::backoff::{Backoff, Schedule};
+use outbox_engine::retry::{next_delay, parse_retry_after};
 
 use crate::input::Input;
 

@@ -9,7 +9,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use outbox_core::sign::{
+use outbox_engine::sign::{
     user_hash, verify, verify_user_hash, Scheme, Signer, VerifyOptions, WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER,
     WEBHOOK_TIMESTAMP_HEADER,
 };

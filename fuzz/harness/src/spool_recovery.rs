@@ -27,7 +27,7 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use outbox_core::spool::{Budget, Spool, SpoolSync};
+use outbox_engine::spool::{Budget, Spool, SpoolSync};
 
 use crate::input::Input;
 

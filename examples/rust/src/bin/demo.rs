@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use outbox_core::sign::{self, Scheme, VerifyOptions};
-use outbox_core::webhook::{Endpoint, WebhookOptions, WebhookSender};
-use outbox_core::{Client, DeliveryError, DeliveryOptions, Options};
+use outbox_engine::sign::{self, Scheme, VerifyOptions};
+use outbox_engine::webhook::{Endpoint, WebhookOptions, WebhookSender};
+use outbox_engine::{Client, DeliveryError, DeliveryOptions, Options};
 use outbox_test_receiver::{Fault, Receiver};
 use serde_json::json;
 

@@ -1,9 +1,9 @@
 use std::time::Duration;
 
-use outbox_core::{Client, Options};
+use outbox_engine::{Client, Options};
 use serde_json::json;
 
-fn main() -> Result<(), outbox_core::Error> {
+fn main() -> Result<(), outbox_engine::Error> {
     // A local receiver stands in for your collector.
     let receiver = outbox_test_receiver::Receiver::start();
 
