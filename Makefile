@@ -25,6 +25,8 @@ include mk/rust.mk
 -include mk/fuzz.mk
 -include mk/sanitize.mk
 -include mk/lint.mk
+# Release artifacts (make dist, make test-dist): one fragment per kind of package.
+-include $(sort $(wildcard mk/dist*.mk))
 
 .PHONY: help test demo
 help:
