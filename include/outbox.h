@@ -312,6 +312,9 @@ typedef struct {
     const char *value;
 } outbox_header_t;
 
+// How a user hash is computed (`outbox_user_hash_with`).
+typedef uint32_t outbox_user_hash_algorithm_t;
+
 // `Authorization: Bearer <api_key>` (the default).
 #define OUTBOX_AUTH_BEARER 0
 
@@ -345,6 +348,15 @@ typedef struct {
 // keyed with the secret's UTF-8 bytes; header `X-Hub-Signature-256` unless
 // another name is given.
 #define OUTBOX_SCHEME_HMAC_SHA256 1
+
+// Hex HMAC-SHA256 of the user id, keyed with the secret's UTF-8 bytes
+// (Intercom-style identity verification). The default.
+#define OUTBOX_USER_HASH_HMAC_SHA256 0
+
+// Hex SHA-256 of the user id followed by the secret (Notifizz's user token).
+// Not a MAC: prefer `OUTBOX_USER_HASH_HMAC_SHA256` unless a front end
+// expects this form.
+#define OUTBOX_USER_HASH_SHA256 1
 
 #ifdef __cplusplus
 extern "C" {
@@ -976,7 +988,8 @@ outbox_status_t outbox_verify(outbox_scheme_t scheme,
 // The user hash of `user_id`: lowercase hex HMAC-SHA256 keyed with the
 // UTF-8 bytes of `secret`, the value a backend hands its front end for
 // identity verification. `*hash_out` receives a new 64-character string
-// (caller-owned: free it with `outbox_string_free`).
+// (caller-owned: free it with `outbox_string_free`). Same as
+// `outbox_user_hash_with(OUTBOX_USER_HASH_HMAC_SHA256, ...)`.
 //
 // Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_UTF8`. Thread-safe.
 OUTBOX_MUST_USE
@@ -984,8 +997,21 @@ outbox_status_t outbox_user_hash(const char *secret,
                                  const char *user_id,
                                  char **hash_out);
 
+// The user hash of `user_id` under `algorithm` (`OUTBOX_USER_HASH_HMAC_SHA256`
+// or `OUTBOX_USER_HASH_SHA256`), as 64 lowercase hex digits in a new string
+// `*hash_out` (free it with `outbox_string_free`).
+//
+// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL`, `OUTBOX_ERR_UTF8`, or
+// `OUTBOX_ERR_INVALID_ARGUMENT` for an unknown algorithm. Thread-safe.
+OUTBOX_MUST_USE
+outbox_status_t outbox_user_hash_with(outbox_user_hash_algorithm_t algorithm,
+                                      const char *secret,
+                                      const char *user_id,
+                                      char **hash_out);
+
 // Checks a user hash in constant time. `hash` must be exactly 64 hex
-// digits (either case); an empty `secret` never verifies.
+// digits (either case); an empty `secret` never verifies. Same as
+// `outbox_verify_user_hash_with(OUTBOX_USER_HASH_HMAC_SHA256, ...)`.
 //
 // Returns `OUTBOX_OK` when it matches, `OUTBOX_ERR_VERIFY` (code
 // `hash_mismatch`) when it does not, or `OUTBOX_ERR_NULL` /
@@ -994,6 +1020,17 @@ OUTBOX_MUST_USE
 outbox_status_t outbox_verify_user_hash(const char *secret,
                                         const char *user_id,
                                         const char *hash);
+
+// Checks a user hash made under `algorithm`, like `outbox_verify_user_hash`.
+//
+// Returns `OUTBOX_OK` when it matches, `OUTBOX_ERR_VERIFY` (code
+// `hash_mismatch`) when it does not, `OUTBOX_ERR_NULL` / `OUTBOX_ERR_UTF8`,
+// or `OUTBOX_ERR_INVALID_ARGUMENT` for an unknown algorithm. Thread-safe.
+OUTBOX_MUST_USE
+outbox_status_t outbox_verify_user_hash_with(outbox_user_hash_algorithm_t algorithm,
+                                             const char *secret,
+                                             const char *user_id,
+                                             const char *hash);
 
 // The message of the last failure on the calling thread, e.g. `"invalid
 // event: track needs a non-empty event name"`, or `""` when the last call

@@ -105,6 +105,12 @@ enum class Scheme : outbox_scheme_t {
     HmacSha256 = OUTBOX_SCHEME_HMAC_SHA256,
 };
 
+/// How a user hash is computed (`user_hash`).
+enum class UserHashAlgorithm : outbox_user_hash_algorithm_t {
+    HmacSha256 = OUTBOX_USER_HASH_HMAC_SHA256,
+    Sha256 = OUTBOX_USER_HASH_SHA256,
+};
+
 enum class OnFull : outbox_on_full_t {
     DropOldest = OUTBOX_ON_FULL_DROP_OLDEST,
     DropNewest = OUTBOX_ON_FULL_DROP_NEWEST,
@@ -717,17 +723,23 @@ inline void verify(Scheme scheme, std::string_view body, const std::vector<Heade
                                 now ? &now_value : nullptr));
 }
 
-/// The user hash of `user_id` (hex HMAC-SHA256), for front-end identity verification.
-inline std::string user_hash(std::string_view secret, std::string_view user_id) {
+/// The user hash of `user_id`, for front-end identity verification: hex
+/// HMAC-SHA256 keyed with `secret` by default, or `UserHashAlgorithm::Sha256`
+/// (hex SHA-256 of `user_id + secret`, Notifizz's user token).
+inline std::string user_hash(std::string_view secret, std::string_view user_id,
+                             UserHashAlgorithm algorithm = UserHashAlgorithm::HmacSha256) {
     char *hash = nullptr;
-    detail::check(outbox_user_hash(detail::CString(secret, "secret").get(), detail::CString(user_id, "user_id").get(), &hash));
+    detail::check(outbox_user_hash_with(static_cast<outbox_user_hash_algorithm_t>(algorithm), detail::CString(secret, "secret").get(),
+                                        detail::CString(user_id, "user_id").get(), &hash));
     return detail::take(hash);
 }
 
-/// Whether `hash` is the user hash of `user_id` (constant time).
-inline bool verify_user_hash(std::string_view secret, std::string_view user_id, std::string_view hash) {
-    outbox_status_t status = outbox_verify_user_hash(detail::CString(secret, "secret").get(), detail::CString(user_id, "user_id").get(),
-                                                     detail::CString(hash, "hash").get());
+/// Whether `hash` is the user hash of `user_id` under `algorithm` (constant time).
+inline bool verify_user_hash(std::string_view secret, std::string_view user_id, std::string_view hash,
+                             UserHashAlgorithm algorithm = UserHashAlgorithm::HmacSha256) {
+    outbox_status_t status =
+        outbox_verify_user_hash_with(static_cast<outbox_user_hash_algorithm_t>(algorithm), detail::CString(secret, "secret").get(),
+                                     detail::CString(user_id, "user_id").get(), detail::CString(hash, "hash").get());
     if (status == OUTBOX_ERR_VERIFY) return false;
     detail::check(status);
     return true;

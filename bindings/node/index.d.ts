@@ -431,11 +431,20 @@ export function sign(payload: RawBody, secret: string | readonly string[], optio
  */
 export function verify(payload: RawBody, headers: HeadersInput, secret: string | readonly string[], options?: VerifyOptions): true;
 
-/** Lowercase hex HMAC-SHA256 of `userId` keyed with `secret`, for front-end identity verification. */
-export function userHash(secret: string, userId: Id): string;
+/** How a user hash is computed. */
+export interface UserHashOptions {
+  /**
+   * `'hmac-sha256'` (default): HMAC-SHA256 of `userId` keyed with `secret`.
+   * `'sha256'`: plain SHA-256 of `userId + secret` (Notifizz's user token).
+   */
+  algorithm?: 'hmac-sha256' | 'sha256';
+}
 
-/** Whether `hash` is `userHash(secret, userId)`, compared in constant time. */
-export function verifyUserHash(secret: string, userId: Id, hash: string): boolean;
+/** Lowercase hex user hash of `userId` (default: HMAC-SHA256 keyed with `secret`), for front-end identity verification. */
+export function userHash(secret: string, userId: Id, options?: UserHashOptions): string;
+
+/** Whether `hash` is `userHash(secret, userId, options)`, compared in constant time. */
+export function verifyUserHash(secret: string, userId: Id, hash: string, options?: UserHashOptions): boolean;
 
 /** The version of the engine. */
 export const version: string;

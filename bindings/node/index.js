@@ -511,8 +511,29 @@ function verify(payload, headers, secret, options) {
   return true;
 }
 
-/** Hex HMAC-SHA256 of `userId` keyed with `secret` (front-end identity verification). */
-function userHash(secret, userId) {
+/** The `algorithm` of userHash's options, or undefined for the default. */
+function hashAlgorithm(options, call) {
+  if (options === undefined || options === null) return undefined;
+  if (typeof options !== 'object') {
+    const err = new TypeError(`${call}: options must be an object, not ${describe(options)}`);
+    err.code = 'ERR_INVALID_ARG_TYPE';
+    throw err;
+  }
+  const { algorithm } = options;
+  if (algorithm === undefined || algorithm === null) return undefined;
+  if (typeof algorithm !== 'string') {
+    const err = new TypeError(`${call}: algorithm must be "hmac-sha256" or "sha256", not ${describe(algorithm)}`);
+    err.code = 'ERR_INVALID_ARG_TYPE';
+    throw err;
+  }
+  return algorithm;
+}
+
+/**
+ * Hex HMAC-SHA256 of `userId` keyed with `secret` (front-end identity
+ * verification); `{ algorithm: 'sha256' }`: hex SHA-256 of `userId + secret`.
+ */
+function userHash(secret, userId, options) {
   if (typeof secret !== 'string' || secret.length === 0) {
     throw new OutboxError('userHash(secret, userId): secret must be a non-empty string', 'invalid_option');
   }
@@ -522,14 +543,24 @@ function userHash(secret, userId) {
     err.code = 'ERR_INVALID_ARG_TYPE';
     throw err;
   }
-  return native.userHash(secret, userId);
+  const algorithm = hashAlgorithm(options, 'userHash(secret, userId, options)');
+  try {
+    return native.userHash(secret, userId, algorithm);
+  } catch (err) {
+    throw adopt(err);
+  }
 }
 
-/** Whether `hash` is `userHash(secret, userId)`, compared in constant time. */
-function verifyUserHash(secret, userId, hash) {
+/** Whether `hash` is `userHash(secret, userId, options)`, compared in constant time. */
+function verifyUserHash(secret, userId, hash, options) {
+  const algorithm = hashAlgorithm(options, 'verifyUserHash(secret, userId, hash, options)');
   if (typeof userId === 'number') userId = String(userId);
   if (typeof secret !== 'string' || typeof userId !== 'string' || typeof hash !== 'string') return false;
-  return native.verifyUserHash(secret, userId, hash);
+  try {
+    return native.verifyUserHash(secret, userId, hash, algorithm);
+  } catch (err) {
+    throw adopt(err);
+  }
 }
 
 // ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use outbox_engine::sign::UserHashAlgorithm;
 
 /// Default port of `outbox listen`: fixed, so `OUTBOX_ENDPOINT` can be set
 /// once in a shell profile.
@@ -572,9 +573,11 @@ Examples:
   outbox token user-42 --secret my-identity-secret
   OUTBOX_IDENTITY_SECRET=my-identity-secret outbox token user-42
   outbox token user-42 --secret my-identity-secret --check 3f1c...   # exit 0 if it matches
+  outbox token user-42 --secret my-identity-secret --algorithm sha256 # Notifizz's user token
 
 The token is the lowercase hex HMAC-SHA256 of the user id, keyed with the secret: hand it
-to your front end for identity verification (chat and notification widgets).";
+to your front end for identity verification (chat and notification widgets). With
+--algorithm sha256 it is the plain hex SHA-256 of the user id followed by the secret.";
 
 #[derive(Debug, Args)]
 pub struct TokenArgs {
@@ -586,6 +589,9 @@ pub struct TokenArgs {
     /// Instead of printing the token, check this one (exit 0 if it matches, 1 if not)
     #[arg(long, value_name = "HASH")]
     pub check: Option<String>,
+    /// hmac-sha256 (default): HMAC of the user id keyed with the secret; sha256: SHA-256 of the user id + secret
+    #[arg(long, value_name = "NAME", default_value = "hmac-sha256", value_parser = UserHashAlgorithm::parse)]
+    pub algorithm: UserHashAlgorithm,
 }
 
 const DEMO_EXAMPLES: &str = "\

@@ -94,18 +94,19 @@ pub fn token(a: TokenArgs, color: ColorWhen) -> CliResult {
     }
     match a.check {
         None => {
-            out(&format!("{}\n", sign::user_hash(&a.secret, &a.user_id)));
+            out(&format!("{}\n", sign::user_hash_with(a.algorithm, &a.secret, &a.user_id)));
             Ok(())
         }
         Some(hash) => {
-            if sign::verify_user_hash(&a.secret, &a.user_id, &hash) {
+            if sign::verify_user_hash_with(a.algorithm, &a.secret, &a.user_id, &hash) {
                 let p = Paint::stdout(color);
                 out(&format!("{} (user {})\n", p.green("✓ matches"), a.user_id));
                 Ok(())
             } else {
                 Err(Fail::failed(format!(
-                    "the token does not match user {:?} with this secret (expected 64 hex digits of HMAC-SHA256)",
-                    a.user_id
+                    "the token does not match user {:?} with this secret (expected 64 hex digits of {})",
+                    a.user_id,
+                    a.algorithm.name()
                 )))
             }
         }

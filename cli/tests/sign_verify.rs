@@ -265,7 +265,8 @@ fn token_vectors() {
             assert_exit(&o, 2);
             continue;
         }
-        let o = run_with(&["token", user], &[("OUTBOX_IDENTITY_SECRET", secret)], b"");
+        let algorithm = v["algorithm"].as_str().expect("algorithm");
+        let o = run_with(&["token", user, "--algorithm", algorithm], &[("OUTBOX_IDENTITY_SECRET", secret)], b"");
         assert_exit(&o, 0);
         assert_eq!(stdout(&o).trim(), v["hash"], "{}", v["name"]);
     }
@@ -276,8 +277,12 @@ fn token_vectors() {
         }
         let user = v["user_id"].as_str().expect("user id");
         let hash = v["hash"].as_str().expect("hash");
-        let o = run(&["token", user, "--secret", secret, "--check", hash]);
+        let algorithm = v["algorithm"].as_str().expect("algorithm");
+        let o = run(&["token", user, "--secret", secret, "--check", hash, "--algorithm", algorithm]);
         let expected = if v["ok"] == true { 0 } else { 1 };
         assert_eq!(o.status.code(), Some(expected), "{}: {}", v["name"], stderr(&o));
     }
+    let o = run(&["token", "u", "--secret", "s", "--algorithm", "md5"]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("unknown user hash algorithm \"md5\""), "{}", stderr(&o));
 }

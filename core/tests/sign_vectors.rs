@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use outbox_engine::sign::{
-    sign, user_hash, verify, verify_user_hash, Scheme, Signer, VerifyOptions, DEFAULT_TOLERANCE_SECS,
+    sign, user_hash, user_hash_with, verify, verify_user_hash_with, Scheme, Signer, UserHashAlgorithm, VerifyOptions,
+    DEFAULT_TOLERANCE_SECS,
 };
 use serde_json::Value;
 
@@ -165,11 +166,16 @@ fn user_hash_vectors() {
     let all = vectors();
     for v in list(&all, "user_hash") {
         let (secret, user_id, hash) = (str_of(v, "secret"), str_of(v, "user_id"), str_of(v, "hash"));
-        assert_eq!(user_hash(secret, user_id), hash, "vector {:?}", name(v));
-        assert!(verify_user_hash(secret, user_id, hash), "vector {:?}", name(v));
+        let algorithm = UserHashAlgorithm::parse(str_of(v, "algorithm")).expect("a known algorithm");
+        assert_eq!(user_hash_with(algorithm, secret, user_id), hash, "vector {:?}", name(v));
+        assert!(verify_user_hash_with(algorithm, secret, user_id, hash), "vector {:?}", name(v));
+        if algorithm == UserHashAlgorithm::HmacSha256 {
+            assert_eq!(user_hash(secret, user_id), hash, "the default, vector {:?}", name(v));
+        }
     }
     for v in list(&all, "verify_user_hash") {
-        let got = verify_user_hash(str_of(v, "secret"), str_of(v, "user_id"), str_of(v, "hash"));
+        let algorithm = UserHashAlgorithm::parse(str_of(v, "algorithm")).expect("a known algorithm");
+        let got = verify_user_hash_with(algorithm, str_of(v, "secret"), str_of(v, "user_id"), str_of(v, "hash"));
         assert_eq!(got, v["ok"].as_bool().expect("ok is a bool"), "vector {:?}", name(v));
     }
 }

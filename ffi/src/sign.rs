@@ -3,7 +3,7 @@
 
 use std::ffi::{c_char, CString};
 
-use outbox_engine::sign::{self, Scheme, VerifyOptions};
+use outbox_engine::sign::{self, Scheme, UserHashAlgorithm, VerifyOptions};
 
 use crate::status::{guard, guard_void, outbox_status_t, Failure, OUTBOX_ERR_BUFFER, OUTBOX_ERR_VERIFY};
 use crate::strings::{arg_bytes, arg_opt_str, arg_str, arg_str_array, clear_out, put_string};
@@ -18,6 +18,26 @@ pub const OUTBOX_SCHEME_STANDARD_WEBHOOKS: outbox_scheme_t = 0;
 /// keyed with the secret's UTF-8 bytes; header `X-Hub-Signature-256` unless
 /// another name is given.
 pub const OUTBOX_SCHEME_HMAC_SHA256: outbox_scheme_t = 1;
+
+/// How a user hash is computed (`outbox_user_hash_with`).
+pub type outbox_user_hash_algorithm_t = u32;
+/// Hex HMAC-SHA256 of the user id, keyed with the secret's UTF-8 bytes
+/// (Intercom-style identity verification). The default.
+pub const OUTBOX_USER_HASH_HMAC_SHA256: outbox_user_hash_algorithm_t = 0;
+/// Hex SHA-256 of the user id followed by the secret (Notifizz's user token).
+/// Not a MAC: prefer `OUTBOX_USER_HASH_HMAC_SHA256` unless a front end
+/// expects this form.
+pub const OUTBOX_USER_HASH_SHA256: outbox_user_hash_algorithm_t = 1;
+
+fn user_hash_algorithm(algorithm: outbox_user_hash_algorithm_t) -> Result<UserHashAlgorithm, Failure> {
+    match algorithm {
+        OUTBOX_USER_HASH_HMAC_SHA256 => Ok(UserHashAlgorithm::HmacSha256),
+        OUTBOX_USER_HASH_SHA256 => Ok(UserHashAlgorithm::Sha256),
+        other => Err(Failure::argument(format!(
+            "algorithm must be OUTBOX_USER_HASH_HMAC_SHA256 or OUTBOX_USER_HASH_SHA256, not {other}"
+        ))),
+    }
+}
 
 /// Most headers `outbox_sign` produces (Standard Webhooks: three).
 pub const OUTBOX_SIGN_MAX_HEADERS: usize = 3;
@@ -237,7 +257,8 @@ pub unsafe extern "C" fn outbox_verify(
 /// The user hash of `user_id`: lowercase hex HMAC-SHA256 keyed with the
 /// UTF-8 bytes of `secret`, the value a backend hands its front end for
 /// identity verification. `*hash_out` receives a new 64-character string
-/// (caller-owned: free it with `outbox_string_free`).
+/// (caller-owned: free it with `outbox_string_free`). Same as
+/// `outbox_user_hash_with(OUTBOX_USER_HASH_HMAC_SHA256, ...)`.
 ///
 /// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL` or `OUTBOX_ERR_UTF8`. Thread-safe.
 #[no_mangle]
@@ -247,20 +268,39 @@ pub unsafe extern "C" fn outbox_user_hash(
     user_id: *const c_char,
     hash_out: *mut *mut c_char,
 ) -> outbox_status_t {
+    unsafe { outbox_user_hash_with(OUTBOX_USER_HASH_HMAC_SHA256, secret, user_id, hash_out) }
+}
+
+/// The user hash of `user_id` under `algorithm` (`OUTBOX_USER_HASH_HMAC_SHA256`
+/// or `OUTBOX_USER_HASH_SHA256`), as 64 lowercase hex digits in a new string
+/// `*hash_out` (free it with `outbox_string_free`).
+///
+/// Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL`, `OUTBOX_ERR_UTF8`, or
+/// `OUTBOX_ERR_INVALID_ARGUMENT` for an unknown algorithm. Thread-safe.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn outbox_user_hash_with(
+    algorithm: outbox_user_hash_algorithm_t,
+    secret: *const c_char,
+    user_id: *const c_char,
+    hash_out: *mut *mut c_char,
+) -> outbox_status_t {
     guard(|| {
         unsafe { clear_out(hash_out) };
         if hash_out.is_null() {
             return Err(Failure::null("hash_out"));
         }
+        let algorithm = user_hash_algorithm(algorithm)?;
         let secret = unsafe { arg_str(secret, "secret") }?;
         let user_id = unsafe { arg_str(user_id, "user_id") }?;
-        unsafe { put_string(hash_out, &sign::user_hash(secret, user_id)) };
+        unsafe { put_string(hash_out, &sign::user_hash_with(algorithm, secret, user_id)) };
         Ok(())
     })
 }
 
 /// Checks a user hash in constant time. `hash` must be exactly 64 hex
-/// digits (either case); an empty `secret` never verifies.
+/// digits (either case); an empty `secret` never verifies. Same as
+/// `outbox_verify_user_hash_with(OUTBOX_USER_HASH_HMAC_SHA256, ...)`.
 ///
 /// Returns `OUTBOX_OK` when it matches, `OUTBOX_ERR_VERIFY` (code
 /// `hash_mismatch`) when it does not, or `OUTBOX_ERR_NULL` /
@@ -272,11 +312,28 @@ pub unsafe extern "C" fn outbox_verify_user_hash(
     user_id: *const c_char,
     hash: *const c_char,
 ) -> outbox_status_t {
+    unsafe { outbox_verify_user_hash_with(OUTBOX_USER_HASH_HMAC_SHA256, secret, user_id, hash) }
+}
+
+/// Checks a user hash made under `algorithm`, like `outbox_verify_user_hash`.
+///
+/// Returns `OUTBOX_OK` when it matches, `OUTBOX_ERR_VERIFY` (code
+/// `hash_mismatch`) when it does not, `OUTBOX_ERR_NULL` / `OUTBOX_ERR_UTF8`,
+/// or `OUTBOX_ERR_INVALID_ARGUMENT` for an unknown algorithm. Thread-safe.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn outbox_verify_user_hash_with(
+    algorithm: outbox_user_hash_algorithm_t,
+    secret: *const c_char,
+    user_id: *const c_char,
+    hash: *const c_char,
+) -> outbox_status_t {
     guard(|| {
+        let algorithm = user_hash_algorithm(algorithm)?;
         let secret = unsafe { arg_str(secret, "secret") }?;
         let user_id = unsafe { arg_str(user_id, "user_id") }?;
         let hash = unsafe { arg_str(hash, "hash") }?;
-        if sign::verify_user_hash(secret, user_id, hash) {
+        if sign::verify_user_hash_with(algorithm, secret, user_id, hash) {
             Ok(())
         } else {
             Err(Failure::with_code(OUTBOX_ERR_VERIFY, "hash_mismatch", "the user hash does not match"))

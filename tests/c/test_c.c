@@ -1257,6 +1257,11 @@ static void vector_free(vector_input *in) {
     free(in->body);
 }
 
+/* The vectors name algorithms as the other languages do. */
+static outbox_user_hash_algorithm_t user_hash_algorithm(const char *name) {
+    return strcmp(name, "sha256") == 0 ? OUTBOX_USER_HASH_SHA256 : OUTBOX_USER_HASH_HMAC_SHA256;
+}
+
 static void test_vectors(const char *path) {
     char *text = read_file(path);
     jval *all = json_parse(text);
@@ -1341,12 +1346,19 @@ static void test_vectors(const char *path) {
     section = json_get(all, "user_hash");
     for (i = 0; i < json_len(section); i++) {
         const jval *v = json_at(section, i);
+        outbox_user_hash_algorithm_t algorithm = user_hash_algorithm(json_str(v, "algorithm"));
         char *hash = NULL;
         h_test = json_str(v, "name");
-        CHECK_OK(outbox_user_hash(json_str(v, "secret"), json_str(v, "user_id"), &hash));
+        CHECK_OK(outbox_user_hash_with(algorithm, json_str(v, "secret"), json_str(v, "user_id"), &hash));
         CHECK_STR(hash, json_str(v, "hash"));
-        CHECK_OK(outbox_verify_user_hash(json_str(v, "secret"), json_str(v, "user_id"), json_str(v, "hash")));
         outbox_string_free(hash);
+        CHECK_OK(outbox_verify_user_hash_with(algorithm, json_str(v, "secret"), json_str(v, "user_id"), json_str(v, "hash")));
+        if (algorithm == OUTBOX_USER_HASH_HMAC_SHA256) {
+            hash = NULL;
+            CHECK_OK(outbox_user_hash(json_str(v, "secret"), json_str(v, "user_id"), &hash));
+            CHECK_STR(hash, json_str(v, "hash"));
+            outbox_string_free(hash);
+        }
         ran[3]++;
     }
     CHECK(ran[3] > 0 && ran[3] == json_len(section));
@@ -1354,7 +1366,8 @@ static void test_vectors(const char *path) {
     section = json_get(all, "verify_user_hash");
     for (i = 0; i < json_len(section); i++) {
         const jval *v = json_at(section, i);
-        outbox_status_t got = outbox_verify_user_hash(json_str(v, "secret"), json_str(v, "user_id"), json_str(v, "hash"));
+        outbox_status_t got = outbox_verify_user_hash_with(user_hash_algorithm(json_str(v, "algorithm")), json_str(v, "secret"),
+                                                           json_str(v, "user_id"), json_str(v, "hash"));
         h_test = json_str(v, "name");
         if (json_get(v, "ok")->boolean) {
             CHECK_STATUS(got, OUTBOX_OK);
@@ -1421,6 +1434,10 @@ static void test_vectors(const char *path) {
         CHECK(hash == NULL);
         CHECK_STATUS(outbox_user_hash("s", "\xff", &hash), OUTBOX_ERR_UTF8);
         CHECK_STATUS(outbox_verify_user_hash("s", "u", NULL), OUTBOX_ERR_NULL);
+        CHECK_STATUS(outbox_user_hash_with(7, "s", "u", &hash), OUTBOX_ERR_INVALID_ARGUMENT);
+        CHECK(hash == NULL);
+        CHECK(strstr(outbox_last_error(), "OUTBOX_USER_HASH_SHA256") != NULL);
+        CHECK_STATUS(outbox_verify_user_hash_with(7, "s", "u", "00"), OUTBOX_ERR_INVALID_ARGUMENT);
         CHECK_STATUS(outbox_scheme_parse("rot13", &scheme), OUTBOX_ERR_INVALID_ARGUMENT);
         CHECK_EQ_U64(scheme, 42);
         CHECK_STR(outbox_last_error_code(), "unknown_scheme");

@@ -304,6 +304,11 @@ static void test_webhooks_and_signing() {
     CHECK_EQ_U64(hash.size(), 64);
     CHECK(outbox::verify_user_hash("secret", "user-1", hash));
     CHECK(!outbox::verify_user_hash("secret", "user-2", hash));
+    /* Notifizz's user token: sha256("user_123" + "secret"), from tests/vectors/signatures.json. */
+    std::string plain = outbox::user_hash("secret", "user_123", outbox::UserHashAlgorithm::Sha256);
+    CHECK_STR(plain.c_str(), "7a7595e8c03284d08a7bff8ba14f2831d83e1a40f9ab308510ef0bda6af946e1");
+    CHECK(outbox::verify_user_hash("secret", "user_123", plain, outbox::UserHashAlgorithm::Sha256));
+    CHECK(!outbox::verify_user_hash("secret", "user_123", plain));
     CHECK(outbox::parse_scheme("sha256") == outbox::Scheme::HmacSha256);
     expect_error([] { outbox::parse_scheme("rot13"); }, OUTBOX_ERR_INVALID_ARGUMENT);
     rx_reset();

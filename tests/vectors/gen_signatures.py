@@ -33,6 +33,11 @@ def uh(secret: str, user_id: str) -> str:
     return hmac.new(secret.encode(), user_id.encode(), hashlib.sha256).hexdigest()
 
 
+def uh_sha256(secret: str, user_id: str) -> str:
+    """Notifizz's user token: plain SHA-256 of the user id followed by the secret."""
+    return hashlib.sha256(user_id.encode() + secret.encode()).hexdigest()
+
+
 def body_fields(body: bytes) -> dict:
     try:
         return {"body": body.decode("utf-8")}
@@ -603,9 +608,19 @@ for name, secret, uid in [
     ("empty user id", "secret", ""),
     ("long secret (longer than the SHA-256 block)", "k" * 100, "user_123"),
 ]:
-    user_hash.append({"name": name, "secret": secret, "user_id": uid, "hash": uh(secret, uid)})
+    user_hash.append({"name": name, "algorithm": HS, "secret": secret, "user_id": uid, "hash": uh(secret, uid)})
+for name, secret, uid in [
+    ("sha256: simple", "secret", "user_123"),
+    ("sha256: unicode user id", "secret", "Zoë 🚀 日本"),
+    ("sha256: empty user id", "secret", ""),
+    ("sha256: long secret", "k" * 100, "user_123"),
+]:
+    user_hash.append(
+        {"name": name, "algorithm": "sha256", "secret": secret, "user_id": uid, "hash": uh_sha256(secret, uid)}
+    )
 
 good = uh("secret", "user_123")
+plain = uh_sha256("secret", "user_123")
 verify_user_hash = [
     {"name": "matches", "secret": "secret", "user_id": "user_123", "hash": good, "ok": True},
     {"name": "upper-case hex matches", "secret": "secret", "user_id": "user_123", "hash": good.upper(), "ok": True},
@@ -635,6 +650,58 @@ verify_user_hash = [
         "secret": "",
         "user_id": "user_123",
         "hash": uh("", "user_123"),
+        "ok": False,
+    },
+]
+for v in verify_user_hash:
+    v["algorithm"] = HS
+verify_user_hash += [
+    {
+        "name": "sha256: matches",
+        "algorithm": "sha256",
+        "secret": "secret",
+        "user_id": "user_123",
+        "hash": plain,
+        "ok": True,
+    },
+    {
+        "name": "sha256: upper-case hex matches",
+        "algorithm": "sha256",
+        "secret": "secret",
+        "user_id": "user_123",
+        "hash": plain.upper(),
+        "ok": True,
+    },
+    {
+        "name": "sha256: other user",
+        "algorithm": "sha256",
+        "secret": "secret",
+        "user_id": "user_124",
+        "hash": plain,
+        "ok": False,
+    },
+    {
+        "name": "sha256: the HMAC form does not verify",
+        "algorithm": "sha256",
+        "secret": "secret",
+        "user_id": "user_123",
+        "hash": good,
+        "ok": False,
+    },
+    {
+        "name": "hmac-sha256: the plain form does not verify",
+        "algorithm": HS,
+        "secret": "secret",
+        "user_id": "user_123",
+        "hash": plain,
+        "ok": False,
+    },
+    {
+        "name": "sha256: empty secret never verifies",
+        "algorithm": "sha256",
+        "secret": "",
+        "user_id": "user_123",
+        "hash": uh_sha256("", "user_123"),
         "ok": False,
     },
 ]
@@ -672,8 +739,9 @@ doc = {
         "sign_errors": "building a signer from scheme/header/secrets fails with error code",
         "verify": "headers (map; names matched case-insensitively) + body + secrets, now (unix seconds, absent for "
         "hmac-sha256), tolerance (seconds, default 300) -> ok true, or ok false with error code",
-        "user_hash": "lowercase hex HMAC-SHA256(key = UTF-8 secret, message = UTF-8 user_id)",
-        "verify_user_hash": "verify_user_hash(secret, user_id, hash) returns ok",
+        "user_hash": "algorithm hmac-sha256: lowercase hex HMAC-SHA256(key = UTF-8 secret, message = UTF-8 user_id); "
+        "algorithm sha256: lowercase hex SHA-256(UTF-8 user_id followed by UTF-8 secret)",
+        "verify_user_hash": "verify_user_hash(secret, user_id, hash) under the algorithm returns ok",
         "scheme_names": "Scheme::parse(input) gives scheme name, or fails with error code",
         "error_codes": [
             "missing_header",

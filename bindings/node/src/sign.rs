@@ -6,7 +6,7 @@ use napi::bindgen_prelude::Unknown;
 use napi::{Env, JsValue};
 use napi_derive::napi;
 
-use outbox_engine::sign::{self, Scheme, VerifyOptions};
+use outbox_engine::sign::{self, Scheme, UserHashAlgorithm, VerifyOptions};
 
 use crate::js::{ty, Fail, Js, Raw, R};
 
@@ -117,16 +117,31 @@ pub fn verify_raw(
     run().map_err(|f| js.throw(f))
 }
 
-/// Lowercase hex HMAC-SHA256 of `user_id` keyed with `secret`.
-#[napi]
-pub fn user_hash(secret: String, user_id: String) -> String {
-    sign::user_hash(&secret, &user_id)
+fn algorithm_of(name: Option<String>) -> R<UserHashAlgorithm> {
+    match name {
+        None => Ok(UserHashAlgorithm::default()),
+        Some(n) => UserHashAlgorithm::parse(&n).map_err(|e| Fail::Outbox("invalid_option", format!("algorithm: {e}"))),
+    }
 }
 
-/// Whether `hash` is `userHash(secret, userId)`, compared in constant time.
+/// The user hash of `user_id` under `algorithm` (default `hmac-sha256`).
 #[napi]
-pub fn verify_user_hash(secret: String, user_id: String, hash: String) -> bool {
-    sign::verify_user_hash(&secret, &user_id, &hash)
+pub fn user_hash(env: Env, secret: String, user_id: String, algorithm: Option<String>) -> napi::Result<String> {
+    let algorithm = algorithm_of(algorithm).map_err(|f| Js::new(env.raw()).throw(f))?;
+    Ok(sign::user_hash_with(algorithm, &secret, &user_id))
+}
+
+/// Whether `hash` is `userHash(secret, userId, { algorithm })`, compared in constant time.
+#[napi]
+pub fn verify_user_hash(
+    env: Env,
+    secret: String,
+    user_id: String,
+    hash: String,
+    algorithm: Option<String>,
+) -> napi::Result<bool> {
+    let algorithm = algorithm_of(algorithm).map_err(|f| Js::new(env.raw()).throw(f))?;
+    Ok(sign::verify_user_hash_with(algorithm, &secret, &user_id, &hash))
 }
 
 /// A fresh webhook message id (`msg_` + 32 hex digits), as the sender makes.

@@ -63,8 +63,23 @@ describe('shared vectors (tests/vectors/signatures.json)', () => {
   });
 
   it('userHash and verifyUserHash', () => {
-    for (const v of vectors.user_hash) assert.equal(userHash(v.secret, v.user_id), v.hash, v.name);
-    for (const v of vectors.verify_user_hash) assert.equal(verifyUserHash(v.secret, v.user_id, v.hash), v.ok, v.name);
+    for (const v of vectors.user_hash) {
+      assert.equal(userHash(v.secret, v.user_id, { algorithm: v.algorithm }), v.hash, v.name);
+      if (v.algorithm === 'hmac-sha256') assert.equal(userHash(v.secret, v.user_id), v.hash, v.name);
+    }
+    for (const v of vectors.verify_user_hash) {
+      assert.equal(verifyUserHash(v.secret, v.user_id, v.hash, { algorithm: v.algorithm }), v.ok, v.name);
+    }
+  });
+
+  it("userHash's sha256 form is Notifizz's user token", () => {
+    const expected = require('node:crypto').createHash('sha256').update('user-42s3cret').digest('hex');
+    assert.equal(userHash('s3cret', 'user-42', { algorithm: 'sha256' }), expected);
+    assert.throws(
+      () => userHash('s', 'u', { algorithm: 'md5' }),
+      (e) => e instanceof OutboxError && e.code === 'invalid_option' && /unknown user hash algorithm "md5"/.test(e.message),
+    );
+    assert.throws(() => userHash('s', 'u', { algorithm: 256 }), (e) => e instanceof TypeError);
   });
 
   it('scheme names', () => {

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use outbox_engine::sign::{self as core_sign, Scheme, SignError, VerifyOptions};
+use outbox_engine::sign::{self as core_sign, Scheme, SignError, UserHashAlgorithm, VerifyOptions};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyString};
@@ -171,17 +171,24 @@ fn user_id_text(v: &Bound<'_, PyAny>) -> PyResult<String> {
     }
 }
 
-/// The hex HMAC-SHA256 of ``user_id`` keyed with ``secret``: the "user hash"
-/// a front end sends to prove who the user is (Intercom-style identity
-/// verification).
-#[pyfunction]
-pub fn user_hash(secret: &str, user_id: &Bound<'_, PyAny>) -> PyResult<String> {
-    Ok(core_sign::user_hash(secret, &user_id_text(user_id)?))
+fn user_hash_algorithm(name: &str) -> PyResult<UserHashAlgorithm> {
+    UserHashAlgorithm::parse(name).map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
-/// Whether ``hash`` is ``user_hash(secret, user_id)``, compared in constant
-/// time. An empty secret never verifies.
+/// The "user hash" a front end sends to prove who the user is: by default
+/// the hex HMAC-SHA256 of ``user_id`` keyed with ``secret`` (Intercom-style
+/// identity verification); ``algorithm="sha256"`` gives the plain hex
+/// SHA-256 of ``user_id + secret`` (Notifizz's user token).
 #[pyfunction]
-pub fn verify_user_hash(secret: &str, user_id: &Bound<'_, PyAny>, hash: &str) -> PyResult<bool> {
-    Ok(core_sign::verify_user_hash(secret, &user_id_text(user_id)?, hash))
+#[pyo3(signature = (secret, user_id, *, algorithm = "hmac-sha256"))]
+pub fn user_hash(secret: &str, user_id: &Bound<'_, PyAny>, algorithm: &str) -> PyResult<String> {
+    Ok(core_sign::user_hash_with(user_hash_algorithm(algorithm)?, secret, &user_id_text(user_id)?))
+}
+
+/// Whether ``hash`` is ``user_hash(secret, user_id, algorithm=algorithm)``,
+/// compared in constant time. An empty secret never verifies.
+#[pyfunction]
+#[pyo3(signature = (secret, user_id, hash, *, algorithm = "hmac-sha256"))]
+pub fn verify_user_hash(secret: &str, user_id: &Bound<'_, PyAny>, hash: &str, algorithm: &str) -> PyResult<bool> {
+    Ok(core_sign::verify_user_hash_with(user_hash_algorithm(algorithm)?, secret, &user_id_text(user_id)?, hash))
 }

@@ -60,12 +60,28 @@ def test_verify_vectors(v):
 
 @pytest.mark.parametrize("v", V["user_hash"], ids=[v["name"] for v in V["user_hash"]])
 def test_user_hash_vectors(v):
-    assert outbox.user_hash(v["secret"], v["user_id"]) == v["hash"]
+    assert outbox.user_hash(v["secret"], v["user_id"], algorithm=v["algorithm"]) == v["hash"]
+    if v["algorithm"] == "hmac-sha256":
+        assert outbox.user_hash(v["secret"], v["user_id"]) == v["hash"]
 
 
 @pytest.mark.parametrize("v", V["verify_user_hash"], ids=[v["name"] for v in V["verify_user_hash"]])
 def test_verify_user_hash_vectors(v):
-    assert outbox.verify_user_hash(v["secret"], v["user_id"], v["hash"]) is v["ok"]
+    assert outbox.verify_user_hash(v["secret"], v["user_id"], v["hash"], algorithm=v["algorithm"]) is v["ok"]
+
+
+def test_user_hash_sha256_is_notifizz_token():
+    # Notifizz's user token, computed independently: sha256(user_id + secret).
+    import hashlib
+
+    assert outbox.user_hash("s3cret", "user-42", algorithm="sha256") == hashlib.sha256(b"user-42s3cret").hexdigest()
+
+
+def test_unknown_user_hash_algorithm_is_a_value_error():
+    with pytest.raises(ValueError, match='unknown user hash algorithm "md5"'):
+        outbox.user_hash("s", "u", algorithm="md5")
+    with pytest.raises(ValueError, match="expected"):
+        outbox.verify_user_hash("s", "u", "00", algorithm="")
 
 
 @pytest.mark.parametrize("v", V["scheme_names"], ids=[repr(v["input"]) for v in V["scheme_names"]])

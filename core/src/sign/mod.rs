@@ -18,10 +18,11 @@
 //!
 //! [`user_hash`] computes the hex HMAC-SHA256 of a user id, for front-end
 //! identity verification (Intercom-style), and [`verify_user_hash`] checks one
-//! in constant time.
+//! in constant time; [`user_hash_with`] also offers the plain SHA-256 form
+//! some widgets expect ([`UserHashAlgorithm`]).
 //!
-//! All comparisons of secret-derived values go through
-//! [`hmac::Mac::verify_slice`], which is constant time and length-checked.
+//! All comparisons of secret-derived values are constant time and
+//! length-checked ([`hmac::Mac::verify_slice`], `subtle` for user hashes).
 //!
 //! ```
 //! use outbox_engine::sign::{sign, verify, Scheme, VerifyOptions};
@@ -54,7 +55,9 @@ use sha2::Sha256;
 pub use error::{SignError, VerifyError};
 pub use scheme::Scheme;
 pub use signer::Signer;
-pub use user_hash::{user_hash, verify_user_hash};
+pub use user_hash::{
+    user_hash, user_hash_with, verify_user_hash, verify_user_hash_with, UnknownAlgorithm, UserHashAlgorithm,
+};
 pub use verify::VerifyOptions;
 
 /// The MAC of both schemes.

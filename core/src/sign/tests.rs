@@ -361,3 +361,31 @@ fn excerpt_truncates_on_char_boundaries() {
     assert!(e.ends_with('…'));
     assert_eq!(excerpt("a\r\nb"), "a\u{FFFD}\u{FFFD}b");
 }
+
+#[test]
+fn plain_sha256_user_hashes_are_the_digest_of_user_id_then_secret() {
+    use sha2::{Digest, Sha256};
+    let expected: String = Sha256::digest(b"user_123secret").iter().map(|b| format!("{b:02x}")).collect();
+    let h = user_hash_with(UserHashAlgorithm::Sha256, "secret", "user_123");
+    assert_eq!(h, expected);
+    assert_ne!(h, user_hash("secret", "user_123"));
+    assert_eq!(user_hash_with(UserHashAlgorithm::HmacSha256, "secret", "user_123"), user_hash("secret", "user_123"));
+    assert!(verify_user_hash_with(UserHashAlgorithm::Sha256, "secret", "user_123", &h.to_uppercase()));
+    assert!(!verify_user_hash_with(UserHashAlgorithm::Sha256, "secret", "user_124", &h));
+    assert!(!verify_user_hash_with(UserHashAlgorithm::HmacSha256, "secret", "user_123", &h));
+    assert!(!verify_user_hash_with(
+        UserHashAlgorithm::Sha256,
+        "",
+        "user_123",
+        &user_hash_with(UserHashAlgorithm::Sha256, "", "user_123")
+    ));
+}
+
+#[test]
+fn user_hash_algorithm_names() {
+    assert_eq!(UserHashAlgorithm::parse(" SHA256 "), Ok(UserHashAlgorithm::Sha256));
+    assert_eq!(UserHashAlgorithm::parse("hmac_sha256"), Ok(UserHashAlgorithm::HmacSha256));
+    assert_eq!(UserHashAlgorithm::default().name(), "hmac-sha256");
+    let e = UserHashAlgorithm::parse("md5").unwrap_err();
+    assert_eq!(e.to_string(), "unknown user hash algorithm \"md5\"; expected \"hmac-sha256\" or \"sha256\"");
+}

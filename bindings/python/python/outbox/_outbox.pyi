@@ -398,11 +398,13 @@ def verify(
 ) -> None:
     """Verifies a received webhook from its raw body; raises WebhookVerificationError."""
 
-def user_hash(secret: str, user_id: _Id) -> str:
-    """The hex HMAC-SHA256 of ``user_id`` keyed with ``secret``."""
+def user_hash(secret: str, user_id: _Id, *, algorithm: Literal["hmac-sha256", "sha256"] = "hmac-sha256") -> str:
+    """The hex HMAC-SHA256 of ``user_id`` keyed with ``secret``; ``algorithm="sha256"``: hex SHA-256 of ``user_id + secret``."""
 
-def verify_user_hash(secret: str, user_id: _Id, hash: str) -> bool:
-    """Whether ``hash`` is ``user_hash(secret, user_id)``, compared in constant time."""
+def verify_user_hash(
+    secret: str, user_id: _Id, hash: str, *, algorithm: Literal["hmac-sha256", "sha256"] = "hmac-sha256"
+) -> bool:
+    """Whether ``hash`` is ``user_hash(secret, user_id, algorithm=algorithm)``, compared in constant time."""
 
 def _at_exit() -> None: ...
 def _after_fork_in_child() -> None: ...
