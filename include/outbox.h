@@ -1267,6 +1267,21 @@ outbox_status_t outbox_webhook_send(const outbox_webhook_sender_t *sender,
                                     const char *data_json,
                                     char **message_id_out);
 
+// Queues a body you built yourself to every endpoint, sent byte for byte as
+// given (no envelope) and signed per endpoint at each attempt, e.g. a
+// payload shaped for a receiver that expects its own format. `body_json`
+// must be one JSON value as UTF-8 text (checked, so a typo fails here, not
+// at the receiver). `message_id_out` (optional) receives the message id, a
+// new string to free with `outbox_string_free`.
+//
+// Never waits for the network. Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL`,
+// `OUTBOX_ERR_UTF8`, `OUTBOX_ERR_JSON`, `OUTBOX_ERR_TOO_LARGE` (over
+// `max_message_bytes`) or `OUTBOX_ERR_CLOSED`. Thread-safe.
+OUTBOX_MUST_USE
+outbox_status_t outbox_webhook_send_raw(const outbox_webhook_sender_t *sender,
+                                        const char *body_json,
+                                        char **message_id_out);
+
 // As `outbox_flush`, for every endpoint (the timeout covers them all).
 // Counts are summed over endpoints.
 OUTBOX_MUST_USE

@@ -657,6 +657,12 @@ public:
         detail::check(outbox_webhook_send(sender_, detail::CString(type, "type").get(), detail::CString(data_json, "data_json").get(), &id));
         return detail::take(id);
     }
+    /// Queues a body you built (one JSON value), sent byte for byte and signed; returns the message id.
+    std::string send_raw(std::string_view body_json) const {
+        char *id = nullptr;
+        detail::check(outbox_webhook_send_raw(sender_, detail::CString(body_json, "body_json").get(), &id));
+        return detail::take(id);
+    }
     FlushResult flush(std::chrono::milliseconds timeout) const {
         outbox_flush_result_t r{};
         detail::check(outbox_webhook_flush(sender_, detail::millis(timeout), &r));

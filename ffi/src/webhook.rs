@@ -489,6 +489,34 @@ pub unsafe extern "C" fn outbox_webhook_send(
     })
 }
 
+/// Queues a body you built yourself to every endpoint, sent byte for byte as
+/// given (no envelope) and signed per endpoint at each attempt, e.g. a
+/// payload shaped for a receiver that expects its own format. `body_json`
+/// must be one JSON value as UTF-8 text (checked, so a typo fails here, not
+/// at the receiver). `message_id_out` (optional) receives the message id, a
+/// new string to free with `outbox_string_free`.
+///
+/// Never waits for the network. Returns `OUTBOX_OK`, `OUTBOX_ERR_NULL`,
+/// `OUTBOX_ERR_UTF8`, `OUTBOX_ERR_JSON`, `OUTBOX_ERR_TOO_LARGE` (over
+/// `max_message_bytes`) or `OUTBOX_ERR_CLOSED`. Thread-safe.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn outbox_webhook_send_raw(
+    sender: *const outbox_webhook_sender_t,
+    body_json: *const c_char,
+    message_id_out: *mut *mut c_char,
+) -> outbox_status_t {
+    guard(|| {
+        unsafe { clear_out(message_id_out) };
+        let s = unsafe { owner_ref(sender) }?;
+        let body = unsafe { arg_str(body_json, "body_json") }?;
+        check_len(body, s.max_message_bytes, "body_json", "max_message_bytes")?;
+        let id = s.sender.send_raw(&Json::parse(body)?)?;
+        unsafe { put_string(message_id_out, &id) };
+        Ok(())
+    })
+}
+
 /// As `outbox_flush`, for every endpoint (the timeout covers them all).
 /// Counts are summed over endpoints.
 #[no_mangle]

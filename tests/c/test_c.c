@@ -1039,6 +1039,58 @@ static void test_deliver_and_modes(void) {
 
 /* ---- webhooks -------------------------------------------------------------- */
 
+/* A body built by the caller leaves byte for byte, signed (PocketPing's
+ * forwarding: X-PocketPing-Signature: sha256=<hex> over the exact body). */
+static void test_webhook_send_raw(void) {
+    const char *secret = "pp-secret";
+    const char *body = "{\"event\":{\"name\":\"clicked\",\"data\":{\"n\":1.50},\"timestamp\":\"2026-01-01T00:00:00Z\","
+                       "\"sessionId\":\"s-1\"},\"session\":{\"id\":\"s-1\"},\"sentAt\":\"2026-01-01T00:00:01Z\"}";
+    outbox_webhook_config_t *wc = NULL;
+    outbox_webhook_sender_t *sender = NULL;
+    outbox_flush_result_t result;
+    char url[300], *id = NULL;
+    jval *reqs;
+    h_begin("webhook send_raw");
+    rx_reset();
+    snprintf(url, sizeof url, "%s/hooks/pocketping", rx_url());
+    CHECK_OK(outbox_webhook_config_new(&wc));
+    CHECK_OK(outbox_webhook_config_add_endpoint(wc, url, &secret, 1, OUTBOX_SCHEME_HMAC_SHA256, "X-PocketPing-Signature", NULL));
+    CHECK_OK(outbox_webhook_config_set_max_message_bytes(wc, 1000));
+    CHECK_OK(outbox_webhook_sender_new(wc, &sender));
+    outbox_webhook_config_free(wc);
+
+    CHECK_OK(outbox_webhook_send_raw(sender, body, &id));
+    CHECK(id != NULL && strncmp(id, "msg_", 4) == 0);
+    CHECK_OK(outbox_webhook_flush(sender, WAIT_MS, &result));
+    CHECK_EQ_U64(result.pending, 0);
+    reqs = rx_requests();
+    CHECK_EQ_U64(json_len(reqs), 1);
+    if (json_len(reqs) == 1) {
+        CHECK_STR(json_str(json_at(reqs, 0), "body"), body);
+        CHECK_OK(verify_recorded(json_at(reqs, 0), OUTBOX_SCHEME_HMAC_SHA256, "X-PocketPing-Signature", secret));
+    }
+    json_free(reqs);
+    outbox_string_free(id);
+
+    id = (char *)"sentinel";
+    CHECK_STATUS(outbox_webhook_send_raw(sender, "{\"a\": ", &id), OUTBOX_ERR_JSON);
+    CHECK(id == NULL);
+    CHECK_STATUS(outbox_webhook_send_raw(sender, NULL, NULL), OUTBOX_ERR_NULL);
+    CHECK_STATUS(outbox_webhook_send_raw(NULL, "{}", NULL), OUTBOX_ERR_NULL);
+    CHECK_STATUS(outbox_webhook_send_raw(sender, "\"\xff\"", NULL), OUTBOX_ERR_UTF8);
+    {
+        char big[1200];
+        memset(big, 'x', sizeof big);
+        big[0] = '"';
+        big[sizeof big - 2] = '"';
+        big[sizeof big - 1] = '\0';
+        CHECK_STATUS(outbox_webhook_send_raw(sender, big, NULL), OUTBOX_ERR_TOO_LARGE);
+    }
+    CHECK_OK(outbox_webhook_shutdown(sender, WAIT_MS, &result));
+    CHECK_STATUS(outbox_webhook_send_raw(sender, "{}", NULL), OUTBOX_ERR_CLOSED);
+    outbox_webhook_sender_free(sender);
+}
+
 static void test_webhooks(void) {
     outbox_webhook_config_t *wc = NULL;
     outbox_webhook_sender_t *sender = NULL;
@@ -1658,6 +1710,7 @@ int main(int argc, char **argv) {
     test_deep_nesting();
     test_deliver_and_modes();
     test_webhooks();
+    test_webhook_send_raw();
     test_vectors(vectors);
     test_spool();
     test_exit_hook();

@@ -264,6 +264,7 @@ static void test_webhooks_and_signing() {
         CHECK(sender.flush(10s).complete());
         CHECK_EQ_U64(sender.stats().delivered, 1);
         expect_error([&] { sender.send("", "{}"); }, OUTBOX_ERR_INVALID_EVENT);
+        expect_error([&] { sender.send_raw("{nope"); }, OUTBOX_ERR_JSON);
         outbox::WebhookSender moved(std::move(sender));
         CHECK(moved.shutdown(1s).complete());
     }
