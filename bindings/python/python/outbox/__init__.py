@@ -10,12 +10,32 @@ tells you exactly what happened to every event.
 >>> client.track("user-42", "Order Completed", {"total": 99.5})  # doctest: +SKIP
 '0f8c...'
 
+Or, as with analytics-python and posthog, one default client for the process:
+
+>>> outbox.configure("https://collector.example.com", api_key="...")  # doctest: +SKIP
+>>> outbox.track("user-42", "Order Completed", {"total": 99.5})  # doctest: +SKIP
+
 See ``docs/python.md`` for every option and behaviour.
 """
 
 from __future__ import annotations
 
 from . import _lifecycle  # noqa: F401  (registers the exit and fork hooks)
+from ._default import (
+    alias,
+    batch,
+    configure,
+    default_client,
+    deliver,
+    flush,
+    group,
+    identify,
+    page,
+    screen,
+    shutdown,
+    stats,
+    track,
+)
 from ._errors import (
     ClosedError,
     EventTooLargeError,
@@ -60,7 +80,20 @@ __all__ = [
     "WebhookSender",
     "WebhookVerificationError",
     "__version__",
+    "alias",
+    "batch",
+    "configure",
+    "default_client",
+    "deliver",
+    "flush",
+    "group",
+    "identify",
+    "page",
+    "screen",
+    "shutdown",
     "sign",
+    "stats",
+    "track",
     "user_hash",
     "verify",
     "verify_user_hash",

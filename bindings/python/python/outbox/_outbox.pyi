@@ -399,7 +399,10 @@ def verify(
     """Verifies a received webhook from its raw body; raises WebhookVerificationError."""
 
 def user_hash(secret: str, user_id: _Id, *, algorithm: Literal["hmac-sha256", "sha256"] = "hmac-sha256") -> str:
-    """The hex HMAC-SHA256 of ``user_id`` keyed with ``secret``; ``algorithm="sha256"``: hex SHA-256 of ``user_id + secret``."""
+    """The hex HMAC-SHA256 of ``user_id`` keyed with ``secret``.
+
+    ``algorithm="sha256"``: the hex SHA-256 of ``user_id + secret`` (Notifizz's user token).
+    """
 
 def verify_user_hash(
     secret: str, user_id: _Id, hash: str, *, algorithm: Literal["hmac-sha256", "sha256"] = "hmac-sha256"
