@@ -3,6 +3,8 @@
 
 /// <reference types="node" />
 
+import { EventEmitter } from 'node:events';
+
 // ---------------------------------------------------------------------------
 // Values
 
@@ -127,6 +129,40 @@ export interface CallOptions {
   integrations?: Properties;
   /** Your own id for the event (deduplication). Default: a new UUID v4. */
   messageId?: string;
+}
+
+/** The fields every message-object call takes (`userId` or `anonymousId` is needed). */
+export interface MessageBase extends CallOptions {
+  userId?: Id | null;
+}
+
+/** `client.track({ ... })`, as @segment/analytics-node and posthog-node take it. */
+export interface TrackMessage extends MessageBase {
+  event: string;
+  properties?: Properties | null;
+}
+
+/** `client.identify({ ... })`. */
+export interface IdentifyMessage extends MessageBase {
+  traits?: Properties | null;
+}
+
+/** `client.group({ ... })`. */
+export interface GroupMessage extends MessageBase {
+  groupId: Id;
+  traits?: Properties | null;
+}
+
+/** `client.alias({ ... })`: `previousId` becomes `userId`. */
+export interface AliasMessage extends MessageBase {
+  previousId: Id;
+  userId: Id;
+}
+
+/** `client.page({ ... })` and `client.screen({ ... })`. */
+export interface PageMessage extends MessageBase {
+  name?: string | null;
+  properties?: Properties | null;
 }
 
 /** One event in Segment's shape, for `batch()` and `deliver()`. */
@@ -337,7 +373,17 @@ export class DeliveryError extends Error {
 // ---------------------------------------------------------------------------
 // Classes
 
-declare abstract class Lane {
+/** The events a client or webhook sender emits. */
+export interface LaneEvents {
+  /**
+   * Each group of events that will never be delivered (after `onError`, if
+   * given). Emitted only when a listener is attached: with none, it is
+   * logged, never thrown.
+   */
+  error: [error: DeliveryError];
+}
+
+declare abstract class Lane extends EventEmitter<LaneEvents> {
   /**
    * Waits until everything queued before the call is delivered or given up,
    * or `timeoutMs` passes (default 30,000; `Infinity` waits without limit).
@@ -353,6 +399,8 @@ declare abstract class Lane {
   stats(): Stats;
   /** How long exit hooks wait for delivery, in milliseconds. */
   readonly shutdownTimeoutMs: number;
+  /** `await using client = new Client(...)` shuts it down when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** An Outbox client. Create one per process and destination, and share it. */
@@ -360,12 +408,19 @@ export class Client extends Lane {
   constructor(options: ClientOptions);
   /** Queues a `track` event; returns its message id. Never waits for the network. */
   track(userId: Id | null | undefined, event: string, properties?: Properties | null, options?: CallOptions): string;
+  /** The Segment / PostHog form: `track({ userId, event, properties, ... })`. */
+  track(message: TrackMessage): string;
   identify(userId: Id | null | undefined, traits?: Properties | null, options?: CallOptions): string;
+  identify(message: IdentifyMessage): string;
   group(userId: Id | null | undefined, groupId: Id, traits?: Properties | null, options?: CallOptions): string;
+  group(message: GroupMessage): string;
   /** Links `previousId` (e.g. an anonymous id) to `userId`. */
   alias(previousId: Id, userId: Id, options?: CallOptions): string;
+  alias(message: AliasMessage): string;
   page(userId: Id | null | undefined, name?: string | null, properties?: Properties | null, options?: CallOptions): string;
+  page(message: PageMessage): string;
   screen(userId: Id | null | undefined, name?: string | null, properties?: Properties | null, options?: CallOptions): string;
+  screen(message: PageMessage): string;
   /** Queues many events; all are checked first (none is queued if one is invalid). Returns their ids. */
   batch(events: readonly EventInput[]): string[];
   /** Sends now, bypassing the queue, retrying transient failures within `timeoutMs` (default 10,000). */

@@ -2,6 +2,7 @@
 // The npm package `outbox`: the Outbox engine (Rust, loaded as a native
 // addon) with Node manners. See docs/node.md.
 
+const { EventEmitter } = require('node:events');
 const { isMainThread } = require('node:worker_threads');
 const native = require('./lib/native.js');
 
@@ -99,21 +100,47 @@ const kLifecycle = Symbol('outbox.lifecycle');
 const kCapture = Symbol('outbox.capture');
 const kDispatch = Symbol('outbox.dispatch');
 
-function makeDispatcher(onError) {
-  if (onError === undefined || onError === null) return undefined;
-  if (typeof onError !== 'function') {
+/**
+ * The function the engine hands each DeliveryError to: `options.onError`,
+ * then the `'error'` event if anyone listens (never thrown otherwise). The
+ * emitter is held weakly so that a client nobody references can still be
+ * garbage-collected (and shut down) while the engine holds this function.
+ */
+function makeDispatcher(onError, emitter) {
+  if (onError !== undefined && onError !== null && typeof onError !== 'function') {
     throw new OutboxError(`options.onError must be a function, not ${describe(onError)}`, 'invalid_option');
   }
-  return function dispatch(report) {
+  const call = (what, f, error) => {
     try {
-      onError(new DeliveryError(report));
+      f(error);
     } catch (err) {
       // A throwing callback never stops delivery, nor crashes the process.
       try {
-        process.emitWarning(`outbox: the onError callback threw: ${err && err.stack ? err.stack : err}`);
+        process.emitWarning(`outbox: the ${what} threw: ${err && err.stack ? err.stack : err}`);
       } catch {}
     }
   };
+  return function dispatch(report) {
+    const error = new DeliveryError(report);
+    if (typeof onError === 'function') call('onError callback', onError, error);
+    const target = emitter.ref?.deref();
+    if (target !== undefined && target.listenerCount('error') > 0) {
+      call("'error' listener", (e) => target.emit('error', e), error);
+    }
+  };
+}
+
+/** Builds a Lane's native object with a dispatcher bound (weakly) to the Lane. */
+function nativeWithDispatch(make, options) {
+  const emitter = { ref: undefined };
+  const dispatch = makeDispatcher(options.onError, emitter);
+  let n;
+  try {
+    n = make(dispatch);
+  } catch (err) {
+    throw adopt(err);
+  }
+  return { n, dispatch, emitter };
 }
 
 function describe(v) {
@@ -150,9 +177,15 @@ function dropReasons() {
   return reasonNames;
 }
 
-/** Base of Client and WebhookSender: flush, shutdown, stats, exit hooks. */
-class Lane {
-  constructor(nativeObj, dispatch) {
+/**
+ * Base of Client and WebhookSender: flush, shutdown, stats, exit hooks. An
+ * EventEmitter: `'error'` receives each DeliveryError (only when someone
+ * listens: an unheard delivery error is logged, never thrown).
+ */
+class Lane extends EventEmitter {
+  constructor({ n: nativeObj, dispatch, emitter }) {
+    super();
+    emitter.ref = new WeakRef(this);
     this[kNative] = nativeObj;
     // Flush, shutdown and the counters, the same for both kinds.
     this[kLifecycle] = nativeObj.lifecycle();
@@ -196,6 +229,11 @@ class Lane {
     });
   }
 
+  /** `await using client = new Client(...)`: shuts the client down when the scope ends. */
+  [Symbol.asyncDispose]() {
+    return this.shutdown().then(() => undefined);
+  }
+
   /** Counters: `enqueued == delivered + droppedTotal + pending`. */
   stats() {
     return toStats(this[kLifecycle].stats());
@@ -222,16 +260,35 @@ class Lane {
 // Client
 
 const TRACK = 0, IDENTIFY = 1, GROUP = 2, ALIAS = 3, PAGE = 4, SCREEN = 5;
+const CALL_NAMES = ['track', 'identify', 'group', 'alias', 'page', 'screen'];
 
 // The six capture calls are one native function, `capture(kind, userId,
 // second, payload, options)`: `second` is the event name, group id,
-// previous id or page name.
+// previous id or page name. A call whose first argument is an object is the
+// Segment / PostHog form, `track({ userId, event, properties, ... })`.
 function capture(client, kind, userId, second, payload, options) {
   try {
+    if (typeof userId === 'object' && userId !== null) {
+      return captureMessage(client, kind, userId, second !== undefined || payload !== undefined || options !== undefined);
+    }
     return client[kCapture](kind, userId, second, payload, options);
   } catch (err) {
     throw adopt(err);
   }
+}
+
+function captureMessage(client, kind, message, moreArguments) {
+  if (Array.isArray(message) || moreArguments) {
+    const name = CALL_NAMES[kind];
+    const fields = kind === TRACK ? 'userId, event, properties' : kind === ALIAS ? 'previousId, userId' : 'userId, ...';
+    const err = new TypeError(
+      `${name}(): ${kind === ALIAS ? 'previousId' : 'userId'} must be a string (or a number), not ${describe(message)}; ` +
+        `the message form takes one object: ${name}({ ${fields} })`,
+    );
+    err.code = 'ERR_INVALID_ARG_TYPE';
+    throw err;
+  }
+  return client[kNative].captureMessage(kind, message);
 }
 
 class Client extends Lane {
@@ -244,43 +301,41 @@ class Client extends Lane {
         `new Client(options) needs an options object, e.g. { endpoint: "https://collector.example.com" }, not ${describe(options)}`,
       );
     }
-    const dispatch = makeDispatcher(options.onError);
-    let n;
-    try {
-      n = new native.NativeClient(options, dispatch);
-    } catch (err) {
-      throw adopt(err);
-    }
-    super(n, dispatch);
-    this[kCapture] = n.captureFn();
+    const parts = nativeWithDispatch((dispatch) => new native.NativeClient(options, dispatch), options);
+    super(parts);
+    this[kCapture] = parts.n.captureFn();
   }
 
-  /** Queues a `track` event; returns its message id. */
+  /**
+   * Queues a `track` event; returns its message id. Also
+   * `track({ userId, anonymousId, event, properties, context, timestamp, messageId, integrations })`.
+   */
   track(userId, event, properties, options) {
     return capture(this, TRACK, userId, event, properties, options);
   }
 
-  /** Queues an `identify` event; returns its message id. */
+  /** Queues an `identify` event; returns its message id. Also `identify({ userId, traits, ... })`. */
   identify(userId, traits, options) {
     return capture(this, IDENTIFY, userId, undefined, traits, options);
   }
 
-  /** Queues a `group` event; returns its message id. */
+  /** Queues a `group` event; returns its message id. Also `group({ userId, groupId, traits, ... })`. */
   group(userId, groupId, traits, options) {
     return capture(this, GROUP, userId, groupId, traits, options);
   }
 
-  /** Queues an `alias` event (previousId becomes userId); returns its message id. */
+  /** Queues an `alias` event (previousId becomes userId); returns its message id. Also `alias({ previousId, userId })`. */
   alias(previousId, userId, options) {
+    if (typeof previousId === 'object' && previousId !== null) return capture(this, ALIAS, previousId, userId, undefined, options);
     return capture(this, ALIAS, userId, previousId, undefined, options);
   }
 
-  /** Queues a `page` event; returns its message id. */
+  /** Queues a `page` event; returns its message id. Also `page({ userId, name, properties, ... })`. */
   page(userId, name, properties, options) {
     return capture(this, PAGE, userId, name, properties, options);
   }
 
-  /** Queues a `screen` event; returns its message id. */
+  /** Queues a `screen` event; returns its message id. Also `screen({ userId, name, properties, ... })`. */
   screen(userId, name, properties, options) {
     return capture(this, SCREEN, userId, name, properties, options);
   }
@@ -337,14 +392,7 @@ class WebhookSender extends Lane {
         `new WebhookSender(options) needs an options object, e.g. { endpoints: [{ url, secrets }] }, not ${describe(options)}`,
       );
     }
-    const dispatch = makeDispatcher(options.onError);
-    let n;
-    try {
-      n = new native.NativeWebhookSender(options, dispatch);
-    } catch (err) {
-      throw adopt(err);
-    }
-    super(n, dispatch);
+    super(nativeWithDispatch((dispatch) => new native.NativeWebhookSender(options, dispatch), options));
   }
 
   /**

@@ -114,6 +114,15 @@ impl NativeClient {
         self.shared.engine.capture(event).map_err(|e| js.throw(core_error(&e)))
     }
 
+    /// Queues one event given as a Segment-style message object
+    /// (`{ userId, event, properties, ... }`); `kind` as for `capture`.
+    #[napi]
+    pub fn capture_message(&self, env: Env, kind: u32, message: Unknown<'_>) -> napi::Result<String> {
+        let js = Js::new(env.raw());
+        let event = read_message(js, kind, message.raw(), "message", self.shared.limit).map_err(|f| js.throw(f))?;
+        self.shared.engine.capture(event).map_err(|e| js.throw(core_error(&e)))
+    }
+
     /// The hot path: a plain function bound to this client,
     /// `capture(kind, userId, second, payload, options)`, the same as
     /// `capture` without the per-call cost of a class method. It holds the
@@ -342,6 +351,21 @@ fn read_event(js: Js, v: Raw, what: &str, limit: Limit) -> R<Event> {
             )))
         }
     };
+    read_fields(js, &r, kind, what, limit)
+}
+
+/// The object form of a capture call, as @segment/analytics-node and
+/// posthog-node take it: `track({ userId, event, properties, ... })`. The
+/// call names the type, so `type` is not a field here.
+fn read_message(js: Js, kind: u32, v: Raw, what: &str, limit: Limit) -> R<Event> {
+    let kind = *KINDS.get(kind as usize).ok_or_else(|| Fail::Type(format!("unknown event kind {kind}")))?;
+    let Some(r) = Reader::event(js, v, what, &EVENT_FIELDS[1..])? else {
+        return Err(invalid_event(format!("{what} must be an object, not {}", js.describe(v))));
+    };
+    read_fields(js, &r, kind, what, limit)
+}
+
+fn read_fields(js: Js, r: &Reader<'_>, kind: Kind, what: &str, limit: Limit) -> R<Event> {
     let mut e = Event::new(kind);
     let field = |name: &str| format!("{what}.{name}");
     if let Some(x) = r.get("userId")? {
