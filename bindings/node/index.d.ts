@@ -115,6 +115,20 @@ export interface ClientOptions {
   /** Keep requests in memory instead of sending them; read them with `captured()`. Default false. */
   testMode?: boolean;
   // /generated
+  /**
+   * Where this client's log lines go (`console`, a pino or winston logger:
+   * anything with error, warn, info and debug methods). Default: warnings
+   * through `process.emitWarning`, debug lines with `NODE_DEBUG=outbox`.
+   */
+  logger?: Logger;
+}
+
+/** A logger `outbox` can write to: `console`, pino and winston loggers fit. */
+export interface Logger {
+  error(message: string): unknown;
+  warn(message: string): unknown;
+  info(message: string): unknown;
+  debug(message: string): unknown;
 }
 
 /** Options of one call. */
@@ -236,6 +250,12 @@ export interface WebhookSenderOptions {
   /** Keep requests in memory instead of sending them; read them with `captured()`. Default false. */
   testMode?: boolean;
   // /generated
+  /**
+   * Where this sender's log lines go (`console`, a pino or winston logger:
+   * anything with error, warn, info and debug methods). Default: warnings
+   * through `process.emitWarning`, debug lines with `NODE_DEBUG=outbox`.
+   */
+  logger?: Logger;
 }
 
 // ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 // addon) with Node manners. See docs/node.md.
 
 const { EventEmitter } = require('node:events');
+const { debuglog } = require('node:util');
 const { isMainThread } = require('node:worker_threads');
 const native = require('./lib/native.js');
 
@@ -130,13 +131,50 @@ function makeDispatcher(onError, emitter) {
   };
 }
 
+// `NODE_DEBUG=outbox` turns on the engine's per-request lines.
+const nodeDebug = debuglog('outbox');
+const LOGGER_METHODS = ['error', 'warn', 'info', 'debug'];
+
+/**
+ * Where a client's log lines go: its `logger` (console, pino and winston
+ * shaped), else warnings and errors to `process.emitWarning` and the rest
+ * to `NODE_DEBUG=outbox` (or, with `debug: true`, to `console.error`).
+ */
+function makeLogSink(logger, debug) {
+  if (logger !== undefined && logger !== null) {
+    const missing = LOGGER_METHODS.filter((m) => typeof logger[m] !== 'function');
+    if (typeof logger !== 'object' || missing.length > 0) {
+      throw new OutboxError(
+        `options.logger must have ${LOGGER_METHODS.join(', ')} methods (console, pino and winston loggers do), ` +
+          `not ${describe(logger)}${missing.length > 0 && typeof logger === 'object' ? ` without ${missing.join(', ')}` : ''}`,
+        'invalid_option',
+      );
+    }
+  }
+  return function log({ level, message }) {
+    try {
+      if (logger) logger[level](`outbox: ${message}`);
+      else if (level === 'error' || level === 'warn') process.emitWarning(message, 'OutboxWarning');
+      else if (nodeDebug.enabled) nodeDebug('%s', message);
+      else if (debug && level === 'debug') console.error(`OUTBOX ${process.pid}: ${message}`);
+    } catch {
+      // A logger that throws never stops delivery.
+    }
+  };
+}
+
 /** Builds a Lane's native object with a dispatcher bound (weakly) to the Lane. */
 function nativeWithDispatch(make, options) {
   const emitter = { ref: undefined };
   const dispatch = makeDispatcher(options.onError, emitter);
+  // `logger` is Node's own option; the engine reads the rest.
+  const { logger, ...engineOptions } = options;
+  const debug = options.debug === true || nodeDebug.enabled;
+  if (debug) engineOptions.debug = true;
+  const log = makeLogSink(logger, options.debug === true);
   let n;
   try {
-    n = make(dispatch);
+    n = make(engineOptions, dispatch, log);
   } catch (err) {
     throw adopt(err);
   }
@@ -301,7 +339,7 @@ class Client extends Lane {
         `new Client(options) needs an options object, e.g. { endpoint: "https://collector.example.com" }, not ${describe(options)}`,
       );
     }
-    const parts = nativeWithDispatch((dispatch) => new native.NativeClient(options, dispatch), options);
+    const parts = nativeWithDispatch((o, dispatch, log) => new native.NativeClient(o, dispatch, log), options);
     super(parts);
     this[kCapture] = parts.n.captureFn();
   }
@@ -392,7 +430,7 @@ class WebhookSender extends Lane {
         `new WebhookSender(options) needs an options object, e.g. { endpoints: [{ url, secrets }] }, not ${describe(options)}`,
       );
     }
-    super(nativeWithDispatch((dispatch) => new native.NativeWebhookSender(options, dispatch), options));
+    super(nativeWithDispatch((o, dispatch, log) => new native.NativeWebhookSender(o, dispatch, log), options));
   }
 
   /**

@@ -278,6 +278,6 @@ fn spec_for(o: &Options) -> Result<Spec, Error> {
             },
         ),
         on_error: o.delivery.on_error.clone(),
-        debug: o.delivery.debug,
+        log: o.delivery.logger(),
     })
 }

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 use parking_lot::Mutex;
 
+use crate::logger::Logger;
 use crate::pipeline::{Pipeline, Spec};
 use crate::spool::{Budget, Recovery, Spool, SpoolSync};
 use crate::transport::{
@@ -110,7 +111,7 @@ impl Lane {
             match build(&self.spec, &self.source, self.spool.as_ref(), &self.recovery) {
                 Ok(pipeline) => pipeline,
                 Err(e) => {
-                    log::error!(target: "outbox", "cannot rebuild the client after fork: {e}");
+                    self.spec.log.error(format_args!("cannot rebuild the client after fork: {e}"));
                     let transport: Arc<dyn Transport> = match self.source.build() {
                         Ok(t) => t,
                         Err(e) => Arc::new(Unavailable(e.to_string())),
@@ -143,12 +144,12 @@ fn build(
     let Some(settings) = spool else {
         return Ok(Pipeline::new(spec.clone(), transport, None));
     };
-    let spool = Spool::open(&settings.dir, settings.sync)
+    let spool = Spool::open(&settings.dir, settings.sync, spec.log.clone())
         .map_err(|e| Error::invalid_option(format!("spool_dir {}: {e}", settings.dir.display())))?;
     let pipeline = Pipeline::new(spec.clone(), transport, Some(spool.clone()));
     // The queue is empty and nobody else has it yet: the first round fits.
     if adopt_round(&spool, &pipeline, recovery) {
-        keep_adopting(spool, Arc::downgrade(&pipeline), recovery.clone());
+        keep_adopting(spool, Arc::downgrade(&pipeline), recovery.clone(), spec.log.clone());
     }
     Ok(pipeline)
 }
@@ -174,18 +175,19 @@ fn adopt_round(spool: &Spool, pipeline: &Arc<Pipeline>, recovery: &Mutex<Recover
     });
     let (more, events) = (found.more_left, found.events);
     let new_damage = recovery.lock().add(found);
+    let log = &pipeline.spec().log;
     for line in new_damage {
-        log::warn!(target: "outbox", "spool recovery: {line}");
+        log.warn(format_args!("spool recovery: {line}"));
     }
     if events > 0 {
-        log::info!(target: "outbox", "spool recovery: {events} undelivered event(s) of dead processes queued again");
+        log.info(format_args!("spool recovery: {events} undelivered event(s) of dead processes queued again"));
     }
     more
 }
 
 /// Goes on adopting in the background, as room frees in the queue, until
 /// nothing is left or the client shuts down.
-fn keep_adopting(spool: Spool, pipeline: Weak<Pipeline>, recovery: Arc<Mutex<RecoverySummary>>) {
+fn keep_adopting(spool: Spool, pipeline: Weak<Pipeline>, recovery: Arc<Mutex<RecoverySummary>>, log: Logger) {
     let spawned = std::thread::Builder::new().name("outbox-adopt".into()).spawn(move || loop {
         std::thread::sleep(ADOPT_POLL);
         let Some(pipeline) = pipeline.upgrade() else { return };
@@ -194,7 +196,9 @@ fn keep_adopting(spool: Spool, pipeline: Weak<Pipeline>, recovery: Arc<Mutex<Rec
         }
     });
     if let Err(e) = spawned {
-        log::warn!(target: "outbox", "spool recovery: cannot start the background adopter ({e}); the rest is left for the next process");
+        log.warn(format_args!(
+            "spool recovery: cannot start the background adopter ({e}); the rest is left for the next process"
+        ));
     }
 }
 

@@ -38,6 +38,7 @@ mod fork;
 mod http_values;
 mod ids;
 mod lane;
+pub mod logger;
 mod pipeline;
 #[doc(hidden)]
 pub mod queue;

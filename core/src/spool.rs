@@ -49,6 +49,7 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
+use crate::logger::Logger;
 use inherited::LockFile;
 use layout::segment_path;
 use records::MAX_RECORD_BYTES;
@@ -84,6 +85,7 @@ struct Inner {
     root: PathBuf,
     dir: PathBuf,
     sync: SpoolSync,
+    log: Logger,
     writer: Mutex<Writer>,
     /// Bytes known to be on disk; taken while calling fdatasync.
     synced: Mutex<u64>,
@@ -105,7 +107,7 @@ pub struct Spool {
 impl Spool {
     /// Checks (or creates) `root` and creates this process's directory in
     /// it. Dead processes' spools are taken over by `adopt`.
-    pub fn open(root: &Path, sync: SpoolSync) -> io::Result<Spool> {
+    pub fn open(root: &Path, sync: SpoolSync, log: Logger) -> io::Result<Spool> {
         layout::prepare_root(root)?;
         let (dir, lock) = layout::create_owner_dir(root)?;
         let first = segment_path(&dir, 0);
@@ -127,6 +129,7 @@ impl Spool {
                 root: root.to_owned(),
                 dir,
                 sync,
+                log,
                 writer: Mutex::new(writer),
                 synced: Mutex::new(0),
                 errors: AtomicU64::new(0),
@@ -143,7 +146,10 @@ impl Spool {
     pub fn append(&self, id: &str, json: &[u8]) -> u64 {
         if 13 + id.len() + json.len() > MAX_RECORD_BYTES {
             self.inner.errors.fetch_add(1, Ordering::Relaxed);
-            log::warn!(target: "outbox", "an event of {} bytes is over the spool's record limit: kept in memory only", json.len());
+            self.inner.log.warn(format_args!(
+                "an event of {} bytes is over the spool's record limit: kept in memory only",
+                json.len()
+            ));
             return 0;
         }
         let (written, error) = self.write_event(id, json);
@@ -283,7 +289,7 @@ impl Spool {
         let result = layout::remove_own_dir(&self.inner.dir);
         drop(w);
         if let Err(e) = &result {
-            log::warn!(target: "outbox", "could not remove the spool directory {}: {e}", self.inner.dir.display());
+            self.inner.log.warn(format_args!("could not remove the spool directory {}: {e}", self.inner.dir.display()));
         }
         result.is_ok()
     }
@@ -292,18 +298,17 @@ impl Spool {
         self.inner.errors.fetch_add(1, Ordering::Relaxed);
         let dir = self.inner.dir.display();
         if !self.inner.failing.swap(true, Ordering::Relaxed) {
-            log::error!(
-                target: "outbox",
+            self.inner.log.error(format_args!(
                 "the spool in {dir} could not {what} ({error}); events accepted meanwhile stay in memory only; retrying with a new segment in {RETRY_PAUSE:?}"
-            );
+            ));
         } else {
-            log::debug!(target: "outbox", "the spool in {dir} could not {what} ({error})");
+            self.inner.log.debug(format_args!("the spool in {dir} could not {what} ({error})"));
         }
     }
 
     fn note_success(&self) {
         if self.inner.failing.load(Ordering::Relaxed) && self.inner.failing.swap(false, Ordering::Relaxed) {
-            log::info!(target: "outbox", "the spool in {} writes again", self.inner.dir.display());
+            self.inner.log.info(format_args!("the spool in {} writes again", self.inner.dir.display()));
         }
     }
 }

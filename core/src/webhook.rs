@@ -213,6 +213,6 @@ fn spec_for(endpoint: &Endpoint, o: &DeliveryOptions) -> Result<Spec, String> {
             )
         },
         on_error: o.on_error.clone(),
-        debug: o.debug,
+        log: o.logger(),
     })
 }

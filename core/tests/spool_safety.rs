@@ -191,7 +191,8 @@ fn reuse_a_dropped_lock_number_then_fork(root: &Path) -> Result<(), String> {
 #[test]
 fn a_forked_child_closes_every_spool_lock_however_many() {
     let root = temp_root("many-locks");
-    let spools: Vec<Spool> = (0..100).map(|_| Spool::open(&root, SpoolSync::Batch).unwrap()).collect();
+    let spools: Vec<Spool> =
+        (0..100).map(|_| Spool::open(&root, SpoolSync::Batch, Default::default()).unwrap()).collect();
     let fds: Vec<i32> = spools.iter().map(|s| lock_fd(&s.dir())).collect();
     let code = fork_and_wait(|| {
         // F_GETFD fails with EBADF on a closed descriptor.

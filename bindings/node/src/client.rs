@@ -17,6 +17,7 @@ use outbox_engine::{Client, Event, Kind, Library};
 use crate::convert::{to_json, Limit};
 use crate::js::{core_error, invalid_event, ty, Fail, Js, Raw, R};
 use crate::lifecycle::{route_for, timeout_arg, NativeLifecycle, OnErrorFn, Shared};
+use crate::logging::LogFn;
 use crate::options::{client_options, Reader};
 
 /// The outcome of `deliver`, or the reason it was refused.
@@ -83,10 +84,16 @@ const KINDS: [Kind; 6] = [Kind::Track, Kind::Identify, Kind::Group, Kind::Alias,
 #[napi]
 impl NativeClient {
     #[napi(constructor)]
-    pub fn new(env: Env, options: Unknown<'_>, on_error: Option<OnErrorFn<'_>>) -> napi::Result<NativeClient> {
+    pub fn new(
+        env: Env,
+        options: Unknown<'_>,
+        on_error: Option<OnErrorFn<'_>>,
+        log: Option<LogFn<'_>>,
+    ) -> napi::Result<NativeClient> {
         let js = Js::new(env.raw());
         let mut opts = client_options(js, options.raw()).map_err(|f| js.throw(f))?;
-        crate::logging::init(opts.delivery.debug);
+        crate::logging::init();
+        opts.delivery.log_sink = crate::logging::sink_for(log)?;
         let route = route_for(on_error)?;
         opts.delivery.on_error = route.on_error();
         opts.library = Library { name: "outbox-node".into(), version: env!("CARGO_PKG_VERSION").into() };

@@ -11,6 +11,7 @@ use outbox_engine::WebhookSender;
 use crate::convert::{value_to_json, Limit};
 use crate::js::{core_error, Fail, Js, R};
 use crate::lifecycle::{route_for, NativeLifecycle, OnErrorFn, Shared, StatsOutput};
+use crate::logging::LogFn;
 use crate::options::webhook_options;
 
 #[napi]
@@ -21,10 +22,16 @@ pub struct NativeWebhookSender {
 #[napi]
 impl NativeWebhookSender {
     #[napi(constructor)]
-    pub fn new(env: Env, options: Unknown<'_>, on_error: Option<OnErrorFn<'_>>) -> napi::Result<NativeWebhookSender> {
+    pub fn new(
+        env: Env,
+        options: Unknown<'_>,
+        on_error: Option<OnErrorFn<'_>>,
+        log: Option<LogFn<'_>>,
+    ) -> napi::Result<NativeWebhookSender> {
         let js = Js::new(env.raw());
         let mut opts = webhook_options(js, options.raw()).map_err(|f| js.throw(f))?;
-        crate::logging::init(opts.delivery.debug);
+        crate::logging::init();
+        opts.delivery.log_sink = crate::logging::sink_for(log)?;
         let route = route_for(on_error)?;
         opts.delivery.on_error = route.on_error();
         let shutdown_timeout = opts.delivery.shutdown_timeout;

@@ -7,7 +7,7 @@ const assert = require('node:assert/strict');
 const { EventEmitter } = require('node:events');
 
 const { Client, WebhookSender, OutboxError, DeliveryError } = require('..');
-const { useReceiver, waitFor } = require('./helpers.js');
+const { useReceiver, waitFor, runNode } = require('./helpers.js');
 
 const rx = useReceiver();
 
@@ -147,5 +147,77 @@ describe('Symbol.asyncDispose', () => {
     await c[Symbol.asyncDispose]();
     assert.equal(c.stats().delivered, 1);
     assert.throws(() => c.track('u', 'late'), (e) => e.code === 'closed');
+  });
+});
+
+describe('logging', () => {
+  /** A console-shaped logger that records what it is given. */
+  function recorder() {
+    const lines = [];
+    const logger = {};
+    for (const level of ['error', 'warn', 'info', 'debug']) logger[level] = (message) => lines.push([level, message]);
+    return { lines, logger };
+  }
+
+  it("a client's lines go to its logger, debug lines only with debug: true", async () => {
+    const quiet = recorder();
+    const chatty = recorder();
+    const a = new Client({ endpoint: rx.url, logger: quiet.logger });
+    const b = new Client({ endpoint: rx.url, logger: chatty.logger, debug: true });
+    await rx.faults({ kind: 'status', status: 400, times: 1 });
+    a.track('u', 'rejected');
+    await a.flush(5000);
+    b.track('u', 'delivered');
+    await b.flush(5000);
+    await waitFor(() => quiet.lines.length > 0 && chatty.lines.some(([level]) => level === 'debug'));
+    assert.ok(
+      quiet.lines.some(([level, m]) => level === 'warn' && /^outbox: 1 event\(s\) dropped/.test(m)),
+      JSON.stringify(quiet.lines),
+    );
+    assert.ok(quiet.lines.every(([level]) => level !== 'debug'), 'no debug lines without debug');
+    assert.ok(chatty.lines.some(([level, m]) => level === 'debug' && /^outbox: POST http:\/\/127\.0\.0\.1/.test(m)));
+    assert.ok(!chatty.lines.some(([, m]) => /dropped/.test(m)), "one client's lines never reach another's logger");
+    await a.shutdown();
+    await b.shutdown();
+  });
+
+  it('without a logger, warnings go through process.emitWarning', async () => {
+    const warnings = [];
+    const onWarning = (w) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const c = new Client({ endpoint: rx.url });
+      await rx.faults({ kind: 'status', status: 400, times: 1 });
+      c.track('u', 'rejected');
+      await c.flush(5000);
+      await waitFor(() => warnings.some((w) => w.name === 'OutboxWarning'));
+      assert.match(warnings.find((w) => w.name === 'OutboxWarning').message, /1 event\(s\) dropped/);
+      await c.shutdown();
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('NODE_DEBUG=outbox shows each request through util.debuglog, and nothing else reaches stderr', async () => {
+    const code = `
+      const { Client } = require('.');
+      const c = new Client({ endpoint: ${JSON.stringify(rx.url)} });
+      c.track('u', 'e');
+      c.flush(5000).then(() => c.shutdown());
+    `;
+    const on = await runNode(code, { env: { NODE_DEBUG: 'outbox' } });
+    assert.equal(on.code, 0, on.stderr);
+    assert.match(on.stderr, /OUTBOX \d+: POST http:\/\/127\.0\.0\.1:\d+\/v1\/batch \(1 events\)/);
+    const off = await runNode(code, { env: { NODE_DEBUG: '' } });
+    assert.equal(off.code, 0, off.stderr);
+    assert.equal(off.stderr, '');
+  });
+
+  it('a logger without the four methods is refused at construction', () => {
+    assert.throws(
+      () => new Client({ endpoint: rx.url, logger: { warn() {} } }),
+      (e) => e instanceof OutboxError && e.code === 'invalid_option' && /without error, info, debug/.test(e.message),
+    );
+    assert.throws(() => new Client({ endpoint: rx.url, logger: 'console' }), (e) => e.code === 'invalid_option');
   });
 });

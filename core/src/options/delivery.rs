@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{check_backoff, check_duration, check_on_full, parse_proxy, OnError, OnFull};
+use crate::logger::{LogSink, Logger};
 use crate::names::option as opt;
 use crate::transport::Transport;
 
@@ -45,6 +46,9 @@ pub struct DeliveryOptions {
     pub test_mode: bool,
     /// Send through this transport instead of HTTP.
     pub transport: Option<Arc<dyn Transport>>,
+    /// Where this client's log lines go instead of the `log` facade (set
+    /// by bindings whose host has its own logging, such as Node).
+    pub log_sink: Option<LogSink>,
 }
 
 impl DeliveryOptions {
@@ -78,8 +82,14 @@ impl DeliveryOptions {
             shutdown_timeout: Duration::from_secs(5),
             debug: false,
             test_mode: false,
+            log_sink: None,
             transport: None,
         }
+    }
+
+    /// This client's logger: its sink (or the `log` facade) and `debug`.
+    pub(crate) fn logger(&self) -> Logger {
+        Logger::new(self.log_sink.clone(), self.debug)
     }
 
     /// Checks the shared options; messages mark the options they name (see `names`).

@@ -35,6 +35,7 @@ use tokio::task::AbortHandle;
 
 use crate::backoff::{Backoff, Schedule};
 use crate::error::{DeliveryError, DropReason, Error, FlushResult, Stats};
+use crate::logger::Logger;
 use crate::options::{OnError, OnFull};
 use crate::queue::{Queue, WhenFull};
 use crate::runtime;
@@ -102,7 +103,7 @@ pub struct Spec {
     pub target: Target,
     pub policy: Policy,
     pub on_error: Option<OnError>,
-    pub debug: bool,
+    pub log: Logger,
 }
 
 /// What the pipeline's lock guards.

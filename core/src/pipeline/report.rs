@@ -73,7 +73,7 @@ impl Pipeline {
             let _scope = runtime::CallbackScope::enter();
             for report in &reports {
                 if catch_unwind(AssertUnwindSafe(|| callback(report))).is_err() {
-                    log::error!(target: "outbox", "the on_error callback panicked; delivery continues");
+                    self.spec.log.error(format_args!("the on_error callback panicked; delivery continues"));
                 }
             }
         }
@@ -94,6 +94,6 @@ impl Pipeline {
         w.last = Some(now);
         // Logged after the lock: a logger may call back into Outbox.
         drop(w);
-        log::warn!(target: "outbox", "{dropped} event(s) dropped since the last warning; latest: {}", reports[0]);
+        self.spec.log.warn(format_args!("{dropped} event(s) dropped since the last warning; latest: {}", reports[0]));
     }
 }

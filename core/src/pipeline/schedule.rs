@@ -122,7 +122,7 @@ mod tests {
                 shutdown_timeout: 5 * SECOND,
             },
             on_error: None,
-            debug: false,
+            log: Default::default(),
         }
     }
 

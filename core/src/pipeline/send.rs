@@ -32,7 +32,10 @@ impl Pipeline {
         loop {
             match tokio::spawn(self.clone().dispatch()).await {
                 Err(e) if e.is_panic() => {
-                    log::error!(target: "outbox", "the dispatcher panicked ({}); restarting it", panic_message(e.into_panic()));
+                    self.spec.log.error(format_args!(
+                        "the dispatcher panicked ({}); restarting it",
+                        panic_message(e.into_panic())
+                    ));
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
                 _ => return,
@@ -101,7 +104,7 @@ impl Pipeline {
                 return;
             }
             let message = format!("internal error: sending panicked ({})", panic_message(e.into_panic()));
-            log::error!(target: "outbox", "{message}");
+            self.spec.log.error(format_args!("{message}"));
             let mut st = self.state.lock();
             st.queue.abandon(batch_id, DropReason::Rejected, None, &message);
             self.finish_request(st, batch_id);
@@ -124,8 +127,14 @@ impl Pipeline {
             let result = self.transport.send(request).await;
             let Attempt { outcome, status, retry_after, detail } =
                 classify(&result, self.spec.target.gone_disables, SystemTime::now());
-            if self.spec.debug {
-                log::debug!(target: "outbox", "POST {} ({} events): {} in {:?}", self.shown_url, items.len(), detail, started.elapsed());
+            if self.spec.log.debug_enabled() {
+                self.spec.log.debug(format_args!(
+                    "POST {} ({} events): {} in {:?}",
+                    self.shown_url,
+                    items.len(),
+                    detail,
+                    started.elapsed()
+                ));
             }
             let splittable = items.len() > 1
                 && split_budget >= 2
@@ -179,7 +188,7 @@ impl Pipeline {
                         st.backoff.failed(round, Instant::now(), retry_after, &policy.backoff, ids::random_unit());
                     let message = format!("{detail}; retries exhausted");
                     st.queue.retry_later(batch_id, items, unsent, policy.max_retries, status, &message);
-                    if self.spec.debug {
+                    if self.spec.log.debug_enabled() {
                         log_after = Some(format!("{}: {detail}; retrying in {delay:?}", self.shown_url));
                     }
                 }
@@ -188,9 +197,9 @@ impl Pipeline {
             drop(st);
             if let Some(line) = log_after {
                 if outcome == Outcome::Gone {
-                    log::warn!(target: "outbox", "{line}");
+                    self.spec.log.warn(format_args!("{line}"));
                 } else {
-                    log::debug!(target: "outbox", "{line}");
+                    self.spec.log.debug(format_args!("{line}"));
                 }
             }
         }

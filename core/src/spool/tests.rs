@@ -34,7 +34,7 @@ fn ids(events: &[Recovered]) -> Vec<&str> {
 
 /// Simulates a dead owner: a spool whose lock is released without cleanup.
 fn write_dead_spool(root: &Path, events: &[(&str, &str)], ack_first: usize) -> PathBuf {
-    let spool = Spool::open(root, SpoolSync::Batch).unwrap();
+    let spool = Spool::open(root, SpoolSync::Batch, Default::default()).unwrap();
     let sids: Vec<u64> = events.iter().map(|(id, json)| spool.append(id, json.as_bytes())).collect();
     assert!(sids.iter().all(|s| *s > 0));
     spool.ack(&sids[..ack_first]);
@@ -56,7 +56,7 @@ fn refs(events: &[(String, String)]) -> Vec<(&str, &str)> {
 fn unacknowledged_events_are_recovered_in_order_once() {
     let root = tempdir("recover");
     write_dead_spool(&root, &[("a", "{\"n\":1}"), ("b", "{\"n\":2}"), ("c", "{\"n\":3}")], 1);
-    let spool = Spool::open(&root, SpoolSync::Batch).unwrap();
+    let spool = Spool::open(&root, SpoolSync::Batch, Default::default()).unwrap();
     let (recovery, events) = adopt(&spool, ALL);
     assert_eq!(ids(&events), ["b", "c"]);
     assert_eq!(events[1].json, b"{\"n\":3}");
@@ -70,9 +70,9 @@ fn unacknowledged_events_are_recovered_in_order_once() {
 #[test]
 fn a_live_spool_is_never_adopted() {
     let root = tempdir("live");
-    let alive = Spool::open(&root, SpoolSync::Batch).unwrap();
+    let alive = Spool::open(&root, SpoolSync::Batch, Default::default()).unwrap();
     alive.append("x", b"{}");
-    let other = Spool::open(&root, SpoolSync::Batch).unwrap();
+    let other = Spool::open(&root, SpoolSync::Batch, Default::default()).unwrap();
     let (recovery, events) = adopt(&other, ALL);
     assert!(events.is_empty() && recovery.damage.is_empty());
     assert_eq!(owner_dirs(&root).len(), 2);
@@ -83,10 +83,10 @@ fn a_live_spool_is_never_adopted() {
 fn recovered_events_survive_a_second_crash() {
     let root = tempdir("twice");
     write_dead_spool(&root, &[("a", "{}"), ("b", "{}")], 0);
-    let spool = Spool::open(&root, SpoolSync::Batch).unwrap();
+    let spool = Spool::open(&root, SpoolSync::Batch, Default::default()).unwrap();
     assert_eq!(adopt(&spool, ALL).1.len(), 2);
     drop(spool); // crashed before delivering anything
-    let spool = Spool::open(&root, SpoolSync::Batch).unwrap();
+    let spool = Spool::open(&root, SpoolSync::Batch, Default::default()).unwrap();
     assert_eq!(ids(&adopt(&spool, ALL).1), ["a", "b"]);
     fs::remove_dir_all(root).unwrap();
 }
@@ -102,7 +102,7 @@ fn torn_and_corrupt_records_keep_what_came_before() {
     bytes[3 * record + 12] ^= 0xff;
     bytes.truncate(bytes.len() - 3);
     fs::write(&seg, &bytes).unwrap();
-    let spool = Spool::open(&root, SpoolSync::Batch).unwrap();
+    let spool = Spool::open(&root, SpoolSync::Batch, Default::default()).unwrap();
     let (recovery, events) = adopt(&spool, ALL);
     assert_eq!(ids(&events), ["e0", "e1", "e2"]);
     assert_eq!(recovery.damage.len(), 1);
@@ -114,12 +114,12 @@ fn torn_and_corrupt_records_keep_what_came_before() {
 fn a_budget_takes_the_oldest_events_and_leaves_the_rest_for_a_later_round() {
     let root = tempdir("budget");
     write_dead_spool(&root, &refs(&numbered(10)), 2);
-    let a = Spool::open(&root, SpoolSync::Batch).unwrap();
+    let a = Spool::open(&root, SpoolSync::Batch, Default::default()).unwrap();
     let (first, events) = adopt(&a, Budget { events: 3, bytes: usize::MAX });
     assert_eq!(ids(&events), ["e2", "e3", "e4"]);
     assert!(first.more_left && first.adopted == 0, "{first:?}");
     // Another process never gets those three again.
-    let b = Spool::open(&root, SpoolSync::Batch).unwrap();
+    let b = Spool::open(&root, SpoolSync::Batch, Default::default()).unwrap();
     let (second, events) = adopt(&b, Budget { events: 100, bytes: 13 });
     assert_eq!(ids(&events), ["e5"], "the byte budget: the second event would not fit");
     assert!(second.more_left);
@@ -133,7 +133,7 @@ fn a_budget_takes_the_oldest_events_and_leaves_the_rest_for_a_later_round() {
 #[test]
 fn settled_segments_are_removed() {
     let root = tempdir("segments");
-    let spool = Spool::open(&root, SpoolSync::Batch).unwrap();
+    let spool = Spool::open(&root, SpoolSync::Batch, Default::default()).unwrap();
     let big = vec![b'x'; 64 * 1024];
     let sids: Vec<u64> = (0..300).map(|i| spool.append(&format!("m{i}"), &big)).collect();
     let dir = spool.dir();
@@ -147,7 +147,7 @@ fn settled_segments_are_removed() {
 #[test]
 fn event_sync_mode_appends_durably() {
     let root = tempdir("sync");
-    let spool = Spool::open(&root, SpoolSync::Event).unwrap();
+    let spool = Spool::open(&root, SpoolSync::Event, Default::default()).unwrap();
     spool.append("a", b"{}");
     assert_eq!(*spool.inner.synced.lock(), spool.inner.writer.lock().written);
     fs::remove_dir_all(root).unwrap();
@@ -155,7 +155,7 @@ fn event_sync_mode_appends_durably() {
 
 #[test]
 fn an_unwritable_root_is_a_clear_error() {
-    let err = Spool::open(Path::new("/proc/outbox-cannot-exist"), SpoolSync::Batch).err().unwrap();
+    let err = Spool::open(Path::new("/proc/outbox-cannot-exist"), SpoolSync::Batch, Default::default()).err().unwrap();
     assert!(
         matches!(err.kind(), io::ErrorKind::NotFound | io::ErrorKind::PermissionDenied | io::ErrorKind::Other),
         "{err}"
@@ -165,7 +165,7 @@ fn an_unwritable_root_is_a_clear_error() {
 #[test]
 fn a_settled_spool_removes_its_directory_and_an_unsettled_one_keeps_it() {
     let root = tempdir("settled");
-    let spool = Spool::open(&root, SpoolSync::Batch).unwrap();
+    let spool = Spool::open(&root, SpoolSync::Batch, Default::default()).unwrap();
     let sid = spool.append("a", b"{}");
     assert!(!spool.remove_if_settled(), "an event is pending");
     spool.ack(&[sid]);
@@ -178,7 +178,7 @@ fn a_settled_spool_removes_its_directory_and_an_unsettled_one_keeps_it() {
 #[test]
 fn a_write_error_abandons_the_segment_and_a_new_one_opens_after_the_pause() {
     let root = tempdir("errors");
-    let spool = Spool::open(&root, SpoolSync::Batch).unwrap();
+    let spool = Spool::open(&root, SpoolSync::Batch, Default::default()).unwrap();
     let before = spool.append("before", b"{}");
     // Swap in a read-only descriptor: the next write fails.
     let first = segment_path(&spool.dir(), 0);
@@ -195,7 +195,7 @@ fn a_write_error_abandons_the_segment_and_a_new_one_opens_after_the_pause() {
     assert!(segment_path(&spool.dir(), 1).exists());
     spool.sync_now();
     drop(spool);
-    let adopter = Spool::open(&root, SpoolSync::Batch).unwrap();
+    let adopter = Spool::open(&root, SpoolSync::Batch, Default::default()).unwrap();
     let (recovery, events) = adopt(&adopter, ALL);
     assert_eq!(ids(&events), ["after"], "{recovery:?}");
     fs::remove_dir_all(root).unwrap();
@@ -221,7 +221,7 @@ fn only_outbox_spools_are_touched() {
     // A symbolic link named like a spool.
     std::os::unix::fs::symlink(&odd, root.join("7-00000000000000ff")).unwrap();
 
-    let spool = Spool::open(&root, SpoolSync::Batch).unwrap();
+    let spool = Spool::open(&root, SpoolSync::Batch, Default::default()).unwrap();
     let (recovery, events) = adopt(&spool, ALL);
     assert!(events.is_empty(), "{events:?}");
     assert_eq!(recovery.damage.len(), 4, "{:#?}", recovery.damage);
@@ -251,7 +251,7 @@ fn a_dot_named_leftover_is_adopted() {
     // As after a power loss that lost the rename.
     let name = dir.file_name().unwrap().to_str().unwrap().to_owned();
     fs::rename(&dir, root.join(format!(".{name}"))).unwrap();
-    let spool = Spool::open(&root, SpoolSync::Batch).unwrap();
+    let spool = Spool::open(&root, SpoolSync::Batch, Default::default()).unwrap();
     let (recovery, events) = adopt(&spool, ALL);
     assert_eq!(ids(&events), ["a"]);
     assert_eq!(recovery.adopted, 1);
@@ -262,7 +262,7 @@ fn a_dot_named_leftover_is_adopted() {
 #[test]
 fn files_are_private_and_carry_the_marker() {
     let root = tempdir("modes");
-    let spool = Spool::open(&root, SpoolSync::Batch).unwrap();
+    let spool = Spool::open(&root, SpoolSync::Batch, Default::default()).unwrap();
     let dir = spool.dir();
     let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o7777;
     assert_eq!(mode(&dir), 0o700);
@@ -276,9 +276,9 @@ fn files_are_private_and_carry_the_marker() {
 fn a_root_others_can_write_to_is_refused() {
     let root = tempdir("shared");
     fs::set_permissions(&root, fs::Permissions::from_mode(0o777)).unwrap();
-    let err = Spool::open(&root, SpoolSync::Batch).err().unwrap().to_string();
+    let err = Spool::open(&root, SpoolSync::Batch, Default::default()).err().unwrap().to_string();
     assert!(err.contains("writable by every user"), "{err}");
     fs::set_permissions(&root, fs::Permissions::from_mode(0o1777)).unwrap();
-    assert!(Spool::open(&root, SpoolSync::Batch).is_ok(), "sticky, like /tmp: accepted");
+    assert!(Spool::open(&root, SpoolSync::Batch, Default::default()).is_ok(), "sticky, like /tmp: accepted");
     fs::remove_dir_all(root).unwrap();
 }

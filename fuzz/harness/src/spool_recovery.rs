@@ -79,7 +79,7 @@ pub fn spool_recovery(data: &[u8]) {
 /// spool's API; the spool is dropped at once, like a crash. `intact`: the
 /// files are undamaged, so no damage may be reported.
 fn adopt(root: &Path, budget: Budget, intact: bool) -> Vec<Event> {
-    let spool = match Spool::open(root, SpoolSync::Batch) {
+    let spool = match Spool::open(root, SpoolSync::Batch, Default::default()) {
         Ok(spool) => spool,
         Err(e) => panic!("opening a spool failed next to a damaged dead one: {e}"),
     };
