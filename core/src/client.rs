@@ -10,6 +10,7 @@ use crate::error::{Error, FlushResult, Stats};
 use crate::event::{Encoded, Encoder, Event, Json};
 use crate::lane::{Lane, RecoverySummary, SpoolSettings, TransportSource};
 use crate::options::Options;
+use crate::pipeline::Health;
 use crate::pipeline::{Batching, BodyShape, DeliverOutcome, Policy, Spec, Target};
 use crate::queue::Item;
 use crate::runtime;
@@ -137,6 +138,15 @@ impl Client {
         match &self.lane {
             Some(lane) => lane.pipeline().shutdown(timeout),
             None => FlushResult::default(),
+        }
+    }
+
+    /// The last error and the last success: what to show when events are
+    /// not arriving ("HTTP 503 for the last 40 s").
+    pub fn health(&self) -> Health {
+        match &self.lane {
+            Some(lane) => lane.pipeline().health(),
+            None => Health::default(),
         }
     }
 

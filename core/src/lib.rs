@@ -65,7 +65,7 @@ pub use client::Client;
 pub use error::{DeliveryError, DropReason, Error, ErrorCode, FlushResult, Stats};
 pub use event::{Event, Json, Kind, Library};
 pub use options::{AuthScheme, DeliveryOptions, OnError, OnFull, Options};
-pub use pipeline::{shutdown_all, DeliverOutcome};
+pub use pipeline::{shutdown_all, DeliverOutcome, Health};
 pub use sender::Sender;
 pub use sign::{Scheme, Signer};
 pub use transport::{HttpRequest, HttpResponse, MemoryTransport, Transport, TransportError};

@@ -52,9 +52,15 @@ impl Logger {
 
     /// A per-request line: only with `debug`.
     pub fn debug(&self, args: fmt::Arguments<'_>) {
-        if self.debug {
-            self.log(Level::Debug, args);
+        self.at(Level::Debug, args);
+    }
+
+    /// A line at `level` (debug and trace lines only with `debug`).
+    pub fn at(&self, level: Level, args: fmt::Arguments<'_>) {
+        if level >= Level::Debug && !self.debug {
+            return;
         }
+        self.log(level, args);
     }
 
     fn log(&self, level: Level, args: fmt::Arguments<'_>) {

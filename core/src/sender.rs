@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::error::{FlushResult, Stats};
+use crate::pipeline::Health;
 use crate::transport::CapturedRequest;
 use crate::{Client, WebhookSender};
 
@@ -26,6 +27,9 @@ pub trait Sender: Send + Sync + 'static {
 
     /// The counters; `enqueued == delivered + dropped + pending`.
     fn stats(&self) -> Stats;
+
+    /// The last error and the last success.
+    fn health(&self) -> Health;
 
     /// In `test_mode`: what would have been sent, in order.
     fn captured(&self) -> Vec<Self::Captured>;
@@ -47,6 +51,10 @@ impl Sender for Client {
         Client::stats(self)
     }
 
+    fn health(&self) -> Health {
+        Client::health(self)
+    }
+
     fn captured(&self) -> Vec<Value> {
         Client::captured(self)
     }
@@ -66,6 +74,10 @@ impl Sender for WebhookSender {
 
     fn stats(&self) -> Stats {
         WebhookSender::stats(self)
+    }
+
+    fn health(&self) -> Health {
+        WebhookSender::health(self)
     }
 
     fn captured(&self) -> Vec<CapturedRequest> {

@@ -11,6 +11,7 @@ use crate::error::{Error, FlushResult, Stats};
 use crate::event::Json;
 use crate::lane::{Lane, TransportSource};
 use crate::options::{DeliveryOptions, OnFull};
+use crate::pipeline::Health;
 use crate::pipeline::{Batching, BodyShape, Policy, Spec, Target};
 use crate::sign::Signer;
 use crate::transport::{redact_url, HttpSettings, MemoryTransport};
@@ -146,6 +147,15 @@ impl WebhookSender {
             total.add(&lane.pipeline().stats());
         }
         total
+    }
+
+    /// The latest error and success over every endpoint.
+    pub fn health(&self) -> Health {
+        let mut all = Health::default();
+        for lane in &self.lanes {
+            all.merge(&lane.pipeline().health());
+        }
+        all
     }
 
     /// Counters of each endpoint, in the order given.

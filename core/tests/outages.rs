@@ -144,3 +144,81 @@ fn a_flush_with_a_deadline_makes_a_last_attempt_before_it() {
     let result = client.flush(SECS(3));
     assert!(result.is_complete(), "{result:?}");
 }
+
+/// Log lines of one client, through its own sink.
+fn recorded_log(
+    options: &mut outbox_engine::Options,
+) -> std::sync::Arc<std::sync::Mutex<Vec<(outbox_engine::logger::Level, String)>>> {
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = lines.clone();
+    options.delivery.log_sink = Some(std::sync::Arc::new(move |level, line: &str| {
+        sink.lock().unwrap().push((level, line.to_owned()));
+    }));
+    lines
+}
+
+#[test]
+fn a_failing_endpoint_is_visible_in_health_and_one_warning_that_names_it() {
+    let receiver = Receiver::start();
+    let mut options = outage_options(&receiver);
+    options.delivery.retry_initial_backoff = Duration::from_millis(10);
+    options.delivery.retry_max_backoff = Duration::from_millis(50);
+    let log = recorded_log(&mut options);
+    let client = outbox_engine::Client::new(options).unwrap();
+    assert_eq!(client.health(), outbox_engine::Health::default());
+    receiver.push_fault(Fault::status(503).forever());
+    track_n(&client, 1);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while client.health().consecutive_failures < 3 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let failing = client.health();
+    assert!(failing.consecutive_failures >= 3, "{failing:?}");
+    assert_eq!(failing.last_error.as_deref(), Some("HTTP 503"));
+    assert!(failing.last_error_at.is_some() && failing.last_success_at.is_none());
+
+    receiver.clear_faults();
+    assert!(client.flush(Duration::from_secs(20)).is_complete());
+    let healthy = client.health();
+    assert_eq!(healthy.consecutive_failures, 0);
+    assert!(healthy.last_success_at >= failing.last_error_at, "{healthy:?}");
+    assert_eq!(healthy.last_error.as_deref(), Some("HTTP 503"), "the last error stays visible");
+
+    let lines = log.lock().unwrap().clone();
+    let warnings: Vec<&String> =
+        lines.iter().filter(|(l, _)| *l == outbox_engine::logger::Level::Warn).map(|(_, s)| s).collect();
+    assert_eq!(warnings.len(), 1, "one warning per 10 s, not one per failure: {lines:?}");
+    assert!(
+        warnings[0].starts_with(&format!("{}/v1/batch: ", receiver.url()))
+            && warnings[0].contains("requests in a row failed; last: HTTP 503"),
+        "{}",
+        warnings[0]
+    );
+    assert!(
+        lines.iter().any(|(l, s)| *l == outbox_engine::logger::Level::Info && s.ends_with("delivering again")),
+        "{lines:?}"
+    );
+    assert!(lines.iter().all(|(l, _)| *l != outbox_engine::logger::Level::Debug), "no debug lines without debug");
+}
+
+#[test]
+fn shutdown_says_why_events_were_still_pending() {
+    let receiver = Receiver::start();
+    let reports = Reports::default();
+    let mut options = outage_options(&receiver);
+    options.delivery.retry_initial_backoff = Duration::from_millis(10);
+    options.delivery.retry_max_backoff = Duration::from_millis(20);
+    reports.install(&mut options);
+    let client = outbox_engine::Client::new(options).unwrap();
+    receiver.push_fault(Fault::status(503).forever());
+    track_n(&client, 5);
+    std::thread::sleep(Duration::from_millis(300));
+    let result = client.shutdown(Duration::from_millis(200));
+    assert_eq!(result.pending, 5);
+    let shutdown = reports.all().into_iter().find(|r| r.reason == outbox_engine::DropReason::Shutdown).unwrap();
+    assert!(
+        shutdown.message.contains("the endpoint was failing") && shutdown.message.contains("HTTP 503"),
+        "{}",
+        shutdown.message
+    );
+}

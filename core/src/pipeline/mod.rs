@@ -19,6 +19,7 @@
 
 mod attempt;
 mod deliver;
+mod health;
 mod registry;
 mod report;
 mod request;
@@ -44,6 +45,7 @@ use crate::time;
 use crate::transport::Transport;
 
 pub use deliver::DeliverOutcome;
+pub use health::Health;
 pub use registry::shutdown_all;
 pub use request::{BodyShape, Target};
 
@@ -116,6 +118,8 @@ struct State {
     stopped: bool,
     /// The endpoint answered 410 Gone.
     gone: bool,
+    /// The last error and success, for `health()` and the warnings.
+    health: health::Tracker,
     /// Send everything below this sequence number without waiting for `flush_at`.
     flush_upto: u64,
     backoff: Backoff,
@@ -152,6 +156,7 @@ impl State {
             closing: false,
             stopped: false,
             gone: false,
+            health: Default::default(),
             flush_upto: 0,
             backoff: Backoff::default(),
             deadlines: Vec::new(),
@@ -318,6 +323,11 @@ impl Pipeline {
         }
     }
 
+    /// The last error and success of this pipeline's endpoint.
+    pub fn health(&self) -> Health {
+        self.state.lock().health.health()
+    }
+
     /// The counters, with the spool's write errors.
     pub fn stats(&self) -> Stats {
         let stats = self.state.lock().queue.stats();
@@ -391,8 +401,17 @@ impl Pipeline {
             return done;
         }
         st.stopped = true;
-        let given_up =
-            st.queue.drop_all(DropReason::Shutdown, None, "still pending when shutdown reached its deadline");
+        // Say why they were still there: the endpoint was failing, or slow.
+        let health = st.health.health();
+        let why = match health {
+            h if h.consecutive_failures > 0 => format!(
+                "still pending when shutdown reached its deadline; the endpoint was failing ({} in a row, last: {})",
+                h.consecutive_failures,
+                h.last_error.as_deref().unwrap_or("unknown")
+            ),
+            _ => "still pending when shutdown reached its deadline".to_owned(),
+        };
+        let given_up = st.queue.drop_all(DropReason::Shutdown, None, &why);
         result.pending = given_up;
         for (_, request) in st.requests.drain(..) {
             request.abort();

@@ -14,6 +14,7 @@ use super::schedule::{next_step, Step};
 use super::{Pipeline, State, GONE};
 use crate::error::DropReason;
 use crate::ids;
+use crate::logger::Level;
 use crate::queue::{Batch, Item};
 use crate::retry::{self, Outcome};
 
@@ -143,12 +144,14 @@ impl Pipeline {
                     Outcome::Rejected => status.is_some_and(retry::blames_an_event),
                     _ => false,
                 };
-            let mut log_after = None;
+            let mut log_after: Option<(Level, String)> = None;
             let mut st = self.state.lock();
+            let now = SystemTime::now();
             match outcome {
                 Outcome::Delivered => {
                     st.backoff.succeeded();
                     st.queue.delivered(batch_id, &items);
+                    log_after = st.health.delivered(now).map(|line| (Level::Info, line));
                 }
                 _ if splittable => {
                     if outcome == Outcome::Rejected {
@@ -159,6 +162,7 @@ impl Pipeline {
                     parts.push((items, true));
                 }
                 Outcome::TooLarge => {
+                    log_after = st.health.refused(&detail, now).map(|line| (Level::Info, line));
                     let message = match items.len() {
                         1 => "the receiver refused this single event as too large (413)".to_owned(),
                         n => format!("the receiver refused {n} events as too large (413) after splitting"),
@@ -166,17 +170,19 @@ impl Pipeline {
                     st.queue.give_up(batch_id, items, DropReason::TooLarge, status, &message);
                 }
                 Outcome::Rejected => {
+                    log_after = st.health.refused(&detail, now).map(|line| (Level::Info, line));
                     let message = format!("the receiver rejected the request ({detail}); not retried");
                     st.queue.give_up(batch_id, items, DropReason::Rejected, status, &message);
                 }
                 Outcome::Gone => {
+                    st.health.refused(&detail, now);
                     st.gone = true;
                     st.queue.give_up(batch_id, items, DropReason::EndpointGone, status, GONE);
                     for (rest, _) in parts.drain(..) {
                         st.queue.give_up(batch_id, rest, DropReason::EndpointGone, status, GONE);
                     }
                     st.queue.drop_all(DropReason::EndpointGone, status, GONE);
-                    log_after = Some(format!("{} answered 410 Gone: endpoint disabled", self.shown_url));
+                    log_after = Some((Level::Warn, "answered 410 Gone: endpoint disabled".to_owned()));
                 }
                 Outcome::Transient => {
                     // This part is charged an attempt; the parts not yet sent
@@ -188,19 +194,20 @@ impl Pipeline {
                         st.backoff.failed(round, Instant::now(), retry_after, &policy.backoff, ids::random_unit());
                     let message = format!("{detail}; retries exhausted");
                     st.queue.retry_later(batch_id, items, unsent, policy.max_retries, status, &message);
-                    if self.spec.log.debug_enabled() {
-                        log_after = Some(format!("{}: {detail}; retrying in {delay:?}", self.shown_url));
-                    }
+                    log_after = match st.health.failed(&detail, now, Instant::now()) {
+                        Some(warning) => Some((Level::Warn, warning)),
+                        None if self.spec.log.debug_enabled() => {
+                            Some((Level::Debug, format!("{detail}; retrying in {delay:?}")))
+                        }
+                        None => None,
+                    };
                 }
             }
             round = st.backoff.round();
             drop(st);
-            if let Some(line) = log_after {
-                if outcome == Outcome::Gone {
-                    self.spec.log.warn(format_args!("{line}"));
-                } else {
-                    self.spec.log.debug(format_args!("{line}"));
-                }
+            if let Some((level, line)) = log_after {
+                // Every line names the endpoint (credentials redacted).
+                self.spec.log.at(level, format_args!("{}: {line}", self.shown_url));
             }
         }
         let st = self.state.lock();
