@@ -288,6 +288,12 @@ export interface Stats {
   splitRequests: number;
   /** Spool writes that failed (disk full, I/O error); events accepted meanwhile live in memory only. */
   spoolErrors: number;
+  /** The last failed attempt (`'HTTP 503'`, `'connection refused'`...), or null. */
+  lastError: string | null;
+  /** When the receiver last acknowledged a request, or null. */
+  lastSuccessAt: Date | null;
+  /** Transient failures in a row, since the receiver last answered. */
+  consecutiveFailures: number;
 }
 
 /** The outcome of `deliver()`. */

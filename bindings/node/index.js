@@ -206,6 +206,9 @@ function toStats(s) {
     retries: s.retries,
     splitRequests: s.splitRequests,
     spoolErrors: s.spoolErrors,
+    lastError: s.lastError ?? null,
+    lastSuccessAt: s.lastSuccessMs == null ? null : new Date(s.lastSuccessMs),
+    consecutiveFailures: s.consecutiveFailures,
   };
 }
 

@@ -158,6 +158,11 @@ impl WebhookSender {
         all
     }
 
+    /// The health of each endpoint, in the order given.
+    pub fn endpoint_health(&self) -> Vec<Health> {
+        self.lanes.iter().map(|l| l.pipeline().health()).collect()
+    }
+
     /// Counters of each endpoint, in the order given.
     pub fn endpoint_stats(&self) -> Vec<Stats> {
         self.lanes.iter().map(|l| l.pipeline().stats()).collect()

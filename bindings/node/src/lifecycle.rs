@@ -12,7 +12,7 @@ use napi::bindgen_prelude::{AsyncTask, Function, Unknown};
 use napi::{Env, JsValue, Task};
 use napi_derive::napi;
 
-use outbox_engine::{DropReason, FlushResult, Sender, Stats};
+use outbox_engine::{DropReason, FlushResult, Health, Sender, Stats};
 
 use crate::convert::Limit;
 use crate::js::{Fail, Js, Raw, R};
@@ -65,6 +65,9 @@ impl<S: Sender> Closeable for Shared<S> {
     fn stats(&self) -> Stats {
         self.engine.stats()
     }
+    fn health(&self) -> Health {
+        self.engine.health()
+    }
 }
 
 /// Flush, shutdown, the counters and what the exit hooks read, for a client
@@ -98,7 +101,7 @@ impl NativeLifecycle {
 
     #[napi]
     pub fn stats(&self) -> StatsOutput {
-        self.target.stats().into()
+        StatsOutput::new(self.target.stats(), self.target.health())
     }
 
     /// Events queued or in flight (cheaper than `stats()` for exit hooks).
@@ -205,11 +208,21 @@ pub struct StatsOutput {
     pub spool_errors: f64,
     /// Indexed like `dropReasons()`.
     pub dropped_by_reason: Vec<f64>,
+    pub last_error: Option<String>,
+    /// Unix milliseconds.
+    pub last_success_ms: Option<f64>,
+    pub consecutive_failures: u32,
 }
 
-impl From<Stats> for StatsOutput {
-    fn from(s: Stats) -> StatsOutput {
+impl StatsOutput {
+    pub fn new(s: Stats, h: Health) -> StatsOutput {
         StatsOutput {
+            last_error: h.last_error,
+            last_success_ms: h
+                .last_success_at
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_millis() as f64),
+            consecutive_failures: h.consecutive_failures,
             enqueued: s.enqueued as f64,
             delivered: s.delivered as f64,
             pending: s.pending as f64,

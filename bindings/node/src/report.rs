@@ -17,7 +17,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Status;
 use napi_derive::napi;
 
-use outbox_engine::{DeliveryError, FlushResult, Stats};
+use outbox_engine::{DeliveryError, FlushResult, Health, Stats};
 
 /// What JavaScript's `onError` dispatcher receives.
 #[napi(object)]
@@ -100,6 +100,7 @@ pub trait Closeable: Send + Sync {
     fn shutdown(&self, timeout: Duration) -> FlushResult;
     fn flush(&self, timeout: Duration) -> FlushResult;
     fn stats(&self) -> Stats;
+    fn health(&self) -> Health;
 }
 
 static NEXT_KEY: AtomicU32 = AtomicU32::new(1);

@@ -75,7 +75,8 @@ impl NativeWebhookSender {
 
     #[napi]
     pub fn endpoint_stats(&self) -> Vec<StatsOutput> {
-        self.shared.engine.endpoint_stats().into_iter().map(Into::into).collect()
+        let health = self.shared.engine.endpoint_health();
+        self.shared.engine.endpoint_stats().into_iter().zip(health).map(|(s, h)| StatsOutput::new(s, h)).collect()
     }
 
     /// In test mode: the requests that would have been sent, as JSON

@@ -221,3 +221,18 @@ describe('logging', () => {
     assert.throws(() => new Client({ endpoint: rx.url, logger: 'console' }), (e) => e.code === 'invalid_option');
   });
 });
+
+describe('stats', () => {
+  it('show the last error and the last success', async () => {
+    const c = new Client({ endpoint: rx.url, retryInitialBackoffMs: 10, retryMaxBackoffMs: 50 });
+    assert.deepEqual([c.stats().lastError, c.stats().lastSuccessAt, c.stats().consecutiveFailures], [null, null, 0]);
+    await rx.faults({ kind: 'status', status: 503, times: 2 });
+    c.track('u', 'e');
+    assert.equal((await c.flush(10_000)).pending, 0);
+    const s = c.stats();
+    assert.equal(s.lastError, 'HTTP 503');
+    assert.equal(s.consecutiveFailures, 0);
+    assert.ok(s.lastSuccessAt instanceof Date && Math.abs(Date.now() - s.lastSuccessAt.getTime()) < 60_000);
+    await c.shutdown();
+  });
+});

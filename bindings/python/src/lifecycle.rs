@@ -48,7 +48,7 @@ impl<S: Sender> Engine<S> {
     }
 
     pub fn stats(&self) -> Stats {
-        Sender::stats(&**self.inner).into()
+        Stats::new(Sender::stats(&**self.inner), Sender::health(&**self.inner))
     }
 }
 

@@ -1,11 +1,12 @@
 //! Small result objects: `FlushResult`, `Stats`, `DeliveryError`, `DeliverOutcome`.
 
 use outbox_engine::{
-    DeliverOutcome as CoreOutcome, DeliveryError as CoreDeliveryError, DropReason, FlushResult as CoreFlush,
+    DeliverOutcome as CoreOutcome, DeliveryError as CoreDeliveryError, DropReason, FlushResult as CoreFlush, Health,
     Stats as CoreStats,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// What `flush()` or `shutdown()` achieved for the events queued before the call.
 ///
@@ -83,12 +84,29 @@ pub struct Stats {
     /// meanwhile are kept in memory only; the spool retries after a pause.
     #[pyo3(get)]
     pub spool_errors: u64,
+    /// The last failed attempt (``"HTTP 503"``, ``"connection refused"``...),
+    /// or None: what to look at when events are not arriving.
+    #[pyo3(get)]
+    pub last_error: Option<String>,
+    /// Transient failures in a row, since the receiver last answered.
+    #[pyo3(get)]
+    pub consecutive_failures: u32,
+    last_success: Option<f64>,
     by_reason: [u64; 6],
 }
 
-impl From<CoreStats> for Stats {
-    fn from(s: CoreStats) -> Stats {
+/// Unix seconds of a time, for Python's datetime.
+fn unix_seconds(t: SystemTime) -> Option<f64> {
+    t.duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs_f64())
+}
+
+impl Stats {
+    /// The counters and the health of one client (or endpoint).
+    pub fn new(s: CoreStats, h: Health) -> Stats {
         Stats {
+            last_error: h.last_error,
+            consecutive_failures: h.consecutive_failures,
+            last_success: h.last_success_at.and_then(unix_seconds),
             enqueued: s.enqueued,
             delivered: s.delivered,
             pending: s.pending,
@@ -120,6 +138,16 @@ impl Stats {
         Ok(d)
     }
 
+    /// When the receiver last acknowledged a request (an aware UTC
+    /// ``datetime``), or None.
+    #[getter]
+    fn last_success<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some(seconds) = self.last_success else { return Ok(None) };
+        let datetime = py.import("datetime")?;
+        let utc = datetime.getattr("timezone")?.getattr("utc")?;
+        Ok(Some(datetime.getattr("datetime")?.call_method1("fromtimestamp", (seconds, utc))?))
+    }
+
     /// Every counter in a plain dict (handy for metrics and logs).
     fn as_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
@@ -132,6 +160,9 @@ impl Stats {
         d.set_item("retries", self.retries)?;
         d.set_item("split_requests", self.split_requests)?;
         d.set_item("spool_errors", self.spool_errors)?;
+        d.set_item("last_error", &self.last_error)?;
+        d.set_item("last_success", self.last_success(py)?)?;
+        d.set_item("consecutive_failures", self.consecutive_failures)?;
         Ok(d)
     }
 

@@ -179,8 +179,9 @@ impl WebhookSender {
     /// A dict of endpoint URL to its ``Stats``.
     fn endpoint_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
-        for (url, stats) in self.urls.iter().zip(self.inner.endpoint_stats()) {
-            d.set_item(url, Stats::from(stats))?;
+        let health = self.inner.endpoint_health();
+        for ((url, stats), health) in self.urls.iter().zip(self.inner.endpoint_stats()).zip(health) {
+            d.set_item(url, Stats::new(stats, health))?;
         }
         Ok(d)
     }

@@ -192,3 +192,20 @@ def test_drop_warnings_reach_python_logging(receiver, caplog):
         c.flush(10)
         assert wait_until(lambda: any(r.name == "outbox" and "dropped" in r.message for r in caplog.records))
     c.shutdown(0)
+
+
+def test_stats_show_the_last_error_and_the_last_success(receiver):
+    import datetime
+
+    client = outbox.Client(receiver.url, flush_interval=0.01, retry_initial_backoff=0.01, retry_max_backoff=0.05)
+    assert client.stats().last_error is None and client.stats().last_success is None
+    receiver.faults({"kind": "status", "status": 503, "times": 2})
+    client.track("u", "e")
+    assert client.flush(10).complete
+    stats = client.stats()
+    assert stats.last_error == "HTTP 503"
+    assert stats.consecutive_failures == 0
+    assert isinstance(stats.last_success, datetime.datetime) and stats.last_success.tzinfo is not None
+    assert abs((datetime.datetime.now(datetime.timezone.utc) - stats.last_success).total_seconds()) < 60
+    assert stats.as_dict()["last_error"] == "HTTP 503"
+    client.shutdown()

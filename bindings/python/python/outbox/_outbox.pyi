@@ -102,6 +102,15 @@ class Stats:
     def spool_errors(self) -> int:
         """Spool writes that failed (disk full, I/O error); events accepted meanwhile live in memory only."""
     @property
+    def last_error(self) -> Optional[str]:
+        """The last failed attempt (``"HTTP 503"``, ``"connection refused"``...), or None."""
+    @property
+    def last_success(self) -> Optional[datetime.datetime]:
+        """When the receiver last acknowledged a request (aware UTC), or None."""
+    @property
+    def consecutive_failures(self) -> int:
+        """Transient failures in a row, since the receiver last answered."""
+    @property
     def dropped(self) -> int:
         """Events given up, all reasons together."""
     @property
