@@ -35,9 +35,10 @@ def clean_anonymous_id(raw: Optional[str]) -> Optional[str]:
     return value or None
 
 
-def anonymous_id_of(headers: Mapping[str, str], cookies: Mapping[str, str]) -> Optional[str]:
-    """The anonymous id a request brings: the header first, then the cookie."""
-    return clean_anonymous_id(headers.get(ANONYMOUS_ID_HEADER)) or clean_anonymous_id(cookies.get(ANONYMOUS_ID_COOKIE))
+def anonymous_id_of(header: Optional[str], cookie: Optional[str]) -> Optional[str]:
+    """The anonymous id a request brings in the ``X-Anonymous-Id`` header or,
+    failing that, the ``ajs_anonymous_id`` cookie (values as received)."""
+    return clean_anonymous_id(header) or clean_anonymous_id(cookie)
 
 
 def request_context(
@@ -62,9 +63,9 @@ def request_context(
 class RequestOutbox:
     """``track``, ``identify``, ``group``, ``page``, ``screen`` and ``alias``
     bound to one request: the user id, the anonymous id and the request's
-    context (ip, user agent, page) are filled in, and each call goes to one
-    shared client (the default client unless one was given). Nothing is
-    created per request but this small object.
+    context (ip, user agent, page) are filled in, and each call goes to the
+    default client (``outbox.configure``). Nothing is created per request but
+    this small object.
 
     The user is resolved when a call is made, so a login earlier in the same
     request counts. Set ``user_id`` to override it (e.g. from a FastAPI
@@ -82,20 +83,18 @@ class RequestOutbox:
         user_id: Callable[[], Optional[_Id]],
         anonymous_id: Optional[str],
         context: Callable[[], dict[str, Any]],
-        client: Optional[Client] = None,
     ) -> None:
         self._resolve_user_id = user_id
         self._request_anonymous_id = anonymous_id
         self._request_context = context
-        self._client = client
         self._user_id: Optional[_Id] = None
         self._user_id_set = False
         self.new_anonymous_id: Optional[str] = None
 
     @property
     def client(self) -> Client:
-        """The client calls go to: the one given, else the default client."""
-        return self._client if self._client is not None else _default.default_client()
+        """The default client, which every call goes to."""
+        return _default.default_client()
 
     @property
     def user_id(self) -> Optional[_Id]:

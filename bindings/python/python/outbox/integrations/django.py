@@ -30,6 +30,7 @@ from django.utils.deprecation import MiddlewareMixin  # type: ignore[import-unty
 
 from ._request import (
     ANONYMOUS_ID_COOKIE,
+    ANONYMOUS_ID_HEADER,
     ANONYMOUS_ID_MAX_AGE,
     RequestOutbox,
     anonymous_id_of,
@@ -95,7 +96,9 @@ class OutboxMiddleware(MiddlewareMixin):  # type: ignore[misc]
         configure_from_settings()
         request.outbox = RequestOutbox(
             user_id=lambda: self.user_id_of(request),
-            anonymous_id=anonymous_id_of(request.headers, request.COOKIES),
+            anonymous_id=anonymous_id_of(
+                request.headers.get(ANONYMOUS_ID_HEADER), request.COOKIES.get(ANONYMOUS_ID_COOKIE)
+            ),
             context=lambda: context_of(request),
         )
 
