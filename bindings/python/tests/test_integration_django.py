@@ -153,7 +153,7 @@ def test_the_app_config_configures_from_settings(receiver):
     from django.apps import apps
 
     with override_settings(OUTBOX={"endpoint": receiver.url, "test_mode": True}):
-        apps.get_app_config("outbox").ready()
+        apps.get_app_config("outbox_integrations").ready()
         outbox.track("u", "e")
         outbox.flush(5)
         assert outbox.default_client().captured()[0]["event"] == "e"

@@ -74,7 +74,7 @@ class OutboxConfig(AppConfig):  # type: ignore[misc]
     client from ``settings.OUTBOX`` when Django starts."""
 
     name = "outbox.integrations.django"
-    label = "outbox"
+    label = "outbox_integrations"  # "outbox" is a likely name for a project's own app
     verbose_name = "Outbox"
 
     def ready(self) -> None:
