@@ -131,3 +131,14 @@ def wait_until(predicate, timeout: float = 10, interval: float = 0.02) -> bool:
 
 def load_vectors(name: str) -> Any:
     return json.loads((VECTORS / name).read_text())
+
+
+@pytest.fixture
+def no_default_client():
+    """Shuts down and forgets the default client (outbox.configure) after the test."""
+    yield
+    from outbox import _default
+
+    if _default._client is not None:
+        _default._client.shutdown(5)
+        _default._client = None

@@ -119,3 +119,75 @@ def test_stubs_match_the_compiled_module(tmp_path):
         timeout=120,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+FRAMEWORK_EXAMPLES = ["django_app.py", "flask_app.py", "fastapi_app.py", "celery_app.py"]
+
+
+def without_docstring(code: str) -> str:
+    return re.sub(r'\A""".*?"""\n+', "", code, flags=re.S).rstrip()
+
+
+def test_docs_framework_snippets_are_the_examples():
+    doc = (REPO / "docs" / "python.md").read_text()
+    blocks = [b.rstrip() for b in re.findall(r"```python\n(.*?)```", doc, re.S)]
+    for name in FRAMEWORK_EXAMPLES:
+        want = without_docstring((EXAMPLES / name).read_text())
+        assert want in blocks, f"docs/python.md has no block equal to examples/python/{name} (without its docstring)"
+
+
+def test_django_example(fresh_receiver):
+    driver = (
+        "import django, django_app, outbox\n"
+        f"SECRET = {SECRET!r}\n"
+        "django.setup()\n"
+        "from django.test import Client\n"
+        'body = \'{"type": "invoice.paid"}\'\n'
+        "c = Client()\n"
+        "print(c.post('/checkout').status_code,\n"
+        "      c.post('/webhooks', body, 'application/json', headers=outbox.sign(body, SECRET)).status_code,\n"
+        "      c.post('/webhooks', body, 'application/json').status_code)\n"
+    )
+    env = dict(os.environ, OUTBOX_ENDPOINT=fresh_receiver.url)
+    proc = subprocess.run(
+        [sys.executable, "-c", driver], capture_output=True, text=True, timeout=60, cwd=EXAMPLES, env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["webhook invoice.paid", "204 204 401"]
+    (event,) = fresh_receiver.events()  # delivered at exit
+    assert event["event"] == "Order Completed" and "anonymousId" in event and "ip" in event["context"]
+
+
+def test_flask_example(receiver, monkeypatch, no_default_client):
+    monkeypatch.setenv("OUTBOX_ENDPOINT", receiver.url)
+    client = load("flask_app.py").app.test_client()
+    assert client.post("/checkout").status_code == 204
+    body = '{"type": "invoice.paid"}'
+    assert client.post("/webhooks", data=body, headers=signed(body), content_type="application/json").status_code == 204
+    assert client.post("/webhooks", data=body, content_type="application/json").status_code == 401
+    assert outbox.flush(10).complete
+    (event,) = receiver.events()
+    assert event["event"] == "Order Completed" and event["anonymousId"] == client.get_cookie("ajs_anonymous_id").value
+
+
+def test_fastapi_example(receiver, monkeypatch, no_default_client):
+    from fastapi.testclient import TestClient
+
+    monkeypatch.setenv("OUTBOX_ENDPOINT", receiver.url)
+    with TestClient(load("fastapi_app.py").app) as client:
+        assert client.post("/checkout").status_code == 204
+        body = '{"type": "invoice.paid"}'
+        assert client.post("/webhooks", content=body, headers=signed(body)).status_code == 204
+        assert client.post("/webhooks", content=body).status_code == 401
+    (event,) = receiver.events()  # delivered by the lifespan
+    assert event["event"] == "Order Completed"
+
+
+def test_celery_example(receiver, monkeypatch, no_default_client):
+    monkeypatch.setenv("OUTBOX_ENDPOINT", receiver.url)
+    monkeypatch.setenv("CELERY_BROKER_URL", "memory://")
+    example = load("celery_app.py")
+    example.app.conf.task_always_eager = True  # the task runs here, with the worker's signals
+    example.complete_order.delay("u1", 9.5)
+    (event,) = receiver.events()  # delivered at the task's end
+    assert event["userId"] == "u1" and event["properties"] == {"total": 9.5}
