@@ -181,6 +181,18 @@ typedef struct {
     uint64_t pending;
 } outbox_flush_result_t;
 
+// What to look at when events are not arriving: when the receiver last
+// acknowledged a request and how many attempts failed in a row since it
+// last answered (`outbox_health`, `outbox_webhook_health`).
+typedef struct {
+    // Unix milliseconds of the last acknowledged request; 0: none yet.
+    int64_t last_success_unix_ms;
+    // Unix milliseconds of the last failed attempt; 0: none.
+    int64_t last_error_unix_ms;
+    // Transient failures in a row, since the receiver last answered.
+    uint32_t consecutive_failures;
+} outbox_health_t;
+
 // The counters of a client (or webhook sender). They always balance:
 // `enqueued == delivered + dropped + pending`.
 typedef struct {
@@ -524,6 +536,17 @@ OUTBOX_MUST_USE
 outbox_status_t outbox_shutdown(const outbox_client_t *client,
                                 uint64_t timeout_ms,
                                 outbox_flush_result_t *result_out);
+
+// Copies the client's health to `*health_out`; `*last_error_out`
+// (optional) receives the last failed attempt as text (`"HTTP 503"`,
+// `"connection refused"`, ...), a new string to free with
+// `outbox_string_free`, or NULL when nothing failed yet.
+//
+// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe.
+OUTBOX_MUST_USE
+outbox_status_t outbox_health(const outbox_client_t *client,
+                              outbox_health_t *health_out,
+                              char **last_error_out);
 
 // Copies the client's counters to `*stats_out`.
 //
@@ -1294,6 +1317,12 @@ OUTBOX_MUST_USE
 outbox_status_t outbox_webhook_shutdown(const outbox_webhook_sender_t *sender,
                                         uint64_t timeout_ms,
                                         outbox_flush_result_t *result_out);
+
+// As `outbox_health`, over every endpoint: the latest error and success.
+OUTBOX_MUST_USE
+outbox_status_t outbox_webhook_health(const outbox_webhook_sender_t *sender,
+                                      outbox_health_t *health_out,
+                                      char **last_error_out);
 
 // As `outbox_stats`, summed over endpoints (a message sent to three
 // endpoints counts three times).

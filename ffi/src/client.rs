@@ -468,6 +468,49 @@ pub unsafe extern "C" fn outbox_shutdown(
     unsafe { owner::shutdown(client, timeout_ms, result_out) }
 }
 
+/// What to look at when events are not arriving: when the receiver last
+/// acknowledged a request and how many attempts failed in a row since it
+/// last answered (`outbox_health`, `outbox_webhook_health`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct outbox_health_t {
+    /// Unix milliseconds of the last acknowledged request; 0: none yet.
+    pub last_success_unix_ms: i64,
+    /// Unix milliseconds of the last failed attempt; 0: none.
+    pub last_error_unix_ms: i64,
+    /// Transient failures in a row, since the receiver last answered.
+    pub consecutive_failures: u32,
+}
+
+impl From<&outbox_engine::Health> for outbox_health_t {
+    fn from(h: &outbox_engine::Health) -> outbox_health_t {
+        let ms = |t: Option<std::time::SystemTime>| {
+            t.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_millis() as i64)
+        };
+        outbox_health_t {
+            last_success_unix_ms: ms(h.last_success_at),
+            last_error_unix_ms: ms(h.last_error_at),
+            consecutive_failures: h.consecutive_failures,
+        }
+    }
+}
+
+/// Copies the client's health to `*health_out`; `*last_error_out`
+/// (optional) receives the last failed attempt as text (`"HTTP 503"`,
+/// `"connection refused"`, ...), a new string to free with
+/// `outbox_string_free`, or NULL when nothing failed yet.
+///
+/// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn outbox_health(
+    client: *const outbox_client_t,
+    health_out: *mut outbox_health_t,
+    last_error_out: *mut *mut c_char,
+) -> outbox_status_t {
+    unsafe { owner::health(client, health_out, last_error_out) }
+}
+
 /// Copies the client's counters to `*stats_out`.
 ///
 /// Returns `OUTBOX_OK` or `OUTBOX_ERR_NULL`. Thread-safe.

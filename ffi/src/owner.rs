@@ -8,10 +8,11 @@ use std::sync::Arc;
 use outbox_engine::{OnError, Sender};
 
 use crate::callback::{free_owner, CCallback, Gate, Inside};
-use crate::client::{outbox_flush_result_t, outbox_stats_t};
+use crate::client::{outbox_flush_result_t, outbox_health_t, outbox_stats_t};
 use crate::config::millis;
 use crate::status::{guard, guard_void, outbox_status_t, Failure};
-use crate::strings::clear_out;
+use crate::strings::{clear_out, put_string};
+use std::ffi::c_char;
 
 /// An engine object as the C ABI hands it out, with its callback gate.
 pub(crate) trait Owner: 'static {
@@ -97,6 +98,24 @@ pub(crate) unsafe fn shutdown<T: Owner>(
         // The object may be freed by now.
         if let Some(out) = unsafe { result_out.as_mut() } {
             *out = r.into();
+        }
+        Ok(())
+    })
+}
+
+pub(crate) unsafe fn health<T: Owner>(
+    ptr: *const T,
+    health_out: *mut outbox_health_t,
+    last_error_out: *mut *mut c_char,
+) -> outbox_status_t {
+    guard(|| {
+        unsafe { clear_out(last_error_out) };
+        let (engine, _) = unsafe { owner_ref(ptr) }?.parts();
+        let out = unsafe { health_out.as_mut() }.ok_or_else(|| Failure::null("health_out"))?;
+        let health = engine.health();
+        *out = outbox_health_t::from(&health);
+        if let Some(error) = &health.last_error {
+            unsafe { put_string(last_error_out, error) };
         }
         Ok(())
     })

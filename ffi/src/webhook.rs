@@ -11,7 +11,7 @@ use outbox_engine::webhook::{Endpoint, WebhookOptions, WebhookSender};
 use outbox_engine::Json;
 
 use crate::callback::{outbox_on_error_fn, CCallback, Gate};
-use crate::client::{outbox_flush_result_t, outbox_stats_t};
+use crate::client::{outbox_flush_result_t, outbox_health_t, outbox_stats_t};
 use crate::config::{
     block_ms_value, count, ms_value, outbox_on_full_t, retries, set_on_full, set_option, set_option_json,
 };
@@ -538,6 +538,17 @@ pub unsafe extern "C" fn outbox_webhook_shutdown(
     result_out: *mut outbox_flush_result_t,
 ) -> outbox_status_t {
     unsafe { owner::shutdown(sender, timeout_ms, result_out) }
+}
+
+/// As `outbox_health`, over every endpoint: the latest error and success.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn outbox_webhook_health(
+    sender: *const outbox_webhook_sender_t,
+    health_out: *mut outbox_health_t,
+    last_error_out: *mut *mut c_char,
+) -> outbox_status_t {
+    unsafe { owner::health(sender, health_out, last_error_out) }
 }
 
 /// As `outbox_stats`, summed over endpoints (a message sent to three

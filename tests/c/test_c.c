@@ -1039,6 +1039,33 @@ static void test_deliver_and_modes(void) {
 
 /* ---- webhooks -------------------------------------------------------------- */
 
+/* What to look at when events are not arriving: the last error and success. */
+static void test_health(void) {
+    outbox_client_t *client;
+    outbox_health_t health;
+    outbox_flush_result_t result;
+    char *last_error = (char *)"sentinel";
+    h_begin("health");
+    rx_reset();
+    client = new_client(receiver_config());
+    CHECK_OK(outbox_health(client, &health, &last_error));
+    CHECK(last_error == NULL);
+    CHECK(health.last_success_unix_ms == 0 && health.consecutive_failures == 0);
+    rx_faults("[{\"kind\": \"status\", \"status\": 503, \"times\": 2}]");
+    CHECK_OK(outbox_track(client, "u", "e", NULL, NULL));
+    CHECK_OK(outbox_flush(client, WAIT_MS, &result));
+    CHECK_EQ_U64(result.pending, 0);
+    CHECK_OK(outbox_health(client, &health, &last_error));
+    CHECK_STR(last_error, "HTTP 503");
+    outbox_string_free(last_error);
+    CHECK(health.last_success_unix_ms >= health.last_error_unix_ms && health.last_error_unix_ms > 1700000000000LL);
+    CHECK_EQ_U64(health.consecutive_failures, 0);
+    CHECK_OK(outbox_health(client, &health, NULL));
+    CHECK_STATUS(outbox_health(client, NULL, NULL), OUTBOX_ERR_NULL);
+    CHECK_STATUS(outbox_health(NULL, &health, NULL), OUTBOX_ERR_NULL);
+    outbox_client_free(client);
+}
+
 /* A body built by the caller leaves byte for byte, signed (PocketPing's
  * forwarding: X-PocketPing-Signature: sha256=<hex> over the exact body). */
 static void test_webhook_send_raw(void) {
@@ -1711,6 +1738,7 @@ int main(int argc, char **argv) {
     test_deliver_and_modes();
     test_webhooks();
     test_webhook_send_raw();
+    test_health();
     test_vectors(vectors);
     test_spool();
     test_exit_hook();
