@@ -97,6 +97,13 @@ def client(bin_dir, n, tmp):
     return totals(out) / n, out, printed.strip()
 
 
+def ratio(bin_dir):
+    """What gzip makes of a batch of 1,000 typical events."""
+    return subprocess.run(
+        [os.path.join(bin_dir, "client_cost"), "--ratio"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin-dir", default=os.path.join(ROOT, "target/x86_64-unknown-linux-gnu/release"))
@@ -126,6 +133,8 @@ def main():
             f"Whole client, gzip on, {a.n} events to the test receiver (bench/src/bin/client_cost.rs: {printed}):",
             "",
             f"**{per_event:,.0f} instructions per delivered event**, all threads, start and shutdown included.",
+            "",
+            ratio(a.bin_dir) + ".",
             "",
             "Top functions (own instructions):",
             "",
