@@ -1,7 +1,10 @@
 # Benchmarks: `make bench`. Not part of `make test`. Figures and how to
 # read them: docs/performance.md.
 #
-#   make bench           all three below (11 minutes on 2 cores with other builds running)
+#   make bench           all four below (12 minutes on 2 cores with other builds running)
+#   make bench-instructions  callgrind instruction counts, immune to machine load:
+#                        per `capture` with 1, 2 and 4 capturing threads, and
+#                        per delivered event for the whole client (bench/instructions.py)
 #   make bench-core      criterion micro-benchmarks of the engine
 #   make bench-e2e       end-to-end throughput from Rust (bench/src/bin/e2e.rs)
 #   make bench-compare   Outbox from Rust, C, Python and Node against
@@ -13,8 +16,13 @@
 # package-lock.json). Outbox is used as users get it: the release wheel,
 # the release liboutbox.a, the release Node addon.
 
-.PHONY: bench bench-core bench-e2e bench-compare bench-build
-bench: bench-core bench-e2e bench-compare
+.PHONY: bench bench-instructions bench-core bench-e2e bench-compare bench-build
+bench: bench-instructions bench-core bench-e2e bench-compare
+
+# valgrind comes from ensure-valgrind (mk/c.mk). About a minute.
+bench-instructions: ensure-valgrind
+	cargo build --release -p outbox-test-receiver -p outbox-bench --bin enqueue_cost --bin client_cost
+	python3 bench/instructions.py --bin-dir $(TARGET_DIR)/release
 
 bench-core:
 	cargo bench -p outbox-bench --bench core

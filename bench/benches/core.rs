@@ -63,7 +63,7 @@ fn enqueue(c: &mut Criterion) {
 fn encode(c: &mut Criterion) {
     let encoder = Encoder::new(&Library::default(), 32_000);
     let event = typical_event();
-    let size = encoder.encode(&event).unwrap().json.len();
+    let size = encoder.encode(&event).unwrap().json().len();
     let mut group = c.benchmark_group("encode");
     group.throughput(Throughput::Bytes(size as u64));
     group.bench_function(format!("typical event ({size} bytes)"), |b| {
@@ -77,7 +77,7 @@ fn batches(c: &mut Criterion) {
     let mut queue = Queue::new(10_000, 1 << 30);
     for _ in 0..1000 {
         let e = encoder.encode(&typical_event()).unwrap();
-        queue.push(e.message_id.into(), e.json.into_boxed_slice(), WhenFull::DropOldest);
+        queue.push(e.into_payload(), WhenFull::DropOldest);
     }
     let items = queue.take_batch(1000, usize::MAX).unwrap().items;
     let envelope = body::envelope(&items, "2024-01-01T00:00:00.000Z");
@@ -89,11 +89,11 @@ fn batches(c: &mut Criterion) {
     });
     group.bench_function("queue push + take", |b| {
         b.iter_batched(
-            || items.iter().map(|i| (i.id.clone(), i.json.clone())).collect::<Vec<_>>(),
+            || items.iter().map(|i| i.payload.clone()).collect::<Vec<_>>(),
             |fresh| {
                 let mut q = Queue::new(10_000, 1 << 30);
-                for (id, json) in fresh {
-                    q.push(id, json, WhenFull::DropOldest);
+                for payload in fresh {
+                    q.push(payload, WhenFull::DropOldest);
                 }
                 black_box(q.take_batch(1000, usize::MAX))
             },

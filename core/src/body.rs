@@ -21,14 +21,14 @@ pub const ENVELOPE_OVERHEAD: usize = 64;
 
 /// `{"batch":[e1,e2,...],"sentAt":"..."}`, splicing the events' JSON as is.
 pub fn envelope(items: &[Item], sent_at: &str) -> Vec<u8> {
-    let size: usize = items.iter().map(|i| i.json.len() + 1).sum::<usize>() + ENVELOPE_OVERHEAD;
+    let size: usize = items.iter().map(|i| i.json().len() + 1).sum::<usize>() + ENVELOPE_OVERHEAD;
     let mut body = Vec::with_capacity(size);
     body.extend_from_slice(ENVELOPE_HEAD);
     for (n, item) in items.iter().enumerate() {
         if n > 0 {
             body.push(b',');
         }
-        body.extend_from_slice(&item.json);
+        body.extend_from_slice(item.json());
     }
     body.extend_from_slice(ENVELOPE_TAIL);
     body.extend_from_slice(sent_at.as_bytes());
@@ -54,9 +54,10 @@ pub fn gunzip(body: &[u8]) -> std::io::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::queue::Payload;
 
     fn item(seq: u64, json: &str) -> Item {
-        Item { seq, id: format!("m{seq}").into(), json: json.as_bytes().into(), attempts: 0, sid: 0 }
+        Item { seq, payload: Payload::new(&format!("m{seq}"), json.into()), attempts: 0, sid: 0 }
     }
 
     #[test]

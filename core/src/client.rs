@@ -116,9 +116,11 @@ impl Client {
     }
 
     fn enqueue(&self, encoded: Encoded) -> Result<String, Error> {
-        let Some(lane) = &self.lane else { return Ok(encoded.message_id) };
-        lane.pipeline().enqueue(encoded.message_id.as_str().into(), encoded.json.into_boxed_slice())?;
-        Ok(encoded.message_id)
+        let id = encoded.message_id().to_owned();
+        if let Some(lane) = &self.lane {
+            lane.pipeline().enqueue(encoded.into_payload())?;
+        }
+        Ok(id)
     }
 
     /// Waits until every event queued before this call is delivered or given
@@ -189,13 +191,7 @@ impl Client {
         let items: Vec<Item> = encoded
             .into_iter()
             .enumerate()
-            .map(|(seq, e)| Item {
-                seq: seq as u64,
-                id: e.message_id.into(),
-                json: e.json.into_boxed_slice(),
-                attempts: 0,
-                sid: 0,
-            })
+            .map(|(seq, e)| Item { seq: seq as u64, payload: e.into_payload(), attempts: 0, sid: 0 })
             .collect();
         let count = items.len();
         Ok(async move {

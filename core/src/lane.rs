@@ -14,6 +14,7 @@ use parking_lot::Mutex;
 
 use crate::logger::Logger;
 use crate::pipeline::{Pipeline, Spec};
+use crate::queue::Payload;
 use crate::spool::{Budget, Recovery, Spool, SpoolSync};
 use crate::transport::{
     HttpRequest, HttpSettings, HttpTransport, MemoryTransport, SendFuture, Transport, TransportError,
@@ -170,9 +171,8 @@ fn adopt_round(spool: &Spool, pipeline: &Arc<Pipeline>, recovery: &Mutex<Recover
         return true;
     }
     let budget = Budget { events: quarter as usize, bytes: (policy.max_queue_bytes / 4).max(1) };
-    let found = spool.adopt(budget, |event| {
-        pipeline.enqueue_spooled(event.id.into(), event.json.into_boxed_slice(), event.sid).is_ok()
-    });
+    let found =
+        spool.adopt(budget, |event| pipeline.enqueue_spooled(Payload::new(&event.id, event.json), event.sid).is_ok());
     let (more, events) = (found.more_left, found.events);
     let new_damage = recovery.lock().add(found);
     let log = &pipeline.spec().log;

@@ -5,6 +5,7 @@
 //! engine formats a timestamp per event and a date library would be the
 //! largest dependency for ten lines of arithmetic.
 
+use std::cell::Cell;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// `now + wait`, saturating at a century from now instead of panicking on
@@ -25,25 +26,43 @@ pub fn rfc3339_millis(t: SystemTime) -> String {
 /// Writes the 24 bytes of `YYYY-MM-DDTHH:MM:SS.mmmZ` without the formatting
 /// machinery: this runs once per event. Years past 9999 clamp to 9999.
 pub fn write_rfc3339_millis(t: SystemTime, out: &mut [u8; 24]) {
+    thread_local! {
+        /// The last second this thread formatted, and its text: events come
+        /// many to a second, so only the milliseconds change between them.
+        static LAST_SECOND: Cell<(u64, [u8; 24])> = const { Cell::new((u64::MAX, [0; 24])) };
+    }
     let since = t.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
-    let secs = since.as_secs() as i64;
+    let secs = since.as_secs();
+    let (cached, text) = LAST_SECOND.with(Cell::get);
+    *out = if cached == secs { text } else { format_second(secs) };
+    if cached != secs {
+        LAST_SECOND.with(|last| last.set((secs, *out)));
+    }
+    put_digits(out, 20, 3, since.subsec_millis());
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.000Z` for `secs` after the epoch.
+fn format_second(secs: u64) -> [u8; 24] {
+    let secs = secs.min(i64::MAX as u64) as i64;
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
     let y = y.clamp(0, 9999) as u32;
-    fn put(out: &mut [u8; 24], at: usize, width: usize, mut v: u32) {
-        for i in (at..at + width).rev() {
-            out[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
+    let mut out = *b"0000-00-00T00:00:00.000Z";
+    put_digits(&mut out, 0, 4, y);
+    put_digits(&mut out, 5, 2, m);
+    put_digits(&mut out, 8, 2, d);
+    put_digits(&mut out, 11, 2, (rem / 3600) as u32);
+    put_digits(&mut out, 14, 2, ((rem % 3600) / 60) as u32);
+    put_digits(&mut out, 17, 2, (rem % 60) as u32);
+    out
+}
+
+/// Writes `v` as `width` decimal digits at `at`.
+fn put_digits(out: &mut [u8; 24], at: usize, width: usize, mut v: u32) {
+    for i in (at..at + width).rev() {
+        out[i] = b'0' + (v % 10) as u8;
+        v /= 10;
     }
-    *out = *b"0000-00-00T00:00:00.000Z";
-    put(out, 0, 4, y);
-    put(out, 5, 2, m);
-    put(out, 8, 2, d);
-    put(out, 11, 2, (rem / 3600) as u32);
-    put(out, 14, 2, ((rem % 3600) / 60) as u32);
-    put(out, 17, 2, (rem % 60) as u32);
-    put(out, 20, 3, since.subsec_millis());
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`, with ranges checked.
@@ -118,6 +137,19 @@ mod tests {
         // Leap day and end of a leap year.
         assert_eq!(rfc3339_millis(at(951_782_400, 999)), "2000-02-29T00:00:00.999Z");
         assert_eq!(rfc3339_millis(at(1_735_689_599, 0)), "2024-12-31T23:59:59.000Z");
+    }
+
+    #[test]
+    fn the_cached_second_changes_with_the_time() {
+        let at = |s: u64, ms: u64| UNIX_EPOCH + Duration::from_millis(s * 1000 + ms);
+        for (s, ms, text) in [
+            (1_614_265_330, 7, "2021-02-25T15:02:10.007Z"),
+            (1_614_265_330, 999, "2021-02-25T15:02:10.999Z"),
+            (1_614_265_331, 0, "2021-02-25T15:02:11.000Z"),
+            (1_614_265_330, 1, "2021-02-25T15:02:10.001Z"),
+        ] {
+            assert_eq!(rfc3339_millis(at(s, ms)), text);
+        }
     }
 
     #[test]

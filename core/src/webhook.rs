@@ -13,6 +13,7 @@ use crate::lane::{Lane, TransportSource};
 use crate::options::{DeliveryOptions, OnFull};
 use crate::pipeline::Health;
 use crate::pipeline::{Batching, BodyShape, Policy, Spec, Target};
+use crate::queue::Payload;
 use crate::sign::Signer;
 use crate::transport::{redact_url, HttpSettings, MemoryTransport};
 
@@ -85,7 +86,8 @@ impl WebhookSender {
             return Err(Error::EventTooLarge { size: body.len(), limit: self.max_message_bytes });
         }
         let id = format!("msg_{}", crate::ids::new_message_id().replace('-', ""));
-        let body: Box<[u8]> = body.into_boxed_slice();
+        // Each endpoint's queue holds its own copy.
+        let payload = Payload::new(&id, body);
         let mut waiting: Vec<&Lane> = self.lanes.iter().collect();
         if let Some(limit) = self.block {
             // Each endpoint gets the message as soon as it has room, until
@@ -94,8 +96,8 @@ impl WebhookSender {
             loop {
                 let mut full = Vec::new();
                 for lane in waiting {
-                    if lane.pipeline().has_room(body.len()) {
-                        lane.pipeline().enqueue(id.as_str().into(), body.clone())?;
+                    if lane.pipeline().has_room(payload.json().len()) {
+                        lane.pipeline().enqueue(payload.clone())?;
                     } else {
                         full.push(lane);
                     }
@@ -110,7 +112,7 @@ impl WebhookSender {
         // Without `block`, or still full at the deadline: the endpoint's
         // queue applies its policy (dropping the newest under `block`).
         for lane in waiting {
-            lane.pipeline().enqueue(id.as_str().into(), body.clone())?;
+            lane.pipeline().enqueue(payload.clone())?;
         }
         Ok(id)
     }

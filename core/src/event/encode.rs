@@ -1,6 +1,7 @@
 //! [`Encoder`]: validates events and writes their wire JSON by hand, once
 //! per call, on the caller's thread.
 
+use std::ops::Range;
 use std::time::SystemTime;
 
 use serde_json::value::RawValue;
@@ -10,15 +11,30 @@ use super::{Event, Json, Kind, Library};
 use crate::error::Error;
 use crate::ids;
 use crate::names::field;
+use crate::queue::Payload;
 use crate::time::is_rfc3339;
 
-/// An event ready for the queue.
+/// An event ready for the queue: its wire JSON and its message id, in one
+/// buffer.
 #[derive(Debug, Clone)]
-pub struct Encoded {
+pub struct Encoded(Payload);
+
+impl Encoded {
     /// The event's message id, given or generated.
-    pub message_id: String,
+    pub fn message_id(&self) -> &str {
+        self.0.id()
+    }
+
     /// The event's wire JSON, one object.
-    pub json: Vec<u8>,
+    pub fn json(&self) -> &[u8] {
+        self.0.json()
+    }
+
+    /// What the queue stores.
+    #[doc(hidden)]
+    pub fn into_payload(self) -> Payload {
+        self.0
+    }
 }
 
 /// Validates and serializes events for one client.
@@ -42,18 +58,6 @@ impl Encoder {
     /// Validates `event` and serializes it, filling in the message id and timestamp.
     pub fn encode(&self, event: &Event) -> Result<Encoded, Error> {
         validate(event)?;
-        let message_id = match &event.message_id {
-            Some(id) => id.clone(),
-            None => ids::new_message_id(),
-        };
-        let mut now = [0u8; 24];
-        let timestamp = match &event.timestamp {
-            Some(ts) => ts.as_str(),
-            None => {
-                crate::time::write_rfc3339_millis(SystemTime::now(), &mut now);
-                std::str::from_utf8(&now).unwrap_or_default()
-            }
-        };
         let merged;
         let context: &RawValue = match &event.context {
             None => &self.default_context,
@@ -79,9 +83,22 @@ impl Encoder {
         json.extend_from_slice(b"{\"type\":\"");
         json.extend_from_slice(event.kind.as_str().as_bytes());
         json.extend_from_slice(b"\",\"messageId\":");
-        push_str(&mut json, &message_id, event.message_id.is_none());
+        // Where the id sits in the JSON, unescaped; None when escaping changed it.
+        let id_at = match &event.message_id {
+            None => Some(push_trusted(&mut json, &ids::write_message_id())),
+            Some(id) => push_str(&mut json, id),
+        };
         json.extend_from_slice(b",\"timestamp\":");
-        push_str(&mut json, timestamp, event.timestamp.is_none());
+        match &event.timestamp {
+            Some(ts) => {
+                push_str(&mut json, ts);
+            }
+            None => {
+                let mut now = [0u8; 24];
+                crate::time::write_rfc3339_millis(SystemTime::now(), &mut now);
+                push_trusted(&mut json, &now);
+            }
+        }
         for (key, value) in [
             ("userId", &event.user_id),
             ("anonymousId", &event.anonymous_id),
@@ -92,7 +109,7 @@ impl Encoder {
         ] {
             if let Some(v) = value {
                 push_key(&mut json, key);
-                push_str(&mut json, v, false);
+                push_str(&mut json, v);
             }
         }
         for (key, value) in
@@ -109,7 +126,14 @@ impl Encoder {
         if json.len() > self.max_event_bytes {
             return Err(Error::EventTooLarge { size: json.len(), limit: self.max_event_bytes });
         }
-        Ok(Encoded { message_id, json })
+        Ok(Encoded(match (id_at, &event.message_id) {
+            (Some(range), _) => {
+                let len = json.len();
+                Payload::with_id_at(json, len, range)
+            }
+            // A given id that needed escaping: stored after the JSON as it is.
+            (None, id) => Payload::new(id.as_deref().unwrap_or_default(), json),
+        }))
     }
 
     /// The caller's context with `library` added unless the caller set one.
@@ -128,16 +152,48 @@ fn push_key(out: &mut Vec<u8>, key: &str) {
     out.extend_from_slice(b"\":");
 }
 
-/// A JSON string; `trusted` text (our own ids and timestamps) needs no escaping.
-fn push_str(out: &mut Vec<u8>, s: &str, trusted: bool) {
-    if trusted {
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
-    } else {
-        // Writing a str into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut *out, s);
+/// A JSON string of our own text (ids, timestamps), which needs no
+/// escaping. Returns where the text sits in `out`.
+fn push_trusted(out: &mut Vec<u8>, text: &[u8]) -> Range<usize> {
+    out.push(b'"');
+    let at = out.len();
+    out.extend_from_slice(text);
+    out.push(b'"');
+    at..at + text.len()
+}
+
+/// A JSON string of a caller's text. Most need no escaping, and checking
+/// that is cheaper than escaping; the rest go through serde_json's escaper,
+/// whose output this matches byte for byte. Returns where the text sits in
+/// `out` when it was copied verbatim.
+fn push_str(out: &mut Vec<u8>, s: &str) -> Option<Range<usize>> {
+    if !needs_escaping(s.as_bytes()) {
+        return Some(push_trusted(out, s.as_bytes()));
     }
+    // Writing a str into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+    None
+}
+
+/// True when `text` holds a byte serde_json escapes: a control character,
+/// `"` or `\\`. Eight bytes at a time (a byte-by-byte check cost 8
+/// instructions a byte): `w - n` borrows into a byte's high bit when the
+/// byte is below `n`, so `(w - n) & !w & 0x80..` is non-zero exactly when
+/// some byte of `w` is below `n` (for `n` <= 0x80); a byte equal to `c` is a
+/// zero byte of `w ^ c`, i.e. one below 1.
+fn needs_escaping(text: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w & HIGH != 0;
+    let escapable = |word: &[u8]| {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        below(w, 0x20) || below(w ^ (ONES * u64::from(b'"')), 1) || below(w ^ (ONES * u64::from(b'\\')), 1)
+    };
+    if text.len() < 8 {
+        return text.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
+    }
+    // The last eight bytes as one more word, overlapping the previous one.
+    text.chunks_exact(8).any(escapable) || escapable(&text[text.len() - 8..])
 }
 
 /// The deepest nesting accepted in `properties`, `traits`, `context` and
@@ -150,9 +206,17 @@ pub const MAX_DEPTH: usize = 64;
 /// True when arrays and objects in valid JSON `text` nest deeper than `max`.
 fn nests_deeper_than(text: &[u8], max: usize) -> bool {
     // Most events have fewer brackets than the limit: counting them is a
-    // vectorised pass, and no deeper nesting is possible then.
-    let openers = text.iter().filter(|b| matches!(b, b'{' | b'[')).count();
-    openers > max && nesting_depth(text) > max
+    // vectorised pass, and no deeper nesting is possible then. Deeper
+    // nesting also needs as many closers, so short text cannot have it.
+    text.len() > 2 * max && count_openers(text) > max && nesting_depth(text) > max
+}
+
+/// How many `{` and `[` `text` holds, strings included. Counted in byte
+/// lanes (`b | 0x20` maps `[` to `{` and nothing else there), a chunk at a
+/// time so the lanes cannot overflow: the compiler vectorises this, not a
+/// filter-count.
+fn count_openers(text: &[u8]) -> usize {
+    text.chunks(255).map(|chunk| chunk.iter().fold(0u8, |n, &b| n + u8::from(b | 0x20 == b'{')) as usize).sum()
 }
 
 /// How deeply arrays and objects nest in valid JSON `text`.
@@ -252,5 +316,28 @@ mod tests {
         assert_eq!(nesting_depth(br#"{"a":[[1],{"b":[]}]}"#), 4);
         assert!(!nests_deeper_than(br#"{"a":[[1],{"b":[]}]}"#, 4));
         assert!(nests_deeper_than(br#"{"a":[[1],{"b":[]}]}"#, 3));
+    }
+
+    #[test]
+    fn needs_escaping_agrees_with_serde_json_for_every_byte_at_every_position() {
+        for b in 0..=255u8 {
+            for len in [1, 7, 8, 9, 16, 23] {
+                for at in 0..len {
+                    let mut text = vec![b'a'; len];
+                    text[at] = b;
+                    let Ok(s) = std::str::from_utf8(&text) else { continue };
+                    let escaped = serde_json::to_string(s).unwrap();
+                    assert_eq!(needs_escaping(&text), escaped.len() != s.len() + 2, "byte {b:#x} at {at} of {len}");
+                }
+            }
+        }
+        assert!(!needs_escaping("naïve €10 日本".as_bytes()));
+    }
+
+    #[test]
+    fn openers_are_counted_exactly_in_long_text() {
+        let text = format!("{}{}", "[{x]}".repeat(300), "a".repeat(1000));
+        assert_eq!(count_openers(text.as_bytes()), 600);
+        assert_eq!(count_openers(b"[]{}"), 2);
     }
 }

@@ -11,7 +11,7 @@ fn enc() -> Encoder {
 }
 
 fn decode(e: &Encoded) -> Value {
-    serde_json::from_slice(&e.json).unwrap()
+    serde_json::from_slice(e.json()).unwrap()
 }
 
 fn nested(levels: usize) -> String {
@@ -51,7 +51,7 @@ fn track_has_segment_fields() {
     assert_eq!(v["userId"], "u1");
     assert_eq!(v["event"], "Signed Up");
     assert_eq!(v["properties"], json!({"plan": "pro"}));
-    assert_eq!(v["messageId"], e.message_id.as_str());
+    assert_eq!(v["messageId"], e.message_id());
     assert_eq!(v["context"]["library"], json!({"name": "outbox-test", "version": "9.9.9"}));
     assert!(is_rfc3339(v["timestamp"].as_str().unwrap()));
     assert!(v["timestamp"].as_str().unwrap().ends_with('Z'));
@@ -68,7 +68,7 @@ fn caller_strings_are_escaped() {
     for key in ["userId", "event", "messageId", "anonymousId", "name"] {
         assert_eq!(v[key], tricky, "{key}");
     }
-    assert_eq!(e.message_id, tricky);
+    assert_eq!(e.message_id(), tricky);
 }
 
 #[test]

@@ -38,7 +38,7 @@ use crate::backoff::{Backoff, Schedule};
 use crate::error::{DeliveryError, DropReason, Error, FlushResult, Stats};
 use crate::logger::Logger;
 use crate::options::{OnError, OnFull};
-use crate::queue::{Queue, WhenFull};
+use crate::queue::{Payload, Queue, WhenFull};
 use crate::runtime;
 use crate::spool::{Spool, SpoolSync, SYNC_INTERVAL};
 use crate::time;
@@ -220,17 +220,17 @@ impl Pipeline {
 
     /// Queues one serialized event. Never waits for the network; waits for
     /// room only under `OnFull::Block`.
-    pub fn enqueue(self: &Arc<Self>, id: Box<str>, json: Box<[u8]>) -> Result<(), Error> {
+    pub fn enqueue(self: &Arc<Self>, payload: Payload) -> Result<(), Error> {
         // Written to the spool first (outside the queue lock): once this
         // returns, a crash cannot lose the event.
         // 0 (kept in memory only) when the spool is failing: it counts and
         // logs the error itself.
-        let sid = self.spool.as_ref().map_or(0, |spool| spool.append(&id, &json));
-        self.enqueue_spooled(id, json, sid)
+        let sid = self.spool.as_ref().map_or(0, |spool| spool.append(payload.id(), payload.json()));
+        self.enqueue_spooled(payload, sid)
     }
 
     /// Queues an event already in the spool as `sid` (0: not spooled).
-    pub fn enqueue_spooled(self: &Arc<Self>, id: Box<str>, json: Box<[u8]>, sid: u64) -> Result<(), Error> {
+    pub fn enqueue_spooled(self: &Arc<Self>, payload: Payload, sid: u64) -> Result<(), Error> {
         let mut st = self.state.lock();
         if st.closing {
             drop(st);
@@ -246,7 +246,7 @@ impl Pipeline {
         }
         if st.gone {
             let had_reports = st.queue.has_reports();
-            st.queue.push_dropped(&id, DropReason::EndpointGone, Some(410), GONE);
+            st.queue.push_dropped(payload.id(), DropReason::EndpointGone, Some(410), GONE);
             drop(st);
             if !had_reports {
                 self.wake.notify_one();
@@ -259,7 +259,7 @@ impl Pipeline {
             OnFull::DropNewest => WhenFull::DropNewest,
             OnFull::Block(limit) => {
                 let deadline = time::later(Instant::now(), limit);
-                self.wait_until(&mut st, deadline, |st| st.queue.has_room(json.len()) || st.closing);
+                self.wait_until(&mut st, deadline, |st| st.queue.has_room(payload.json().len()) || st.closing);
                 if st.closing {
                     drop(st);
                     self.write_acks(vec![sid]);
@@ -269,7 +269,7 @@ impl Pipeline {
                 WhenFull::DropNewest
             }
         };
-        st.queue.push_spooled(id, json, sid, when_full);
+        st.queue.push_spooled(payload, sid, when_full);
         let len = st.queue.len();
         let wake = len == 1 || len == self.spec.policy.flush_at || (!had_reports && st.queue.has_reports());
         let acks = st.queue.take_acks();

@@ -38,11 +38,11 @@ pub(super) fn build_request(target: &Target, items: &[Item]) -> HttpRequest {
     let (payload, id) = match target.shape {
         BodyShape::Envelope => (
             body::envelope(items, &time::rfc3339_millis(SystemTime::now())),
-            ids::idempotency_key(items.iter().map(|i| &*i.id)),
+            ids::idempotency_key(items.iter().map(|i| i.payload.id_bytes())),
         ),
         BodyShape::Single => (
-            items.first().map(|i| i.json.to_vec()).unwrap_or_default(),
-            items.first().map(|i| i.id.to_string()).unwrap_or_default(),
+            items.first().map(|i| i.json().to_vec()).unwrap_or_default(),
+            items.first().map(|i| i.id().to_owned()).unwrap_or_default(),
         ),
     };
     let mut headers = target.headers.clone();
@@ -63,6 +63,7 @@ pub(super) fn build_request(target: &Target, items: &[Item]) -> HttpRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::queue::Payload;
     use crate::sign::Scheme;
 
     fn target(shape: BodyShape, gzip: bool, signer: Option<Signer>) -> Target {
@@ -78,7 +79,7 @@ mod tests {
     }
 
     fn item(seq: u64, json: &str) -> Item {
-        Item { seq, id: format!("m{seq}").into(), json: json.as_bytes().into(), attempts: 0, sid: 0 }
+        Item { seq, payload: Payload::new(&format!("m{seq}"), json.into()), attempts: 0, sid: 0 }
     }
 
     fn header<'a>(request: &'a HttpRequest, name: &str) -> Option<&'a str> {
@@ -91,7 +92,7 @@ mod tests {
         let request = build_request(&target(BodyShape::Envelope, false, None), &items);
         let v: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
         assert_eq!(v["batch"][1]["b"], 2);
-        assert_eq!(header(&request, "Idempotency-Key"), Some(ids::idempotency_key(["m0", "m1"].into_iter()).as_str()));
+        assert_eq!(header(&request, "Idempotency-Key"), Some(ids::idempotency_key(["m0", "m1"]).as_str()));
         assert_eq!(header(&request, "Content-Type"), Some("application/json"));
         assert_eq!(request.timeout, Duration::from_secs(10));
         // The same events make the same key on every attempt.

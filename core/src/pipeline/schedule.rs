@@ -134,7 +134,7 @@ mod tests {
     fn queued(events: usize) -> State {
         let mut queue = Queue::new(1_000, 1 << 20);
         for i in 0..events {
-            queue.push(format!("m{i}").into(), b"{}".to_vec().into(), WhenFull::DropNewest);
+            queue.push(crate::queue::Payload::new(&format!("m{i}"), b"{}".to_vec()), WhenFull::DropNewest);
         }
         State::new(queue)
     }

@@ -79,7 +79,7 @@ impl Ledger {
             }
         }
         let n = items.len() as u64;
-        self.drop_ids(items.iter().map(|i| &*i.id), n, reason, status, message);
+        self.drop_ids(items.iter().map(Item::id), n, reason, status, message);
     }
 
     /// Counts `count` events as dropped for `reason`; the report names the

@@ -11,20 +11,33 @@
 use std::collections::VecDeque;
 
 mod ledger;
+mod payload;
 
 use crate::error::{DeliveryError, DropReason, Stats};
 use ledger::Ledger;
+pub use payload::Payload;
 
 /// One serialized event waiting for delivery.
 #[derive(Debug, Clone)]
 pub struct Item {
     pub seq: u64,
-    pub id: Box<str>,
-    pub json: Box<[u8]>,
+    pub payload: Payload,
     /// Failed attempts so far.
     pub attempts: u32,
     /// Its record in the spool (0: not spooled).
     pub sid: u64,
+}
+
+impl Item {
+    /// The event's JSON.
+    pub fn json(&self) -> &[u8] {
+        self.payload.json()
+    }
+
+    /// The event's message id.
+    pub fn id(&self) -> &str {
+        self.payload.id()
+    }
 }
 
 /// What to do with a new event when the queue is full (the blocking policy
@@ -119,18 +132,18 @@ impl Queue {
 
     /// Admits an event, applying `when_full`. Returns false when the new
     /// event itself was dropped. Either way the event counts as enqueued.
-    pub fn push(&mut self, id: Box<str>, json: Box<[u8]>, when_full: WhenFull) -> bool {
-        self.push_spooled(id, json, 0, when_full)
+    pub fn push(&mut self, payload: Payload, when_full: WhenFull) -> bool {
+        self.push_spooled(payload, 0, when_full)
     }
 
     /// `push` for an event already written to the spool as `sid`.
-    pub fn push_spooled(&mut self, id: Box<str>, json: Box<[u8]>, sid: u64, when_full: WhenFull) -> bool {
+    pub fn push_spooled(&mut self, payload: Payload, sid: u64, when_full: WhenFull) -> bool {
         self.ledger.enqueued();
-        let bytes = json.len();
+        let bytes = payload.json().len();
         while !self.has_room(bytes) {
             if when_full == WhenFull::DropOldest {
                 if let Some(oldest) = self.items.pop_front() {
-                    self.queued_bytes -= oldest.json.len();
+                    self.queued_bytes -= oldest.json().len();
                     self.ledger.drop_items(
                         std::iter::once(oldest),
                         DropReason::QueueFull,
@@ -143,7 +156,7 @@ impl Queue {
             // Drop-newest, or nothing queued to push out (all in flight).
             self.ledger.ack(sid);
             self.ledger.drop_ids(
-                std::iter::once(&*id),
+                std::iter::once(payload.id()),
                 1,
                 DropReason::QueueFull,
                 None,
@@ -152,7 +165,7 @@ impl Queue {
             return false;
         }
         self.queued_bytes += bytes;
-        self.items.push_back(Item { seq: self.next_seq, id, json, attempts: 0, sid });
+        self.items.push_back(Item { seq: self.next_seq, payload, attempts: 0, sid });
         self.next_seq += 1;
         true
     }
@@ -167,12 +180,12 @@ impl Queue {
     /// front (always at least one), marking them in flight.
     pub fn take_batch(&mut self, max_items: usize, max_bytes: usize) -> Option<Batch> {
         let first = self.items.pop_front()?;
-        let mut bytes = first.json.len();
+        let mut bytes = first.json().len();
         let mut items = vec![first];
         while items.len() < max_items {
             match self.items.front() {
-                Some(next) if bytes + next.json.len() < max_bytes => {
-                    bytes += next.json.len();
+                Some(next) if bytes + next.json().len() < max_bytes => {
+                    bytes += next.json().len();
                     items.extend(self.items.pop_front());
                 }
                 _ => break,
@@ -198,7 +211,7 @@ impl Queue {
             return true;
         }
         debug_assert!(items.windows(2).all(|w| w[0].seq < w[1].seq), "settle takes items in sequence order");
-        let bytes: usize = items.iter().map(|i| i.json.len()).sum();
+        let bytes: usize = items.iter().map(|i| i.json().len()).sum();
         let entry = &mut self.in_flight[pos];
         let before = entry.seqs.len();
         // Both lists ascend: one merge walk.
@@ -287,7 +300,7 @@ impl Queue {
 
     /// Puts events back, keeping the queue ordered by sequence number.
     fn requeue_front(&mut self, items: Vec<Item>) {
-        self.queued_bytes += items.iter().map(|i| i.json.len()).sum::<usize>();
+        self.queued_bytes += items.iter().map(|i| i.json().len()).sum::<usize>();
         let fits_before = match (items.last(), self.items.front()) {
             (Some(last), Some(front)) => last.seq < front.seq,
             _ => true,
@@ -389,11 +402,11 @@ mod tests {
     use crate::error::MAX_REPORTED_IDS;
 
     fn push(q: &mut Queue, id: &str, when_full: WhenFull) -> bool {
-        q.push(id.into(), vec![b'x'; 10].into_boxed_slice(), when_full)
+        q.push(Payload::new(id, vec![b'x'; 10]), when_full)
     }
 
     fn ids(items: &[Item]) -> Vec<&str> {
-        items.iter().map(|i| &*i.id).collect()
+        items.iter().map(Item::id).collect()
     }
 
     #[test]

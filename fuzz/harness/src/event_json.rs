@@ -38,14 +38,18 @@ pub fn event_json(data: &[u8]) {
 
 fn encode_and_check(encoder: &Encoder, event: &Event, max_event_bytes: usize, same_bytes: bool) {
     let Ok(encoded) = encoder.encode(event) else { return };
-    assert!(encoded.json.len() <= max_event_bytes, "{} bytes > max_event_bytes {max_event_bytes}", encoded.json.len());
-    let value: Value = match serde_json::from_slice(&encoded.json) {
+    assert!(
+        encoded.json().len() <= max_event_bytes,
+        "{} bytes > max_event_bytes {max_event_bytes}",
+        encoded.json().len()
+    );
+    let value: Value = match serde_json::from_slice(encoded.json()) {
         Ok(v) => v,
-        Err(e) => panic!("encoded event is not JSON ({e}): {}", String::from_utf8_lossy(&encoded.json)),
+        Err(e) => panic!("encoded event is not JSON ({e}): {}", String::from_utf8_lossy(encoded.json())),
     };
     let object = value.as_object().expect("an encoded event is an object");
     assert_eq!(object.get("type").and_then(Value::as_str), Some(event.kind.as_str()));
-    assert_eq!(object.get("messageId").and_then(Value::as_str), Some(encoded.message_id.as_str()));
+    assert_eq!(object.get("messageId").and_then(Value::as_str), Some(encoded.message_id()));
     assert!(object.get("context").and_then(|c| c.get("library")).is_some(), "no context.library");
     for field in ["properties", "traits", "context", "integrations"] {
         if let Some(v) = object.get(field) {
@@ -62,12 +66,12 @@ fn encode_and_check(encoder: &Encoder, event: &Event, max_event_bytes: usize, sa
     };
     if same_bytes {
         assert_eq!(
-            String::from_utf8_lossy(&re_encoded.json),
-            String::from_utf8_lossy(&encoded.json),
+            String::from_utf8_lossy(re_encoded.json()),
+            String::from_utf8_lossy(encoded.json()),
             "encoding is not stable"
         );
     }
-    let re_value: Value = serde_json::from_slice(&re_encoded.json).expect("a re-encoded event is JSON");
+    let re_value: Value = serde_json::from_slice(re_encoded.json()).expect("a re-encoded event is JSON");
     assert!(same(&re_value, &value), "an event changed when read back and encoded again:\n{re_value}\n{value}");
 }
 

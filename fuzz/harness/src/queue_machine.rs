@@ -19,7 +19,7 @@
 
 use std::collections::HashSet;
 
-use outbox_engine::queue::{Item, Queue, WhenFull};
+use outbox_engine::queue::{Item, Payload, Queue, WhenFull};
 use outbox_engine::DropReason;
 
 use crate::input::Input;
@@ -106,16 +106,15 @@ impl Machine {
     }
 
     fn push(&mut self, input: &mut Input) {
-        let id = self.new_id().into_boxed_str();
-        let json = vec![b'x'; 1 + input.up_to(200)].into_boxed_slice();
+        let payload = Payload::new(&self.new_id(), vec![b'x'; 1 + input.up_to(200)]);
         let when_full = if input.bool() { WhenFull::DropOldest } else { WhenFull::DropNewest };
         if input.bool() {
             let sid = self.next_sid;
             self.next_sid += 1;
             self.spooled.insert(sid);
-            self.queue.push_spooled(id, json, sid, when_full);
+            self.queue.push_spooled(payload, sid, when_full);
         } else {
-            self.queue.push(id, json, when_full);
+            self.queue.push(payload, when_full);
         }
     }
 
