@@ -1,9 +1,11 @@
 // A typed tour of the package, compiled with `tsc --noEmit` by `make test`
-// (it checks index.d.ts and lib/express.d.ts against real use).
+// (it checks index.d.ts and the integrations' types against real use).
 import express from 'express';
+import Fastify from 'fastify';
 import { Client, DeliveryError, OutboxError, WebhookSender, WebhookVerificationError, sign, userHash, verify, verifyUserHash } from 'outbox';
 import type { ClientOptions, FlushResult, Stats, DeliverOutcome, DropReason, EventInput } from 'outbox';
 import { outboxMiddleware, verifyWebhook } from 'outbox/express';
+import fastifyOutbox, { verifyWebhook as verifyFastifyWebhook } from 'outbox/fastify';
 
 const options: ClientOptions = {
   endpoint: 'https://collector.example.com',
@@ -73,5 +75,17 @@ app.post('/checkout', (req, res) => {
 app.post('/hooks', verifyWebhook({ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }), (req, res) => {
   res.json({ id: req.webhook?.id, size: req.rawBody?.length });
 });
+
+const fastify = Fastify();
+void fastify.register(fastifyOutbox, { client, resolveUser: (request) => request.headers['x-user-id'] as string | undefined });
+fastify.post('/checkout', async (request) => {
+  const messageId: string = request.outbox.track('Order Completed', { total: 10 });
+  const shared: Client = fastify.outbox;
+  return { messageId, user: request.outbox.userId, same: shared === request.outbox.client };
+});
+fastify.post('/hooks', { preParsing: verifyFastifyWebhook({ secret: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'], toleranceSec: 60 }) }, async (request) => {
+  return { id: request.webhook?.id, size: request.rawBody?.length, body: request.body };
+});
+void Fastify().register(fastifyOutbox, { clientOptions: { endpoint: 'https://collector.example.com', flushAt: 10 } });
 
 void main();

@@ -15,7 +15,7 @@ const {
   checkOptions,
   checkClient,
 } = require('./request.js');
-const { webhookVerifier, isJson, parseJson } = require('./webhook.js');
+const { webhookVerifier, isJson, parseJson, DEFAULT_LIMIT } = require('./webhook.js');
 
 // ---------------------------------------------------------------------------
 // req.outbox: calls bound to the user of the request
@@ -125,7 +125,7 @@ function send(res, status, body) {
  * `toleranceSec` (default 300), `limit` (bytes, default 1 MiB).
  */
 function verifyWebhook(options = {}) {
-  const { limit, check } = webhookVerifier(options, 'verifyWebhook');
+  const { limit = DEFAULT_LIMIT, check } = webhookVerifier(options, 'verifyWebhook');
 
   return function verifyWebhookMiddleware(req, res, next) {
     let raw;

@@ -11,18 +11,18 @@ const DEFAULT_LIMIT = 1 << 20;
 
 /**
  * Checks the options of a `verifyWebhook`-style helper named `fn`; returns
- * `{ limit, check(raw, headers) }`. `check` returns `{ webhook: { id,
+ * `{ limit, check(raw, headers) }` (`limit` as given, or undefined). `check` returns `{ webhook: { id,
  * timestamp } }` when the signature holds, or `{ status: 401, error }` (the
  * JSON to answer with) when it does not; a misconfiguration (a malformed
  * secret) throws.
  */
 function webhookVerifier(options, fn) {
   checkOptions(options ?? {}, KNOWN, fn);
-  const { secret, scheme, header, toleranceSec, limit = DEFAULT_LIMIT } = options ?? {};
+  const { secret, scheme, header, toleranceSec, limit } = options ?? {};
   if (!(typeof secret === 'string' || (Array.isArray(secret) && secret.length > 0))) {
     throw new TypeError(`${fn}({ secret }) needs the signing secret (or an array of secrets during rotation)`);
   }
-  if (!(Number.isSafeInteger(limit) && limit > 0)) throw new TypeError(`${fn}: limit must be a positive number of bytes`);
+  if (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0)) throw new TypeError(`${fn}: limit must be a positive number of bytes`);
   const verifyOptions = {};
   if (scheme !== undefined) verifyOptions.scheme = scheme;
   if (header !== undefined) verifyOptions.header = header;
