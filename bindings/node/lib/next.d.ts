@@ -51,7 +51,8 @@ export declare function withWebhook<Body = unknown, R extends Request = Request,
 export declare function bindRequest(
   client: Client,
   request: Request,
-  options?: { userId?: Id; anonymousId?: string; context?: boolean },
+  /** `anonymousId`: default read from the request; null for none. */
+  options?: { userId?: Id; anonymousId?: string | null; context?: boolean },
 ): BoundOutbox;
 
 /** The `X-Anonymous-Id` header, or the `ajs_anonymous_id` cookie set by analytics.js. */

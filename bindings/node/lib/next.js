@@ -52,7 +52,8 @@ function defaultResolveAnonymousId(request) {
  */
 function bindRequest(client, request, { userId, anonymousId, context = true } = {}) {
   checkClient(client, 'bindRequest(client, request)');
-  const anon = anonymousId === undefined ? defaultResolveAnonymousId(request) : anonymousId;
+  // undefined: read it from the request; null: there is none.
+  const anon = anonymousId === undefined ? defaultResolveAnonymousId(request) : (anonymousId ?? undefined);
   return new BoundOutbox(client, {
     userId: () => userId,
     anonymousId: () => anon,
@@ -77,7 +78,7 @@ function withOutbox(client, handler, options = {}) {
   if (typeof resolveAnonymousId !== 'function') throw new TypeError('withOutbox: resolveAnonymousId must be a function (request) => anonymousId');
   return async function routeWithOutbox(request, routeContext) {
     const [userId, anonymousId] = await Promise.all([resolveUser?.(request), resolveAnonymousId(request)]);
-    const outbox = bindRequest(client, request, { userId: userId ?? undefined, anonymousId: anonymousId ?? undefined, context });
+    const outbox = bindRequest(client, request, { userId: userId ?? undefined, anonymousId: anonymousId ?? null, context });
     return handler(request, { ...routeContext, outbox });
   };
 }

@@ -9,7 +9,7 @@ const assert = require('node:assert/strict');
 const { NextRequest, NextResponse } = require('next/server');
 const { Webhook } = require('standardwebhooks');
 const { Client, WebhookSender, sign } = require('..');
-const { withOutbox, withWebhook } = require('../lib/next.js');
+const { withOutbox, withWebhook, bindRequest } = require('../lib/next.js');
 const { useReceiver, runNode, waitFor } = require('./helpers.js');
 
 const rx = useReceiver();
@@ -78,6 +78,26 @@ describe('withOutbox', () => {
     assert.equal(second.userId, undefined);
     assert.equal(second.anonymousId, 'anon-5');
     assert.deepEqual(second.properties, { sku: 'pen', order: '43' });
+  });
+
+  it('takes the anonymous id a resolver gives, even none, over the cookie; bindRequest binds outside a wrapper', async () => {
+    const test = new Client({ testMode: true });
+    const cookie = { cookie: 'ajs_anonymous_id=from-cookie' };
+    const GET = withOutbox(test, async (_request, { outbox }) => Response.json({ anon: outbox.anonymousId ?? null }), {
+      resolveAnonymousId: (request) => request.headers.get('x-device') ?? null,
+    });
+    const ask = async (headers) => (await (await GET(new NextRequest('https://a.example/', { headers }), routeContext({}))).json()).anon;
+    assert.equal(await ask({ ...cookie, 'x-device': 'dev-1' }), 'dev-1');
+    assert.equal(await ask(cookie), null);
+    const bound = bindRequest(test, new NextRequest('https://a.example/p', { headers: cookie }), { userId: 7, context: false });
+    bound.alias();
+    await test.flush();
+    const [alias] = test.captured();
+    assert.equal(alias.type, 'alias');
+    assert.equal(alias.userId, '7');
+    assert.equal(alias.previousId, 'from-cookie');
+    assert.equal(alias.context.page, undefined);
+    await test.shutdown();
   });
 
   it('refuses what is not a client, a handler or a known option', () => {
