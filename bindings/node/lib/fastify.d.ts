@@ -14,7 +14,7 @@ export type FastifyOutboxOptions = (
       clientOptions?: never;
     }
   | {
-      /** The plugin creates the client, logs its delivery errors with `fastify.log`, and shuts it down when Fastify closes. */
+      /** The plugin creates the client (its `logger` defaulting to `fastify.log` when Fastify logs), and shuts it down when Fastify closes. */
       clientOptions: ClientOptions;
       client?: never;
     }

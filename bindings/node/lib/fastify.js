@@ -37,12 +37,22 @@ function contextOf(request) {
 }
 
 /**
+ * The client's options, with Fastify's logger as its `logger` when Fastify
+ * logs (a disabled Fastify logger has no level) and none was given.
+ */
+function withFastifyLogger(fastify, clientOptions) {
+  if (clientOptions === null || typeof clientOptions !== 'object') return clientOptions; // Client explains
+  if (clientOptions.logger !== undefined || typeof fastify.log?.level !== 'string') return clientOptions;
+  return { ...clientOptions, logger: fastify.log };
+}
+
+/**
  * The plugin. Options: `client` (a Client the app owns: flushed when Fastify
- * closes) or `clientOptions` (the plugin creates the client, logs its
- * delivery errors through `fastify.log` and shuts it down when Fastify
- * closes); `resolveUser(request)`, `resolveAnonymousId(request)`,
- * `context` (default true). Decorates `fastify.outbox` (the client) and
- * `request.outbox` (its calls bound to the request's user).
+ * closes) or `clientOptions` (the plugin creates the client, logging
+ * through `fastify.log`, and shuts it down when Fastify closes);
+ * `resolveUser(request)`, `resolveAnonymousId(request)`, `context` (default
+ * true). Decorates `fastify.outbox` (the client) and `request.outbox` (its
+ * calls bound to the request's user).
  */
 async function fastifyOutbox(fastify, options) {
   checkOptions(options, [...PLUGIN_OPTIONS, ...REGISTER_OPTIONS], 'outbox/fastify');
@@ -50,7 +60,7 @@ async function fastifyOutbox(fastify, options) {
     throw new TypeError('outbox/fastify needs either `client` (an outbox Client) or `clientOptions` (to create one)');
   }
   const owned = options.client === undefined;
-  const client = owned ? new Client(options.clientOptions) : options.client;
+  const client = owned ? new Client(withFastifyLogger(fastify, options.clientOptions)) : options.client;
   checkClient(client, 'outbox/fastify: `client`');
   const resolveUser = options.resolveUser ?? defaultResolveUser;
   const resolveAnonymousId = options.resolveAnonymousId ?? defaultResolveAnonymousId;
@@ -58,10 +68,6 @@ async function fastifyOutbox(fastify, options) {
   if (typeof resolveUser !== 'function') throw new TypeError('outbox/fastify: resolveUser must be a function (request) => userId');
   if (typeof resolveAnonymousId !== 'function') {
     throw new TypeError('outbox/fastify: resolveAnonymousId must be a function (request) => anonymousId');
-  }
-
-  if (owned && options.clientOptions.onError === undefined) {
-    client.on('error', (err) => fastify.log.error({ err, reason: err.reason, count: err.count }, 'outbox: events dropped'));
   }
 
   fastify.decorate('outbox', client);
