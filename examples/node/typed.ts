@@ -1,9 +1,12 @@
 // A typed tour of the package, compiled with `tsc --noEmit` by `make test`
-// (it checks index.d.ts and lib/express.d.ts against real use).
+// (it checks index.d.ts and the integrations' types against real use).
 import express from 'express';
+import Fastify from 'fastify';
 import { Client, DeliveryError, OutboxError, WebhookSender, WebhookVerificationError, sign, userHash, verify, verifyUserHash } from 'outbox';
 import type { ClientOptions, FlushResult, Stats, DeliverOutcome, DropReason, EventInput } from 'outbox';
 import { outboxMiddleware, verifyWebhook } from 'outbox/express';
+import fastifyOutbox, { verifyWebhook as verifyFastifyWebhook } from 'outbox/fastify';
+import { withOutbox, withWebhook } from 'outbox/next';
 
 const options: ClientOptions = {
   endpoint: 'https://collector.example.com',
@@ -73,5 +76,40 @@ app.post('/checkout', (req, res) => {
 app.post('/hooks', verifyWebhook({ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }), (req, res) => {
   res.json({ id: req.webhook?.id, size: req.rawBody?.length });
 });
+
+const fastify = Fastify();
+void fastify.register(fastifyOutbox, { client, resolveUser: (request) => request.headers['x-user-id'] as string | undefined });
+fastify.post('/checkout', async (request) => {
+  const messageId: string = request.outbox.track('Order Completed', { total: 10 });
+  const shared: Client = fastify.outbox;
+  return { messageId, user: request.outbox.userId, same: shared === request.outbox.client };
+});
+fastify.post('/hooks', { preParsing: verifyFastifyWebhook({ secret: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'], toleranceSec: 60 }) }, async (request) => {
+  return { id: request.webhook?.id, size: request.rawBody?.length, body: request.body };
+});
+void Fastify().register(fastifyOutbox, { clientOptions: { endpoint: 'https://collector.example.com', flushAt: 10 } });
+
+// Next.js route handlers (app/api/.../route.ts). A NextRequest is a
+// Request with more; Next's own types are not compiled here (they need React's).
+class AppRequest extends Request {
+  readonly uid = 'u-1';
+}
+export const POST = withOutbox(
+  client,
+  async (request: AppRequest, { outbox, params }) => {
+    const { slug } = await params;
+    return Response.json({ id: outbox.track('Viewed', { slug, path: new URL(request.url).pathname }) });
+  },
+  { resolveUser: async (request) => request.uid },
+);
+interface InvoicePaid {
+  type: 'invoice.paid';
+  data: { id: string };
+}
+export const PUT = withWebhook<InvoicePaid>({ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }, async (_request, { webhook }) => {
+  const invoice: string = webhook.body.data.id;
+  return Response.json({ invoice, id: webhook.id, bytes: webhook.rawBody.length });
+});
+void POST(new AppRequest('https://example.com/a'), { params: Promise.resolve({ slug: 'a' }) });
 
 void main();

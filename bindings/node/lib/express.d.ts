@@ -3,23 +3,14 @@
 // Express request handlers.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CallOptions, Client, Id, Properties, SignatureScheme } from '../index.js';
+import type { Client, Id } from '../index.js';
+import { BoundOutbox } from './request.js';
+import type { VerifyWebhookOptions, WebhookInfo } from './request.js';
+
+export type { BoundOutbox, VerifyWebhookOptions, WebhookInfo };
 
 /** Calls of one request, bound to its user (resolved when a call is made). */
-export declare class RequestOutbox {
-  readonly client: Client;
-  /** The user id resolved from the request, or undefined. */
-  readonly userId: string | undefined;
-  /** The anonymous id resolved from the request, or undefined. */
-  readonly anonymousId: string | undefined;
-  track(event: string, properties?: Properties | null, options?: CallOptions): string;
-  identify(traits?: Properties | null, options?: CallOptions): string;
-  group(groupId: Id, traits?: Properties | null, options?: CallOptions): string;
-  page(name?: string | null, properties?: Properties | null, options?: CallOptions): string;
-  screen(name?: string | null, properties?: Properties | null, options?: CallOptions): string;
-  /** Links `previousId` (default: the request's anonymous id) to the request's user. */
-  alias(previousId?: Id, options?: CallOptions): string;
-}
+export declare class RequestOutbox extends BoundOutbox {}
 
 export type Next = (err?: unknown) => void;
 
@@ -30,7 +21,7 @@ export interface OutboxMiddlewareOptions<Req extends IncomingMessage = IncomingM
   resolveAnonymousId?: (req: Req, res: ServerResponse) => string | null | undefined;
   /** Where to put the bound calls. Default `'outbox'` (`req.outbox`). */
   property?: string;
-  /** Add `context.ip` and `context.userAgent` from the request. Default true. */
+  /** Add `context.ip`, `context.userAgent` and `context.page` from the request. Default true. */
   context?: boolean;
 }
 
@@ -39,19 +30,6 @@ export declare function outboxMiddleware<Req extends IncomingMessage = IncomingM
   client: Client,
   options?: OutboxMiddlewareOptions<Req>,
 ): (req: Req, res: ServerResponse, next: Next) => void;
-
-export interface VerifyWebhookOptions {
-  /** The signing secret, or several during rotation. */
-  secret: string | readonly string[];
-  /** Default `'standard-webhooks'`. */
-  scheme?: SignatureScheme;
-  /** Header of the `hmac-sha256` scheme. Default `X-Hub-Signature-256`. */
-  header?: string;
-  /** Allowed clock distance for Standard Webhooks timestamps. Default 300 s. */
-  toleranceSec?: number;
-  /** Largest body read, in bytes (413 beyond). Default 1 MiB. */
-  limit?: number;
-}
 
 /**
  * Verifies incoming signed webhooks against the raw body: 401 (JSON
@@ -75,7 +53,7 @@ declare global {
       /** Set by `verifyWebhook()`: the body as received. */
       rawBody?: Buffer;
       /** Set by `verifyWebhook()`. */
-      webhook?: { id?: string; timestamp?: number };
+      webhook?: WebhookInfo;
     }
   }
 }

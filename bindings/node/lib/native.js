@@ -26,6 +26,14 @@ const candidates = [
 ].filter(Boolean);
 
 const found = candidates.find((p) => existsSync(p));
+if (found === undefined && !existsSync(join(root, 'package.json'))) {
+  // No package around this file: a bundler copied it out of node_modules.
+  throw new Error(
+    `outbox: the native addon cannot be found from ${__dirname}, where a bundler put this package. ` +
+      "A native addon must stay outside the bundle: in Next.js, set serverExternalPackages: ['outbox'] in next.config.js; " +
+      "with webpack, externals; with esbuild, --external:outbox.",
+  );
+}
 if (found === undefined) {
   throw new Error(
     `outbox: the native addon is not built (looked for ${candidates.join(', ')}). ` +

@@ -45,7 +45,7 @@ describe('outboxMiddleware', () => {
       res.json({ id, userId: req.outbox.userId });
     });
     const server = await serve(app);
-    const res = await fetch(`${server.url}/buy`, {
+    const res = await fetch(`${server.url}/buy?from=cart`, {
       method: 'POST',
       headers: { authorization: 'Bearer t-42', 'user-agent': 'test-agent/1.0' },
     });
@@ -60,6 +60,7 @@ describe('outboxMiddleware', () => {
     assert.deepEqual(event.properties, { sku: 'book' });
     assert.equal(event.context.ip, '127.0.0.1');
     assert.equal(event.context.userAgent, 'test-agent/1.0');
+    assert.deepEqual(event.context.page, { url: `${server.url}/buy?from=cart`, path: '/buy', search: '?from=cart' });
     assert.equal(event.context.library.name, 'outbox-node');
     await server.close();
   });

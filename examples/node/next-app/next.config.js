@@ -1,0 +1,2 @@
+// The native addon is loaded by Node, not bundled.
+module.exports = { serverExternalPackages: ['outbox'] };
