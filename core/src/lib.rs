@@ -8,7 +8,7 @@
 //! use std::time::Duration;
 //! use outbox_engine::{Client, Options};
 //!
-//! let client = Client::new(Options::new("http://127.0.0.1:8080")).unwrap();
+//! let client = Client::new(Options::new("http://127.0.0.1:8799")).unwrap();
 //! client.track("user-1", "Signed Up", Some(serde_json::json!({"plan": "pro"}))).unwrap();
 //! let result = client.flush(Duration::from_secs(5));
 //! println!("delivered {}, pending {}", result.delivered, result.pending);

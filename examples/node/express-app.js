@@ -2,13 +2,13 @@
 // a route receives signed webhooks, verified against the raw body.
 //
 //   npm install express
-//   OUTBOX_ENDPOINT=http://127.0.0.1:8080 WEBHOOK_SECRET=whsec_... node express-app.js
+//   OUTBOX_ENDPOINT=http://127.0.0.1:8799 WEBHOOK_SECRET=whsec_... node express-app.js
 const express = require('express');
 const { Client } = require('outbox');
 const { outboxMiddleware, verifyWebhook } = require('outbox/express');
 
 const analytics = new Client({
-  endpoint: process.env.OUTBOX_ENDPOINT ?? 'http://127.0.0.1:8080',
+  endpoint: process.env.OUTBOX_ENDPOINT ?? 'http://127.0.0.1:8799',
   apiKey: process.env.OUTBOX_API_KEY,
   onError: (e) => console.error(`analytics: ${e.count} event(s) lost (${e.reason})`),
 });

@@ -2,7 +2,7 @@
 // and a route receives signed webhooks, verified against the raw body.
 //
 //   npm install fastify
-//   OUTBOX_ENDPOINT=http://127.0.0.1:8080 WEBHOOK_SECRET=whsec_... node fastify-app.js
+//   OUTBOX_ENDPOINT=http://127.0.0.1:8799 WEBHOOK_SECRET=whsec_... node fastify-app.js
 const Fastify = require('fastify');
 const outbox = require('outbox/fastify');
 
@@ -11,7 +11,7 @@ const app = Fastify();
 // The plugin creates the client (fastify.outbox) and shuts it down, delivering
 // what is queued, when the app closes.
 app.register(outbox, {
-  clientOptions: { endpoint: process.env.OUTBOX_ENDPOINT ?? 'http://127.0.0.1:8080', apiKey: process.env.OUTBOX_API_KEY },
+  clientOptions: { endpoint: process.env.OUTBOX_ENDPOINT ?? 'http://127.0.0.1:8799', apiKey: process.env.OUTBOX_API_KEY },
 });
 
 // Your auth sets request.user (@fastify/jwt, @fastify/passport); the plugin

@@ -1,11 +1,11 @@
 // Sending signed webhooks (Standard Webhooks) to your customers' endpoints.
 //
-//   OUTBOX_ENDPOINT=http://127.0.0.1:8080 node send-webhooks.js
+//   OUTBOX_ENDPOINT=http://127.0.0.1:8799 node send-webhooks.js
 //
 // Each endpoint gets its own queue and retries; a 410 Gone disables only it.
 const { WebhookSender } = require('outbox');
 
-const base = process.env.OUTBOX_ENDPOINT ?? 'http://127.0.0.1:8080';
+const base = process.env.OUTBOX_ENDPOINT ?? 'http://127.0.0.1:8799';
 const sender = new WebhookSender({
   endpoints: [
     { url: `${base}/customer-a`, secrets: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },

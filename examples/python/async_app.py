@@ -2,7 +2,7 @@
 queue), and flushing is awaited on asyncio's executor, so the event loop keeps
 serving while delivery completes.
 
-    python async_app.py http://127.0.0.1:8080
+    python async_app.py http://127.0.0.1:8799
 """
 
 import asyncio

@@ -3,7 +3,7 @@
 and a view receiving signed webhooks (401 when the signature fails).
 
     pip install django outbox
-    OUTBOX_ENDPOINT=http://127.0.0.1:8080 python django_app.py runserver
+    OUTBOX_ENDPOINT=http://127.0.0.1:8799 python django_app.py runserver
 """
 
 import json
@@ -17,7 +17,7 @@ settings.configure(
     SECRET_KEY="dev-only",
     ALLOWED_HOSTS=["localhost", "127.0.0.1", "testserver"],
     MIDDLEWARE=["outbox.integrations.django.OutboxMiddleware"],
-    OUTBOX={"endpoint": os.environ.get("OUTBOX_ENDPOINT", "http://127.0.0.1:8080"), "api_key": "my-write-key"},
+    OUTBOX={"endpoint": os.environ.get("OUTBOX_ENDPOINT", "http://127.0.0.1:8799"), "api_key": "my-write-key"},
 )
 
 from django.http import HttpResponse  # noqa: E402  (after the settings)

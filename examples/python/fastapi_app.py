@@ -3,7 +3,7 @@ request, delivery at app shutdown, and an endpoint receiving signed webhooks
 (401 when the signature fails).
 
     pip install fastapi uvicorn outbox
-    OUTBOX_ENDPOINT=http://127.0.0.1:8080 uvicorn fastapi_app:app
+    OUTBOX_ENDPOINT=http://127.0.0.1:8799 uvicorn fastapi_app:app
 """
 
 import json
@@ -14,7 +14,7 @@ import outbox
 from fastapi import Depends, FastAPI, Request
 from outbox.integrations.asgi import OutboxMiddleware, lifespan, verify_webhook
 
-outbox.configure(os.environ.get("OUTBOX_ENDPOINT", "http://127.0.0.1:8080"), api_key="my-write-key")
+outbox.configure(os.environ.get("OUTBOX_ENDPOINT", "http://127.0.0.1:8799"), api_key="my-write-key")
 app = FastAPI(lifespan=lifespan)
 app.add_middleware(OutboxMiddleware)
 verified = verify_webhook(os.environ.get("WEBHOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))

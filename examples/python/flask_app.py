@@ -3,7 +3,7 @@ configured by OUTBOX_* config keys, and a view receiving signed webhooks
 (401 when the signature fails).
 
     pip install flask outbox
-    OUTBOX_ENDPOINT=http://127.0.0.1:8080 flask --app flask_app run
+    OUTBOX_ENDPOINT=http://127.0.0.1:8799 flask --app flask_app run
 """
 
 import os
@@ -12,7 +12,7 @@ from flask import Flask, g, request
 from outbox.integrations.flask import Outbox, verify_webhook
 
 app = Flask(__name__)
-app.config["OUTBOX_ENDPOINT"] = os.environ.get("OUTBOX_ENDPOINT", "http://127.0.0.1:8080")
+app.config["OUTBOX_ENDPOINT"] = os.environ.get("OUTBOX_ENDPOINT", "http://127.0.0.1:8799")
 app.config["OUTBOX_API_KEY"] = "my-write-key"
 Outbox(app)
 

@@ -1,6 +1,6 @@
 """Sending signed webhooks to your customers' endpoints.
 
-python send_webhooks.py http://127.0.0.1:8080/webhooks
+python send_webhooks.py http://127.0.0.1:8799/webhooks
 """
 
 import sys

@@ -25,7 +25,7 @@ def run_example(name: str, *args: str, replace: tuple[str, str] | None = None) -
 
 
 def test_quickstart_runs_as_written(fresh_receiver):
-    proc = run_example("quickstart.py", replace=("http://127.0.0.1:8080", fresh_receiver.url))
+    proc = run_example("quickstart.py", replace=("http://127.0.0.1:8799", fresh_receiver.url))
     assert proc.returncode == 0, proc.stderr
     assert re.fullmatch(r"[0-9a-f-]{36} FlushResult\(delivered=1, failed=0, pending=0\)\n", proc.stdout), proc.stdout
     (event,) = fresh_receiver.events()
