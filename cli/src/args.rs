@@ -71,6 +71,22 @@ pub enum Command {
     /// Watch events travel through the engine to a local receiver
     #[command(after_help = DEMO_EXAMPLES)]
     Demo(DemoArgs),
+    /// Print a shell completion script
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+}
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  outbox completions bash > ~/.local/share/bash-completion/completions/outbox
+  outbox completions zsh > ~/.zfunc/_outbox        # with fpath+=~/.zfunc before compinit
+  outbox completions fish > ~/.config/fish/completions/outbox.fish";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell: bash, zsh, fish, elvish or powershell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 // ---------------------------------------------------------------------------

@@ -36,6 +36,15 @@ fn main() -> ExitCode {
         Command::Verify(a) => sig::verify(a, color),
         Command::Token(a) => sig::token(a, color),
         Command::Demo(_) => demo::run(color),
+        Command::Completions(a) => {
+            clap_complete::generate(
+                a.shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "outbox",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

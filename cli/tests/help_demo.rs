@@ -22,6 +22,7 @@ fn every_subcommand_has_help_with_an_example() {
         &["verify"],
         &["token"],
         &["demo"],
+        &["completions"],
     ];
     for c in commands {
         let mut args = c.to_vec();
@@ -82,4 +83,25 @@ fn demo_tells_the_whole_story_and_exits_0() {
     let o = run(&["demo", "--color", "always"]);
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("\x1b[32m"), "--color always colours");
+}
+
+#[test]
+fn completions_cover_every_subcommand_and_bash_parses_them() {
+    let o = run(&["completions", "bash"]);
+    assert_exit(&o, 0);
+    let script = stdout(&o);
+    for sub in ["listen", "send", "sign", "verify", "token", "demo", "webhook", "--algorithm"] {
+        assert!(script.contains(sub), "the bash completions lack {sub}");
+    }
+    let path = std::env::temp_dir().join(format!("outbox-completions-{}.bash", std::process::id()));
+    std::fs::write(&path, &script).unwrap();
+    let syntax = std::process::Command::new("bash").arg("-n").arg(&path).status().expect("bash runs");
+    let _ = std::fs::remove_file(&path);
+    assert!(syntax.success(), "bash -n refused the completion script");
+    for shell in ["zsh", "fish"] {
+        let o = run(&["completions", shell]);
+        assert_exit(&o, 0);
+        assert!(stdout(&o).contains("outbox"), "{shell}");
+    }
+    assert_exit(&run(&["completions", "tcsh"]), 2);
 }
