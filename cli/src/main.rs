@@ -13,6 +13,7 @@ mod listen;
 mod logging;
 mod monitor;
 mod paint;
+mod progress;
 mod reports;
 mod send;
 mod sig;

@@ -3,10 +3,10 @@
 //! (queued through a `Client`, then flushed). All delivery, retry and signing
 //! logic is the engine's.
 
-use std::io::{BufRead, BufReader, IsTerminal, Write};
+use std::io::{BufRead, BufReader, IsTerminal};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use outbox_engine::webhook::{Endpoint, WebhookOptions, WebhookSender};
 use outbox_engine::{AuthScheme, Client, DeliveryError, DeliveryOptions, Event, Json, Library, OnFull, Options};
@@ -18,6 +18,7 @@ use crate::input::{json_arg, kind_of, object_arg, parse_header};
 use crate::logging::init_logging;
 use crate::monitor::plural;
 use crate::paint::{out, Paint};
+use crate::progress;
 use crate::reports::{ErrorLog, REPORT_WAIT};
 use crate::{core_error, scheme_of};
 
@@ -282,18 +283,18 @@ fn batch(a: BatchArgs, color: ColorWhen) -> CliResult {
         ColorWhen::Never => false,
         ColorWhen::Auto => std::io::stderr().is_terminal() && !a.client.output.quiet,
     };
-    let progress_on = Arc::new(AtomicBool::new(false));
+    let total = if a.file == "-" { None } else { count_lines(&a.file) };
+    let bar = progress::bar(show_progress, total);
     let mut options = client_options(&a.client)?;
     // Reading waits for room in the queue rather than dropping events.
     options.delivery.on_full = OnFull::Block(a.client.timeout);
     let p_err = Paint::stderr(color);
     let reported = Arc::new(ErrorLog::default());
     {
-        let progress_on = progress_on.clone();
         let reported = reported.clone();
+        let bar = bar.clone();
         options.delivery.on_error = Some(Arc::new(move |e: &DeliveryError| {
-            let clear = if progress_on.load(Ordering::Relaxed) { "\r" } else { "" };
-            eprintln!("{clear}{} {e}", p_err.red("error:"));
+            progress::error_line(&bar, &format!("{} {e}", p_err.red("error:")));
             reported.push(e);
         }));
     }
@@ -306,19 +307,21 @@ fn batch(a: BatchArgs, color: ColorWhen) -> CliResult {
     };
     let source = if a.file == "-" { "standard input".to_owned() } else { a.file.clone() };
 
-    let started = Instant::now();
     let done = AtomicBool::new(false);
     let mut invalid = 0u64;
     let mut read_error = None;
     std::thread::scope(|scope| {
         if show_progress {
-            progress_on.store(true, Ordering::Relaxed);
             scope.spawn(|| {
                 while !done.load(Ordering::Relaxed) {
-                    draw_progress(&client, started, false);
+                    progress::update(&bar, &client, total.is_some());
                     std::thread::sleep(Duration::from_millis(100));
                 }
-                draw_progress(&client, started, true);
+                progress::update(&bar, &client, total.is_some());
+                // Leaves the bar as drawn (`finish` would fill it), and the
+                // summary below it.
+                bar.abandon();
+                eprintln!();
             });
         }
         for (index, line) in input.lines().enumerate() {
@@ -339,8 +342,8 @@ fn batch(a: BatchArgs, color: ColorWhen) -> CliResult {
                 .and_then(|e| client.capture(e).map_err(|e| core_error(&e)));
             if let Err(why) = queued {
                 invalid += 1;
-                let clear = if show_progress { "\r" } else { "" };
-                eprintln!("{clear}{} line {n}: {why}", Paint::stderr(color).red("error:"));
+                progress::skipped(&bar);
+                progress::error_line(&bar, &format!("{} line {n}: {why}", Paint::stderr(color).red("error:")));
             }
         }
         client.flush(a.client.timeout);
@@ -403,26 +406,15 @@ fn batch(a: BatchArgs, color: ColorWhen) -> CliResult {
     Ok(())
 }
 
-/// `\r[██████████░░░░░░░░░░]  6,000/10,000 delivered · 0 refused · 2,400/s`
-fn draw_progress(client: &Client, started: Instant, last: bool) {
-    const WIDTH: u64 = 24;
-    let s = client.stats();
-    let settled = s.delivered + s.dropped_total();
-    let filled = (settled * WIDTH).checked_div(s.enqueued).unwrap_or(0).min(WIDTH) as usize;
-    let secs = started.elapsed().as_secs_f64().max(0.001);
-    let line = format!(
-        "\r[{}{}] {}/{} delivered · {} refused · {:.0}/s   ",
-        "█".repeat(filled),
-        "░".repeat(WIDTH as usize - filled),
-        s.delivered,
-        s.enqueued,
-        s.dropped_total(),
-        s.delivered as f64 / secs
-    );
-    let mut err = std::io::stderr().lock();
-    let _ = err.write_all(line.as_bytes());
-    if last {
-        let _ = err.write_all(b"\n");
+/// The number of non-empty lines of `path`, for the bar's length and time
+/// left (`None` when it cannot be read now; reading it later says why).
+fn count_lines(path: &str) -> Option<u64> {
+    let file = std::fs::File::open(path).ok()?;
+    let mut n = 0;
+    for line in BufReader::new(file).lines() {
+        if !line.ok()?.trim().is_empty() {
+            n += 1;
+        }
     }
-    let _ = err.flush();
+    Some(n)
 }
