@@ -38,8 +38,11 @@ run_demo() { # VENV LABEL
     [[ $out == *"python: FlushResult(delivered=2, failed=0, pending=0)"* ]] || { echo "python.sh: $2 did not deliver" >&2; exit 1; }
 }
 
+tested=" "
 for py in "${pythons[@]}"; do
     version=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+    [[ $tested == *" $version "* ]] && continue
+    tested+="$version "
     venv=$work/wheel-$version
     "$py" -m venv "$venv"
     (
