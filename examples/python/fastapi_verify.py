@@ -4,7 +4,7 @@ Read the raw body with `await request.body()` and verify it before parsing:
 a pydantic model or `await request.json()` would hand you re-serialized data
 whose bytes no longer match the signature.
 
-    pip install fastapi uvicorn outbox
+    pip install fastapi uvicorn outbox-engine
     WEBHOOK_SECRET=whsec_... uvicorn fastapi_verify:app
 """
 

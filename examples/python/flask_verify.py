@@ -4,7 +4,7 @@ Verify the raw body, before any JSON parsing: the signature covers the exact
 bytes that were sent. `request.get_data()` gives them; `request.json` would
 not (re-serializing changes the bytes).
 
-    pip install flask outbox
+    pip install flask outbox-engine
     WEBHOOK_SECRET=whsec_... flask --app flask_verify run
 """
 
