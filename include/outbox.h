@@ -45,6 +45,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// The major version of this header (the library's at run time: outbox_version()).
+#define OUTBOX_VERSION_MAJOR 0
+// The minor version of this header; before 1.0 a new minor may change the ABI.
+#define OUTBOX_VERSION_MINOR 1
+// The patch version of this header.
+#define OUTBOX_VERSION_PATCH 0
+// The version of this header as text, e.g. "0.1.0": equal to outbox_version() when the
+// program runs against the library it was compiled for.
+#define OUTBOX_VERSION "0.1.0"
+// The version as one number for #if comparisons: 0xMMmmpp, e.g. 0x000100 for 0.1.0.
+#define OUTBOX_VERSION_NUM 0x000100
+
 /* Marks functions whose status must be checked. Define OUTBOX_MUST_USE as
  * empty before including this header to turn the warnings off. (With GCC in
  * C before C23 a (void) cast does not silence them; test the status.) */

@@ -17,28 +17,47 @@ INCLUDEDIR ?= $(PREFIX)/include
 # their debug build (dev), which needs no second compilation of everything.
 OUTBOX_PROFILE ?= release
 OUTBOX_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' $(CURDIR)/Cargo.toml | head -n 1)
-OUTBOX_SOVERSION := 0
+# The SONAME's version, as ffi/build.rs sets it: 0.<minor> before 1.0 (every
+# 0.x minor may break the ABI, CHANGELOG.md), then the major.
+outbox_version_part = $(word $(1),$(subst ., ,$(OUTBOX_VERSION)))
+OUTBOX_SOVERSION := $(if $(filter 0,$(call outbox_version_part,1)),0.$(call outbox_version_part,2),$(call outbox_version_part,1))
 # What liboutbox.a needs besides libc (`cargo rustc -p outbox-ffi
 # --crate-type staticlib -- --print native-static-libs`).
 OUTBOX_STATIC_LIBS := -lpthread -ldl -lm -lrt
 ffi_profile_dir = $(if $(filter dev,$(OUTBOX_PROFILE)),debug,$(OUTBOX_PROFILE))
-ffi_lib_dir = $(TARGET_DIR)/$(ffi_profile_dir)
-# The files `make install` writes, with the install paths filled in.
-ffi_subst = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
-	-e 's|@VERSION@|$(OUTBOX_VERSION)|g' -e 's|@SOVERSION@|$(OUTBOX_SOVERSION)|g' -e 's|@STATIC_LIBS@|$(OUTBOX_STATIC_LIBS)|g'
+# Where install-files takes liboutbox.so and liboutbox.a from (make dist-c
+# points it at a cross build).
+OUTBOX_LIB_DIR ?= $(TARGET_DIR)/$(ffi_profile_dir)
+# Paths from one installed directory to another: outbox.pc and the CMake
+# config find the rest of the tree relative to themselves, so an installed
+# tree (or an unpacked archive) can be moved anywhere.
+relpath = $(shell realpath -m --relative-to=$(1) $(2))
+ffi_subst = sed -e 's|@VERSION@|$(OUTBOX_VERSION)|g' -e 's|@SOVERSION@|$(OUTBOX_SOVERSION)|g' \
+	-e 's|@STATIC_LIBS@|$(OUTBOX_STATIC_LIBS)|g' \
+	-e 's|@PC_TO_PREFIX@|$(call relpath,$(LIBDIR)/pkgconfig,$(PREFIX))|g' \
+	-e 's|@PC_TO_LIBDIR@|$(call relpath,$(LIBDIR)/pkgconfig,$(LIBDIR))|g' \
+	-e 's|@PC_TO_INCLUDEDIR@|$(call relpath,$(LIBDIR)/pkgconfig,$(INCLUDEDIR))|g' \
+	-e 's|@CMAKE_TO_LIBDIR@|$(call relpath,$(LIBDIR)/cmake/outbox,$(LIBDIR))|g' \
+	-e 's|@CMAKE_TO_INCLUDEDIR@|$(call relpath,$(LIBDIR)/cmake/outbox,$(INCLUDEDIR))|g'
 
+.PHONY: install-files
 install:
 	cargo build --profile $(OUTBOX_PROFILE) -p outbox-ffi
+	$(MAKE) --no-print-directory install-files
+
+# The library with its SONAME links (liboutbox.so -> liboutbox.so.<SOVERSION>
+# -> liboutbox.so.<VERSION>), the headers, outbox.pc and the CMake package.
+install-files:
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(LIBDIR)/cmake/outbox $(DESTDIR)$(INCLUDEDIR)
-	install -m 755 $(ffi_lib_dir)/liboutbox.so $(DESTDIR)$(LIBDIR)/liboutbox.so.$(OUTBOX_VERSION)
+	install -m 755 $(OUTBOX_LIB_DIR)/liboutbox.so $(DESTDIR)$(LIBDIR)/liboutbox.so.$(OUTBOX_VERSION)
 	ln -sfn liboutbox.so.$(OUTBOX_VERSION) $(DESTDIR)$(LIBDIR)/liboutbox.so.$(OUTBOX_SOVERSION)
 	ln -sfn liboutbox.so.$(OUTBOX_SOVERSION) $(DESTDIR)$(LIBDIR)/liboutbox.so
-	install -m 644 $(ffi_lib_dir)/liboutbox.a $(DESTDIR)$(LIBDIR)/liboutbox.a
+	install -m 644 $(OUTBOX_LIB_DIR)/liboutbox.a $(DESTDIR)$(LIBDIR)/liboutbox.a
 	install -m 644 include/outbox.h include/outbox.hpp $(DESTDIR)$(INCLUDEDIR)/
 	$(ffi_subst) ffi/pkg/outbox.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/outbox.pc
 	$(ffi_subst) ffi/pkg/outboxConfig.cmake.in > $(DESTDIR)$(LIBDIR)/cmake/outbox/outboxConfig.cmake
 	$(ffi_subst) ffi/pkg/outboxConfigVersion.cmake.in > $(DESTDIR)$(LIBDIR)/cmake/outbox/outboxConfigVersion.cmake
-	@echo "installed liboutbox $(OUTBOX_VERSION) ($(OUTBOX_PROFILE)) under $(DESTDIR)$(PREFIX)"
+	@echo "installed liboutbox $(OUTBOX_VERSION) (from $(OUTBOX_LIB_DIR)) under $(DESTDIR)$(PREFIX)"
 
 # ---- tests ----------------------------------------------------------------
 

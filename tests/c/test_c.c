@@ -54,6 +54,15 @@ static void test_basics(void) {
     h_begin("basics");
     CHECK(outbox_version() != NULL && strlen(outbox_version()) >= 5);
     if (getenv("OUTBOX_EXPECTED_VERSION")) CHECK_STR(outbox_version(), getenv("OUTBOX_EXPECTED_VERSION"));
+    /* The header's compile-time version is the library's. */
+    CHECK_STR(outbox_version(), OUTBOX_VERSION);
+    {
+        char parts[32];
+        snprintf(parts, sizeof parts, "%d.%d.%d", OUTBOX_VERSION_MAJOR, OUTBOX_VERSION_MINOR, OUTBOX_VERSION_PATCH);
+        CHECK_STR(parts, OUTBOX_VERSION);
+        CHECK_EQ_U64(OUTBOX_VERSION_NUM,
+                     (OUTBOX_VERSION_MAJOR << 16) | (OUTBOX_VERSION_MINOR << 8) | OUTBOX_VERSION_PATCH);
+    }
     CHECK_STR(outbox_status_name(OUTBOX_OK), "OUTBOX_OK");
     CHECK_STR(outbox_status_name(OUTBOX_ERR_VERIFY), "OUTBOX_ERR_VERIFY");
     CHECK_STR(outbox_status_name(OUTBOX_ERR_PANIC), "OUTBOX_ERR_PANIC");
