@@ -38,6 +38,8 @@ help:
 	@echo "make fuzz    every fuzz target for FUZZ_SECONDS (60) each (nightly; not part of make test)"
 	@echo "make lint    rustfmt, clippy (warnings are errors), ruff and eslint (part of make test)"
 	@echo "make fmt     apply rustfmt and ruff's formatter"
+	@echo "make dist    every release artifact (wheels, npm packages, C and CLI archives) into dist/, with SHA256SUMS"
+	@echo "make test-dist  install each artifact as its users would and deliver with it (aarch64 under qemu; not part of make test)"
 
 test: $(TEST_TARGETS)
 	@echo "make test: all suites passed ($(TEST_TARGETS))"
