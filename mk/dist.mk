@@ -12,7 +12,7 @@ DIST_BUILD := $(CURDIR)/build/dist
 
 # Every part whose fragment is present (the Python and npm fragments may
 # land separately).
-DIST_PARTS := $(if $(wildcard mk/dist-python.mk),python) $(if $(wildcard mk/dist-node.mk),npm) c
+DIST_PARTS := $(if $(wildcard mk/dist-python.mk),python) $(if $(wildcard mk/dist-node.mk),npm) c cli
 
 dist: $(addprefix dist-,$(DIST_PARTS))
 	cd $(DIST_DIR) && find . -type f \( -name '*.tar.gz' -o -name '*.whl' -o -name '*.tgz' \) \
