@@ -19,11 +19,14 @@ build-receiver:
 demo-rust:
 	cargo run -q -p outbox-examples --bin demo
 
-# The README's Rust quickstart is examples/rust/src/bin/quickstart.rs, run here.
+# The README's Rust quickstart is examples/rust/src/bin/quickstart.rs, run
+# here against the test receiver (OUTBOX_ENDPOINT), as a user would run it.
 test-rust: test-rust-examples
 .PHONY: test-rust-examples
-test-rust-examples:
-	cargo run -q -p outbox-examples --bin quickstart
+test-rust-examples: build-receiver
+	cargo build -q -p outbox-examples --bin quickstart
+	out=$$(tests/c/with-receiver.sh $(RECEIVER_BIN) $(TARGET_DIR)/debug/quickstart) && echo "$$out" && \
+		grep -q ': delivered 2, pending 0$$' <<< "$$out"
 	python3 tests/readme_snippets.py rust examples/rust/src/bin/quickstart.rs
 
 # Random faults, many threads, forks and SIGKILLed spooling processes against

@@ -16,6 +16,12 @@
 
 #![deny(missing_docs)]
 
+// The crate's README (its crates.io page) runs as a doctest, so its example
+// stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 // The product: what a Rust service and the faces program against.
 pub mod error;
 pub mod event;
