@@ -1,12 +1,14 @@
 # House rules, checked: Rust formatting (rustfmt.toml) and clippy with
 # warnings as errors, Python (ruff.toml: ruff check, ruff format) and the
-# Node package's JavaScript (eslint.config.js). `make test` runs `lint`.
+# Node package's JavaScript (eslint.config.js), and that every package
+# carries the same version (scripts/bump-version --check). `make test` runs
+# `lint`.
 
-.PHONY: lint lint-rust lint-python lint-js fmt
+.PHONY: lint lint-rust lint-python lint-js lint-versions fmt
 TEST_TARGETS += lint
 
-lint: lint-rust lint-python lint-js
-	@echo "lint: rustfmt, clippy, ruff and eslint are clean"
+lint: lint-rust lint-python lint-js lint-versions
+	@echo "lint: rustfmt, clippy, ruff and eslint are clean; one version everywhere"
 
 lint-rust:
 	cargo fmt --all --check
@@ -16,6 +18,9 @@ lint-rust:
 lint-python: $(PY_DEPS_STAMP)
 	$(PY_VENV)/bin/ruff check .
 	$(PY_VENV)/bin/ruff format --check .
+
+lint-versions:
+	scripts/bump-version --check
 
 lint-js: node-deps
 	cd $(NODE_DIR) && node_modules/.bin/eslint .
