@@ -8,7 +8,7 @@
 #                      C++ quickstarts against it (pkg-config, CMake) and run
 #                      them against the test receiver; aarch64 under qemu
 
-.PHONY: dist-c test-dist-c ensure-cross-gcc-aarch64
+.PHONY: dist-c test-dist-c ensure-cross-binutils-x86_64 ensure-cross-binutils-aarch64 ensure-cross-gcc-aarch64
 DIST_C_ARCHES := x86_64 aarch64
 DIST_GLIBC := 2.17
 dist_c_name = liboutbox-$(OUTBOX_VERSION)-$(1)-linux-gnu
@@ -19,7 +19,7 @@ dist_strip = $(if $(filter x86_64,$(1)),strip,$(1)-linux-gnu-strip)
 
 dist-c: $(addprefix dist-c-,$(DIST_C_ARCHES))
 
-dist-c-%: dist-tools rust-target-%-unknown-linux-gnu ensure-cross-gcc-%
+dist-c-%: dist-tools rust-target-%-unknown-linux-gnu ensure-cross-binutils-%
 	$(ZIGBUILD) --profile dist -p outbox-ffi --target $*-unknown-linux-gnu.$(DIST_GLIBC)
 	scripts/check-glibc $(DIST_GLIBC) target/$*-unknown-linux-gnu/dist/liboutbox.so
 	rm -rf $(DIST_BUILD)/c/$(call dist_c_name,$*)
@@ -41,10 +41,15 @@ test-dist-c-aarch64: dist-c-aarch64 build-receiver ensure-cmake ensure-qemu-aarc
 	tests/dist/c-archive.sh $(call dist_c_archive,aarch64) $(RECEIVER_BIN) \
 		aarch64-linux-gnu-gcc aarch64-linux-gnu-g++ $(QEMU_AARCH64)
 
-# The aarch64 quickstarts are built the way a Debian user cross-compiles
-# (gcc-aarch64-linux-gnu, which brings the binutils the strip above uses).
-ensure-cross-gcc-x86_64:
+# The host's strip reads only x86_64 objects.
+ensure-cross-binutils-x86_64:
 	@true
+ensure-cross-binutils-aarch64:
+	@command -v aarch64-linux-gnu-strip >/dev/null || { \
+		echo "aarch64 binutils are missing: installing them with apt-get"; \
+		$(call apt_install,binutils-aarch64-linux-gnu); }
+
+# The aarch64 quickstarts are built the way a Debian user cross-compiles.
 ensure-cross-gcc-aarch64:
 	@command -v aarch64-linux-gnu-g++ >/dev/null || { \
 		echo "the aarch64 cross compiler is missing: installing it with apt-get"; \
