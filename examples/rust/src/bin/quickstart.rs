@@ -5,7 +5,7 @@ use serde_json::json;
 
 fn main() -> Result<(), outbox_engine::Error> {
     // Your collector's URL (`make test` points it at the local test receiver).
-    let endpoint = std::env::var("OUTBOX_ENDPOINT").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
+    let endpoint = std::env::var("OUTBOX_ENDPOINT").unwrap_or_else(|_| "http://127.0.0.1:8799".into());
 
     let client = Client::new(Options { api_key: Some("my-write-key".into()), ..Options::new(endpoint) })?;
     let id = client.track("user-42", "Order Completed", Some(json!({"total": 99.5})))?;
