@@ -5,14 +5,14 @@
 # mk/dist-cli.mk, mk/dist-python.mk, mk/dist-node.mk; this one holds what
 # they share.
 
-.PHONY: dist test-dist dist-tools ensure-qemu-aarch64
-DIST_DIR := $(CURDIR)/dist
-# Staging trees and other scratch.
+.PHONY: dist test-dist ensure-qemu-aarch64
+# dist/ itself (DIST_DIR) and the pinned cross tools (dist-tools, DIST_PATH)
+# come from mk/dist-tools.mk. Staging trees and other scratch go here:
 DIST_BUILD := $(CURDIR)/build/dist
 
-# Every part whose fragment is present (the Python and npm fragments may
-# land separately).
-DIST_PARTS := $(if $(wildcard mk/dist-python.mk),python) $(if $(wildcard mk/dist-node.mk),npm) c cli
+# One part per fragment: mk/dist-python.mk, mk/dist-node.mk (npm),
+# mk/dist-c.mk, mk/dist-cli.mk.
+DIST_PARTS := python npm c cli
 
 dist: $(addprefix dist-,$(DIST_PARTS))
 	cd $(DIST_DIR) && find . -type f \( -name '*.tar.gz' -o -name '*.whl' -o -name '*.tgz' \) \
@@ -24,18 +24,9 @@ test-dist: $(addprefix test-dist-,$(DIST_PARTS))
 
 # ---- what the fragments share -------------------------------------------
 
-# The cross toolchain (scripts/dist-requirements.txt), pinned, in a venv of
-# the project's own. cargo-zigbuild finds zig there (python3 -m ziglang)
-# through PATH.
-DIST_TOOLS := $(CURDIR)/build/tools/zig
-DIST_TOOLS_STAMP := $(DIST_TOOLS)/.installed
-ZIGBUILD := PATH=$(DIST_TOOLS)/bin:$$PATH cargo zigbuild
-
-dist-tools: $(DIST_TOOLS_STAMP)
-$(DIST_TOOLS_STAMP): scripts/dist-requirements.txt
-	python3 -m venv $(DIST_TOOLS)
-	$(DIST_TOOLS)/bin/pip install --quiet --disable-pip-version-check -r $<
-	@touch $@
+# cargo with zig as linker and C compiler (cargo-zigbuild from the tools
+# venv), for the C library and the CLI.
+ZIGBUILD = PATH=$(DIST_PATH) cargo zigbuild
 
 # The standard library of a Rust target, from rustup when missing.
 rust-target-%:
