@@ -781,7 +781,7 @@ OUTBOX_MUST_USE
 outbox_status_t outbox_config_set_connect_timeout_ms(outbox_config_t *config,
                                                      uint64_t timeout_ms);
 
-// Give an event up after this many failed attempts (reported with reason
+// Retries before an event is given up (3: four attempts in all; reported with reason
 // `"retries_exhausted"`). Default `OUTBOX_RETRY_FOREVER`: retry transient
 // failures until delivered, shut down or pushed out by the queue bound.
 //

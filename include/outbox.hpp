@@ -333,7 +333,7 @@ public:
         detail::check(outbox_config_set_connect_timeout_ms(config_.get(), detail::millis(timeout)));
         return *this;
     }
-    /// Give events up after this many failed attempts (default: never).
+    /// Retries before an event is given up (3: four attempts in all; default: never).
     Options &max_retries(std::uint32_t n) {
         detail::check(outbox_config_set_max_retries(config_.get(), n));
         return *this;

@@ -94,7 +94,7 @@ export interface ClientOptions {
   onFull?: 'drop_oldest' | 'drop_newest' | 'block';
   /** With `onFull` `"block"`: longest wait for room, or no limit. In milliseconds. `Infinity`: no limit. Default 1,000. */
   blockTimeoutMs?: number;
-  /** Give an event up after this many failed attempts; by default retry until delivered, shut down or pushed out by the queue bound. Default: no limit. */
+  /** Retries before an event is given up (3: four attempts in all); by default retry until delivered, shut down or pushed out by the queue bound. Default: no limit. */
   maxRetries?: number | null;
   /** First backoff cap, doubled per failed round (equal jitter). In milliseconds. Default 100. */
   retryInitialBackoffMs?: number;
@@ -229,7 +229,7 @@ export interface WebhookSenderOptions {
   onFull?: 'drop_oldest' | 'drop_newest' | 'block';
   /** With `onFull` `"block"`: longest wait for room, or no limit. In milliseconds. `Infinity`: no limit. Default 1,000. */
   blockTimeoutMs?: number;
-  /** Give an event up after this many failed attempts; by default retry until delivered, shut down or pushed out by the queue bound. Default: no limit. */
+  /** Retries before an event is given up (3: four attempts in all); by default retry until delivered, shut down or pushed out by the queue bound. Default: no limit. */
   maxRetries?: number | null;
   /** First backoff cap, doubled per failed round (equal jitter). In milliseconds. Default 500. */
   retryInitialBackoffMs?: number;

@@ -538,7 +538,7 @@ pub unsafe extern "C" fn outbox_config_set_connect_timeout_ms(
     })
 }
 
-/// Give an event up after this many failed attempts (reported with reason
+/// Retries before an event is given up (3: four attempts in all; reported with reason
 /// `"retries_exhausted"`). Default `OUTBOX_RETRY_FOREVER`: retry transient
 /// failures until delivered, shut down or pushed out by the queue bound.
 ///

@@ -143,7 +143,7 @@ macro_rules! delivery_options {
             },
             OptionSpec::<$t> {
                 name: "max_retries",
-                doc: "give an event up after this many failed attempts; by default retry until delivered, shut down or pushed out by the queue bound",
+                doc: "retries before an event is given up (3: four attempts in all); by default retry until delivered, shut down or pushed out by the queue bound",
                 unset: Some("no limit"),
                 access: Access::Retries(|o, n| o.delivery.max_retries = n, |o| o.delivery.max_retries),
             },

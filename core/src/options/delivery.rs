@@ -19,7 +19,8 @@ pub struct DeliveryOptions {
     pub max_queue_bytes: usize,
     /// What a call does when the queue is full. Default `DropOldest`.
     pub on_full: OnFull,
-    /// Give an event up after this many failed attempts. Default `None`:
+    /// Retries before an event is given up (`Some(3)`: four attempts in
+    /// all; `Some(0)`: the first failure gives it up). Default `None`:
     /// retry transient failures until delivered, shut down or pushed out by
     /// the queue bound.
     pub max_retries: Option<u32>,
