@@ -484,12 +484,9 @@ pub struct outbox_health_t {
 
 impl From<&outbox_engine::Health> for outbox_health_t {
     fn from(h: &outbox_engine::Health) -> outbox_health_t {
-        let ms = |t: Option<std::time::SystemTime>| {
-            t.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_millis() as i64)
-        };
         outbox_health_t {
-            last_success_unix_ms: ms(h.last_success_at),
-            last_error_unix_ms: ms(h.last_error_at),
+            last_success_unix_ms: h.last_success_unix_ms().unwrap_or(0),
+            last_error_unix_ms: h.last_error_unix_ms().unwrap_or(0),
             consecutive_failures: h.consecutive_failures,
         }
     }

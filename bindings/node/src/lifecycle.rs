@@ -217,11 +217,8 @@ pub struct StatsOutput {
 impl StatsOutput {
     pub fn new(s: Stats, h: Health) -> StatsOutput {
         StatsOutput {
+            last_success_ms: h.last_success_unix_ms().map(|ms| ms as f64),
             last_error: h.last_error,
-            last_success_ms: h
-                .last_success_at
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map(|d| d.as_millis() as f64),
             consecutive_failures: h.consecutive_failures,
             enqueued: s.enqueued as f64,
             delivered: s.delivered as f64,

@@ -6,7 +6,6 @@ use outbox_engine::{
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// What `flush()` or `shutdown()` achieved for the events queued before the call.
 ///
@@ -95,18 +94,13 @@ pub struct Stats {
     by_reason: [u64; 6],
 }
 
-/// Unix seconds of a time, for Python's datetime.
-fn unix_seconds(t: SystemTime) -> Option<f64> {
-    t.duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs_f64())
-}
-
 impl Stats {
     /// The counters and the health of one client (or endpoint).
     pub fn new(s: CoreStats, h: Health) -> Stats {
         Stats {
+            last_success: h.last_success_unix_ms().map(|ms| ms as f64 / 1000.0),
             last_error: h.last_error,
             consecutive_failures: h.consecutive_failures,
-            last_success: h.last_success_at.and_then(unix_seconds),
             enqueued: s.enqueued,
             delivered: s.delivered,
             pending: s.pending,

@@ -4,7 +4,7 @@
 //! Pure bookkeeping: the pipeline feeds it outcomes under its lock and logs
 //! the lines it returns after the lock.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// An endpoint's recent history, as `health()` reports it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -20,6 +20,16 @@ pub struct Health {
 }
 
 impl Health {
+    /// `last_success_at` in Unix milliseconds, as the bindings hand it out.
+    pub fn last_success_unix_ms(&self) -> Option<i64> {
+        self.last_success_at.and_then(unix_ms)
+    }
+
+    /// `last_error_at` in Unix milliseconds.
+    pub fn last_error_unix_ms(&self) -> Option<i64> {
+        self.last_error_at.and_then(unix_ms)
+    }
+
     /// Combines endpoints' health (a webhook sender's): the latest error,
     /// the latest success, the longest run of failures.
     pub fn merge(&mut self, other: &Health) {
@@ -30,6 +40,10 @@ impl Health {
         self.last_success_at = self.last_success_at.max(other.last_success_at);
         self.consecutive_failures = self.consecutive_failures.max(other.consecutive_failures);
     }
+}
+
+fn unix_ms(t: SystemTime) -> Option<i64> {
+    t.duration_since(UNIX_EPOCH).ok().map(|d| d.as_millis() as i64)
 }
 
 /// Failures in a row before the first warning: one lost request is noise.

@@ -128,15 +128,13 @@ impl Pipeline {
             let result = self.transport.send(request).await;
             let Attempt { outcome, status, retry_after, detail } =
                 classify(&result, self.spec.target.gone_disables, SystemTime::now());
-            if self.spec.log.debug_enabled() {
-                self.spec.log.debug(format_args!(
-                    "POST {} ({} events): {} in {:?}",
-                    self.shown_url,
-                    items.len(),
-                    detail,
-                    started.elapsed()
-                ));
-            }
+            self.spec.log.debug(format_args!(
+                "POST {} ({} events): {} in {:?}",
+                self.shown_url,
+                items.len(),
+                detail,
+                started.elapsed()
+            ));
             let splittable = items.len() > 1
                 && split_budget >= 2
                 && match outcome {
